@@ -1,0 +1,10 @@
+/* pm3k CLI — one entry point per cmd_<name>.c. */
+#ifndef PM3K_CLI_COMMANDS_H
+#define PM3K_CLI_COMMANDS_H
+
+#include <stdio.h>
+
+int cmd_probe(int argc, char **argv);
+void cmd_probe_usage(FILE *out);
+
+#endif

@@ -1,0 +1,410 @@
+/* pm3k — report items: facts, findings filled from the rules table, status,
+ * and run totals. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/report_int.h"
+#include "core/strbuf.h"
+#include "pm3k/exit.h"
+#include "pm3k/report.h"
+
+struct pm3k_item {
+    pm3k_kind kind;
+    char *path;
+    cJSON *facts; /* object, in insertion order */
+    pm3k_finding *findings;
+    size_t finding_count, finding_cap;
+    bool incomplete; /* an allocation failed while filling it */
+};
+
+const char *pm3k_kind_name(pm3k_kind kind)
+{
+    switch (kind) {
+    case PM3K_KIND_VIDEO: return "video";
+    case PM3K_KIND_IMAGE: return "image";
+    case PM3K_KIND_URL: return "url";
+    case PM3K_KIND_CAROUSEL: return "carousel";
+    case PM3K_KIND_PAYLOAD: return "payload";
+    case PM3K_KIND_DOMAIN: return "domain";
+    }
+    return "video";
+}
+
+const char *pm3k_status_name(pm3k_status status)
+{
+    switch (status) {
+    case PM3K_STATUS_PASS: return "pass";
+    case PM3K_STATUS_WARN: return "warn";
+    case PM3K_STATUS_FAIL: return "fail";
+    case PM3K_STATUS_ERROR: return "error";
+    }
+    return "error";
+}
+
+pm3k_item *pm3k_item_new(pm3k_kind kind, const char *path)
+{
+    pm3k_item *item = calloc(1, sizeof *item);
+    if (!item)
+        return NULL;
+    item->kind = kind;
+    item->path = strdup(path ? path : "");
+    item->facts = cJSON_CreateObject();
+    if (!item->path || !item->facts) {
+        pm3k_item_free(item);
+        return NULL;
+    }
+    return item;
+}
+
+void pm3k_item_free(pm3k_item *item)
+{
+    if (!item)
+        return;
+    for (size_t i = 0; i < item->finding_count; i++) {
+        free(item->findings[i].message);
+        free(item->findings[i].hint);
+    }
+    free(item->findings);
+    cJSON_Delete(item->facts);
+    free(item->path);
+    free(item);
+}
+
+const char *pm3k_item_path(const pm3k_item *item)
+{
+    return item->path;
+}
+
+pm3k_kind pm3k_item_kind(const pm3k_item *item)
+{
+    return item->kind;
+}
+
+void pm3k_item_set_kind(pm3k_item *item, pm3k_kind kind)
+{
+    item->kind = kind;
+}
+
+const cJSON *pm3k__item_facts(const pm3k_item *item)
+{
+    return item->facts;
+}
+
+pm3k_status pm3k_item_status(const pm3k_item *item)
+{
+    bool warned = false, definite = false, undecided = false;
+    for (size_t i = 0; i < item->finding_count; i++) {
+        const pm3k_rule *rule = item->findings[i].rule;
+        if (rule->severity == PM3K_SEV_WARNING)
+            warned = true;
+        else if (rule->severity == PM3K_SEV_ERROR) {
+            if (rule->outcome == PM3K_OUTCOME_DEFINITE)
+                definite = true;
+            else
+                undecided = true;
+        }
+    }
+    /* A definite failure wins: the post would be rejected whatever the
+     * undecided check would have found. */
+    if (definite)
+        return PM3K_STATUS_FAIL;
+    if (undecided || item->incomplete)
+        return PM3K_STATUS_ERROR;
+    return warned ? PM3K_STATUS_WARN : PM3K_STATUS_PASS;
+}
+
+int pm3k_item_exit_code(const pm3k_item *item, bool strict)
+{
+    int code = PM3K_EXIT_OK;
+    switch (pm3k_item_status(item)) {
+    case PM3K_STATUS_PASS: return PM3K_EXIT_OK;
+    case PM3K_STATUS_WARN: return strict ? PM3K_EXIT_RULE_FAILED : PM3K_EXIT_OK;
+    case PM3K_STATUS_FAIL: return PM3K_EXIT_RULE_FAILED;
+    case PM3K_STATUS_ERROR: break;
+    }
+    if (item->incomplete)
+        code = PM3K_EXIT_TRANSIENT;
+    for (size_t i = 0; i < item->finding_count; i++) {
+        const pm3k_rule *rule = item->findings[i].rule;
+        if (rule->severity != PM3K_SEV_ERROR)
+            continue;
+        if (rule->outcome == PM3K_OUTCOME_INPUT)
+            code = pm3k_exit_merge(code, PM3K_EXIT_USAGE);
+        else if (rule->outcome == PM3K_OUTCOME_TRANSIENT)
+            code = pm3k_exit_merge(code, PM3K_EXIT_TRANSIENT);
+    }
+    return code;
+}
+
+/* ---- facts ---- */
+
+static pm3k_code fact_put(pm3k_item *item, cJSON *parent, const char *key, cJSON *value)
+{
+    if (!value) {
+        item->incomplete = true;
+        return PM3K_ERR_NOMEM;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(parent, key)) {
+        cJSON_ReplaceItemInObjectCaseSensitive(parent, key, value);
+        return PM3K_OK;
+    }
+    if (!cJSON_AddItemToObject(parent, key, value)) {
+        cJSON_Delete(value);
+        item->incomplete = true;
+        return PM3K_ERR_NOMEM;
+    }
+    return PM3K_OK;
+}
+
+pm3k_code pm3k_item_fact_str(pm3k_item *item, const char *key, const char *value)
+{
+    return fact_put(item, item->facts, key,
+                    value ? cJSON_CreateString(value) : cJSON_CreateNull());
+}
+
+pm3k_code pm3k_item_fact_int(pm3k_item *item, const char *key, int64_t value)
+{
+    return fact_put(item, item->facts, key, cJSON_CreateNumber((double)value));
+}
+
+pm3k_code pm3k_item_fact_num(pm3k_item *item, const char *key, double value)
+{
+    /* JSON has no NaN/Infinity: an unmeasurable value is null. */
+    if (!isfinite(value))
+        return pm3k_item_fact_null(item, key);
+    return fact_put(item, item->facts, key, cJSON_CreateNumber(value));
+}
+
+pm3k_code pm3k_item_fact_bool(pm3k_item *item, const char *key, bool value)
+{
+    return fact_put(item, item->facts, key, cJSON_CreateBool(value));
+}
+
+pm3k_code pm3k_item_fact_null(pm3k_item *item, const char *key)
+{
+    return fact_put(item, item->facts, key, cJSON_CreateNull());
+}
+
+pm3k_code pm3k_item_fact_group_str(pm3k_item *item, const char *group, const char *key,
+                                   const char *value)
+{
+    cJSON *obj = cJSON_GetObjectItemCaseSensitive(item->facts, group);
+    if (!cJSON_IsObject(obj)) {
+        pm3k_code rc = fact_put(item, item->facts, group, cJSON_CreateObject());
+        if (rc != PM3K_OK)
+            return rc;
+        obj = cJSON_GetObjectItemCaseSensitive(item->facts, group);
+    }
+    return fact_put(item, obj, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
+}
+
+bool pm3k_item_has_fact(const pm3k_item *item, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(item->facts, key) != NULL;
+}
+
+/* Numbers are printed as a person reads them: integers without a decimal
+ * point, others with up to 3 decimals and no trailing zeros. */
+char *pm3k__format_number(double value)
+{
+    char buf[64];
+    if (!isfinite(value))
+        return strdup("null");
+    if (value == floor(value) && fabs(value) < 1e15)
+        snprintf(buf, sizeof buf, "%.0f", value);
+    else {
+        snprintf(buf, sizeof buf, "%.3f", value);
+        char *end = buf + strlen(buf) - 1;
+        while (end > buf && *end == '0')
+            *end-- = '\0';
+        if (*end == '.')
+            *end = '\0';
+    }
+    return strdup(buf);
+}
+
+char *pm3k__json_value_text(const cJSON *value)
+{
+    if (!value)
+        return NULL;
+    if (cJSON_IsString(value))
+        return strdup(value->valuestring);
+    if (cJSON_IsNumber(value))
+        return pm3k__format_number(value->valuedouble);
+    if (cJSON_IsTrue(value))
+        return strdup("true");
+    if (cJSON_IsFalse(value))
+        return strdup("false");
+    if (cJSON_IsNull(value))
+        return strdup("null");
+    return cJSON_PrintUnformatted(value);
+}
+
+char *pm3k_item_fact_text(const pm3k_item *item, const char *key)
+{
+    return pm3k__json_value_text(cJSON_GetObjectItemCaseSensitive(item->facts, key));
+}
+
+bool pm3k_item_fact_get_num(const pm3k_item *item, const char *key, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item->facts, key);
+    if (!cJSON_IsNumber(v))
+        return false;
+    *out = v->valuedouble;
+    return true;
+}
+
+bool pm3k_item_fact_get_int(const pm3k_item *item, const char *key, int64_t *out)
+{
+    double d;
+    if (!pm3k_item_fact_get_num(item, key, &d))
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+/* ---- findings ---- */
+
+/* Look a template name up in the (name, value) pairs, then in the facts. */
+static char *template_value(const pm3k_item *item, const char *name, size_t name_len,
+                            const char *const *pairs, size_t pair_count)
+{
+    for (size_t i = 0; i < pair_count; i++) {
+        const char *key = pairs[2 * i];
+        if (strlen(key) == name_len && memcmp(key, name, name_len) == 0)
+            return strdup(pairs[2 * i + 1] ? pairs[2 * i + 1] : "");
+    }
+    char key[64];
+    if (name_len >= sizeof key)
+        return NULL;
+    memcpy(key, name, name_len);
+    key[name_len] = '\0';
+    if (strcmp(key, "path") == 0)
+        return strdup(item->path);
+    return pm3k_item_fact_text(item, key);
+}
+
+char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char *const *pairs,
+                            size_t pair_count)
+{
+    pm3k_strbuf out;
+    pm3k_strbuf_init(&out);
+    for (const char *p = tmpl; *p;) {
+        const char *close = NULL;
+        if (*p == '{')
+            close = strchr(p + 1, '}');
+        /* Only "{name}" with a plain identifier is a placeholder; other
+         * braces (JSON examples in hints) are copied as they are. */
+        if (close && close > p + 1 && strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+                                          (size_t)(close - p - 1)) {
+            char *value = template_value(item, p + 1, (size_t)(close - p - 1), pairs, pair_count);
+            if (value) {
+                pm3k_strbuf_add(&out, value);
+                free(value);
+            } else {
+                pm3k_strbuf_addn(&out, p, (size_t)(close - p + 1));
+            }
+            p = close + 1;
+        } else {
+            pm3k_strbuf_addn(&out, p, 1);
+            p++;
+        }
+    }
+    return pm3k_strbuf_detach(&out);
+}
+
+pm3k_code pm3k__item_add_pairs(pm3k_item *item, pm3k_rule_id rule_id, const char *const *pairs,
+                               size_t pair_count)
+{
+    const pm3k_rule *rule = pm3k_rule_get(rule_id);
+    if (!rule)
+        return PM3K_ERR_INTERNAL;
+    if (item->finding_count == item->finding_cap) {
+        size_t cap = item->finding_cap ? item->finding_cap * 2 : 4;
+        pm3k_finding *grown = realloc(item->findings, cap * sizeof *grown);
+        if (!grown) {
+            item->incomplete = true;
+            return PM3K_ERR_NOMEM;
+        }
+        item->findings = grown;
+        item->finding_cap = cap;
+    }
+    pm3k_finding *f = &item->findings[item->finding_count];
+    f->rule = rule;
+    f->message = pm3k__render_template(item, rule->message, pairs, pair_count);
+    f->hint = pm3k__render_template(item, rule->hint, pairs, pair_count);
+    if (!f->message || !f->hint) {
+        free(f->message);
+        free(f->hint);
+        item->incomplete = true;
+        return PM3K_ERR_NOMEM;
+    }
+    item->finding_count++;
+    return PM3K_OK;
+}
+
+#define PM3K_MAX_TEMPLATE_PAIRS 16
+
+pm3k_code pm3k_item_add(pm3k_item *item, pm3k_rule_id rule, ...)
+{
+    const char *pairs[2 * PM3K_MAX_TEMPLATE_PAIRS];
+    size_t count = 0;
+    va_list ap;
+    va_start(ap, rule);
+    for (;;) {
+        const char *name = va_arg(ap, const char *);
+        if (!name)
+            break;
+        const char *value = va_arg(ap, const char *);
+        if (count < PM3K_MAX_TEMPLATE_PAIRS) {
+            pairs[2 * count] = name;
+            pairs[2 * count + 1] = value;
+            count++;
+        }
+    }
+    va_end(ap);
+    return pm3k__item_add_pairs(item, rule, pairs, count);
+}
+
+size_t pm3k_item_finding_count(const pm3k_item *item)
+{
+    return item->finding_count;
+}
+
+const pm3k_finding *pm3k_item_finding(const pm3k_item *item, size_t index)
+{
+    return index < item->finding_count ? &item->findings[index] : NULL;
+}
+
+const pm3k_finding *pm3k_item_find(const pm3k_item *item, const char *code)
+{
+    for (size_t i = 0; i < item->finding_count; i++)
+        if (strcmp(item->findings[i].rule->code, code) == 0)
+            return &item->findings[i];
+    return NULL;
+}
+
+/* ---- summary ---- */
+
+void pm3k_summary_init(pm3k_summary *summary)
+{
+    memset(summary, 0, sizeof *summary);
+    summary->exit_code = PM3K_EXIT_OK;
+}
+
+void pm3k_summary_add(pm3k_summary *summary, const pm3k_item *item, bool strict)
+{
+    summary->items++;
+    switch (pm3k_item_status(item)) {
+    case PM3K_STATUS_PASS: summary->passed++; break;
+    case PM3K_STATUS_WARN: summary->warned++; break;
+    case PM3K_STATUS_FAIL: summary->failed++; break;
+    case PM3K_STATUS_ERROR: summary->errors++; break;
+    }
+    summary->exit_code = pm3k_exit_merge(summary->exit_code, pm3k_item_exit_code(item, strict));
+}

@@ -1,0 +1,30 @@
+/* pm3k — report internals shared by the writers and checks (not public). */
+#ifndef PM3K_CORE_REPORT_INT_H
+#define PM3K_CORE_REPORT_INT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "pm3k/report.h"
+
+/* The facts object of an item (owned by the item). */
+const cJSON *pm3k__item_facts(const pm3k_item *item);
+
+/* A JSON value as text for people (strings unquoted; malloc'd). */
+char *pm3k__json_value_text(const cJSON *value);
+/* A number as printed in reports: "1080", "29.97". malloc'd. */
+char *pm3k__format_number(double value);
+
+/* Fill a "{name}" template from (name, value) pairs, then from facts. */
+char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char *const *pairs,
+                            size_t pair_count);
+
+/* pm3k_item_add with the pairs as an array (pairs[2i] name, pairs[2i+1] value). */
+pm3k_code pm3k__item_add_pairs(pm3k_item *item, pm3k_rule_id rule, const char *const *pairs,
+                               size_t pair_count);
+
+/* The item as its report JSON object (path, kind, status, facts, findings). */
+cJSON *pm3k__item_to_json(const pm3k_item *item);
+
+#endif

@@ -1,0 +1,360 @@
+/* pm3k — the one rules table and the limits profiles.
+ *
+ * Adding a rule is one row here (and one in docs/rules.md) plus its check.
+ * Templates: "{name}" is filled from the values passed to pm3k_item_add, then
+ * from the item's facts, then {path}. tests/unit/test_rules.c checks that every
+ * row is complete and that docs/rules.md lists every code. */
+#include <stddef.h>
+#include <strings.h>
+
+#include "pm3k/rules.h"
+
+#define E PM3K_SEV_ERROR
+#define W PM3K_SEV_WARNING
+#define I PM3K_SEV_INFO
+#define DEF PM3K_OUTCOME_DEFINITE
+#define TRANS PM3K_OUTCOME_TRANSIENT
+#define INPUT PM3K_OUTCOME_INPUT
+
+static const pm3k_rule rules[PM3K_RULE__COUNT] = {
+    /* ---- inputs ---- */
+    {PM3K_RULE_INPUT_MISSING, "input_missing", "any", E, INPUT, NULL,
+     "'{path}' does not exist",
+     "check the path; files named on the command line or on stdin must exist"},
+    {PM3K_RULE_INPUT_UNREADABLE, "input_unreadable", "any", E, INPUT, NULL,
+     "cannot read '{path}': {reason}",
+     "check the file's permissions, or whether it is a special file"},
+
+    /* ---- video ---- */
+    {PM3K_RULE_VIDEO_UNREADABLE, "unreadable_media", "video", E, DEF, "file_format_check_failed",
+     "cannot be read as a video: {reason}",
+     "re-export or re-copy the file: a half-copied MP4 has no moov box or has samples past "
+     "the end of the file"},
+    {PM3K_RULE_VIDEO_CONTAINER, "unsupported_container", "video", E, DEF,
+     "file_format_check_failed", "container is {container}; PM3K takes MP4 or MOV",
+     "remux to MP4 (no re-encode when the codec is H.264/H.265): "
+     "ffmpeg -i IN -c copy -movflags +faststart OUT.mp4, or re-encode with libx264"},
+    {PM3K_RULE_VIDEO_NO_STREAM, "no_video_stream", "video", E, DEF, "bad_request",
+     "no video stream (audio-only or empty container)",
+     "export the video track too; TikTok needs a video"},
+    {PM3K_RULE_VIDEO_CODEC, "unsupported_codec", "video", E, DEF, "file_format_check_failed",
+     "video codec is {codec}; TikTok via PM3K needs H.264 or H.265 in MP4/MOV",
+     "re-encode: ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p -c:a aac -movflags +faststart "
+     "OUT.mp4"},
+    {PM3K_RULE_VIDEO_NOT_VERTICAL, "not_vertical", "video", E, DEF, "bad_request",
+     "displayed {display_width}x{display_height} ({orientation}); TikTok via PM3K needs "
+     "9:16 vertical",
+     "crop or pad to 1080x1920; a phone video shot upright keeps its rotation flag, so "
+     "do not bake a landscape frame"},
+    {PM3K_RULE_VIDEO_NOT_9_16, "not_9_16", "video", W, DEF, NULL,
+     "vertical but displayed {display_width}x{display_height} is not 9:16 "
+     "(aspect {display_aspect}, 0.5625 within 1 % expected)",
+     "crop or pad to 9:16 (e.g. 1080x1920) so TikTok does not add bars"},
+    {PM3K_RULE_VIDEO_PICTURE_SIZE, "picture_size_out_of_range", "video", E, DEF,
+     "picture_size_check_failed",
+     "coded picture {coded_width}x{coded_height} has a side outside {min_side}..{max_side} px",
+     "scale so each side is between 360 and 4096 px; 1080x1920 is ideal"},
+    {PM3K_RULE_VIDEO_FRAME_RATE, "frame_rate_out_of_range", "video", E, DEF,
+     "frame_rate_check_failed", "frame rate {fps} fps is outside {min_fps}..{max_fps} fps",
+     "re-encode at 24, 25, 30 or 60 fps: ffmpeg -i IN -r 30 -c:v libx264 OUT.mp4"},
+    {PM3K_RULE_VIDEO_DURATION, "duration_too_long", "video", E, DEF, "duration_check_failed",
+     "duration {duration_s} s is over the {max_duration} s limit",
+     "trim the video, or pass --max-duration with the creator's max_video_post_duration_sec"},
+    {PM3K_RULE_VIDEO_TOO_LARGE, "too_large", "video", E, DEF, "too_large",
+     "file is {size_mb} MB, over the {plan} plan's {max_mb} MB limit",
+     "compress or trim it (ffmpeg -crf 23), or use the paid plan (200 MB); PM3K may also "
+     "answer too_large_need_proxy"},
+    {PM3K_RULE_VIDEO_MOOV_AT_END, "moov_at_end", "video", I, DEF, NULL,
+     "not fast-start: the moov box comes after the media data",
+     "PM3K accepts it as is; for streaming and --deep probes remux with "
+     "ffmpeg -i IN -c copy -movflags +faststart OUT.mp4 (or pm3k fix)"},
+    {PM3K_RULE_VIDEO_EXT_MISMATCH, "extension_mismatch", "video", W, DEF, NULL,
+     "content is {content_type} but the name ends in .{extension}",
+     "rename the file to match its content"},
+
+    /* ---- images ---- */
+    {PM3K_RULE_IMAGE_UNREADABLE, "unreadable_media", "image", E, DEF, "image_convert_failed",
+     "cannot be read as an image: {reason}",
+     "re-export or re-copy the image: a cut-off file fails PM3K's conversion"},
+    {PM3K_RULE_IMAGE_TYPE, "unsupported_image_type", "image", E, DEF, "unsupported_image_type",
+     "{content_type} is not accepted here; use {accepted}",
+     "convert it: vips copy IN OUT.jpg[Q=90] (or pm3k fix)"},
+    {PM3K_RULE_IMAGE_TOO_LARGE, "image_too_large", "image", E, DEF, "image_too_large",
+     "image is {size_mb} MB, over the {max_mb} MB limit",
+     "re-save it smaller: vips copy IN OUT.jpg[Q=85,strip] (or pm3k fix)"},
+    {PM3K_RULE_IMAGE_TOO_LARGE_PX, "image_too_large_px", "image", E, DEF, "image_too_large_px",
+     "image is {width}x{height}; PM3K refuses images over {max_side} px on any side",
+     "resize so neither side exceeds 1080 px: vips thumbnail IN OUT.jpg 1080 (or pm3k fix)"},
+    {PM3K_RULE_IMAGE_EXT_MISMATCH, "extension_mismatch", "image", W, DEF, NULL,
+     "content is {content_type} but the name ends in .{extension}",
+     "rename the file to match its content"},
+
+    /* ---- carousels ---- */
+    {PM3K_RULE_CAROUSEL_TOO_FEW, "too_few_images", "carousel", E, DEF, "too_few_images",
+     "a photo post needs at least {min_images} image, got {images}",
+     "add the images to the post"},
+    {PM3K_RULE_CAROUSEL_TOO_MANY, "too_many_images", "carousel", E, DEF, "too_many_images",
+     "a photo post takes at most {max_images} images, got {images}",
+     "split the album into several posts"},
+    {PM3K_RULE_CAROUSEL_COVER, "cover_out_of_range", "carousel", E, DEF, "cover_out_of_range",
+     "cover index {cover_index} is outside 0..{last_index}",
+     "--cover is 0-based: the first image is 0"},
+
+    /* ---- URLs and domains ---- */
+    {PM3K_RULE_URL_INVALID, "invalid_url", "url", E, DEF, "bad_request",
+     "not a valid URL: {reason}", "give an absolute https:// URL"},
+    {PM3K_RULE_URL_NOT_HTTPS, "not_https", "url", E, DEF, "bad_request",
+     "scheme is {scheme}; PM3K fetches https URLs only",
+     "serve the file over HTTPS with a valid certificate"},
+    {PM3K_RULE_URL_DOMAIN_NOT_VERIFIED, "domain_not_verified", "url", E, DEF,
+     "domain_not_verified",
+     "host {host} is not PM3K storage and no verified domain was given",
+     "verify the domain in PM3K and pass --domain {host}, or upload to PM3K storage"},
+    {PM3K_RULE_URL_DOMAIN_MISMATCH, "domain_mismatch", "url", E, DEF, "domain_mismatch",
+     "host {host} is neither the verified domain {domain} nor PM3K storage",
+     "host the file on {domain} exactly (no other subdomain), or on PM3K storage"},
+    {PM3K_RULE_URL_REDIRECT, "redirect_not_allowed", "url", E, DEF, "redirect_not_allowed",
+     "the server answered {status} with Location: {location}; PM3K does not follow redirects",
+     "use the final URL directly; check that your CDN does not redirect http->https, add a "
+     "trailing slash or send you to a login page"},
+    {PM3K_RULE_URL_FETCH_ERROR, "fetch_error", "url", E, DEF, "fetch_error",
+     "fetch failed: {reason}",
+     "make the URL publicly readable with a certificate valid for its host"},
+    {PM3K_RULE_URL_FETCH_TRANSIENT, "fetch_error", "url", E, TRANS, "fetch_error",
+     "could not fetch now: {reason}",
+     "retry later; if it persists, PM3K will fail with fetch_error too"},
+    {PM3K_RULE_URL_CONTENT_LENGTH, "content_length_required", "url", E, DEF,
+     "content_length_required", "no valid Content-Length: {reason}",
+     "serve the media as a static file; turn off chunked transfer and on-the-fly compression "
+     "for it"},
+    {PM3K_RULE_URL_TOO_LARGE, "too_large", "url", E, DEF, "too_large",
+     "Content-Length is {size_mb} MB, over the {plan} plan's {max_mb} MB video limit",
+     "compress or trim the video, or use the paid plan (200 MB)"},
+    {PM3K_RULE_URL_IMAGE_TOO_LARGE, "image_too_large", "url", E, DEF, "image_too_large",
+     "Content-Length is {size_mb} MB, over the {max_mb} MB image limit",
+     "re-save the image smaller (JPEG quality 85)"},
+    {PM3K_RULE_URL_CONTENT_TYPE, "content_type_mismatch", "url", W, DEF, NULL,
+     "Content-Type {content_type} does not fit a {expected}",
+     "serve videos as video/mp4 or video/quicktime and images as image/jpeg, image/webp or "
+     "image/png"},
+    {PM3K_RULE_DOMAIN_VERIFY_MISSING, "verify_file_missing", "domain", E, DEF,
+     "domain_not_verified", "{url}: {reason}",
+     "serve pm3k-verify.txt at the root of the domain with 200, directly (no redirect)"},
+    {PM3K_RULE_DOMAIN_VERIFY_TOKEN, "verify_token_mismatch", "domain", E, DEF,
+     "domain_not_verified", "{url} does not hold the expected token (found: {found})",
+     "put exactly the token from the PM3K dashboard in pm3k-verify.txt"},
+
+    /* ---- payload lint ---- */
+    {PM3K_RULE_PAYLOAD_INVALID_JSON, "invalid_json", "payload", E, DEF, "bad_request",
+     "invalid JSON at line {line}, column {column}: {reason}",
+     "send a JSON object; in n8n use field-by-field body input or JSON.stringify(...)"},
+    {PM3K_RULE_PAYLOAD_NOT_OBJECT, "not_an_object", "payload", E, DEF, "bad_request",
+     "the body is JSON {json_type}, not an object", "send one JSON object {...}"},
+    {PM3K_RULE_PAYLOAD_FORM_ENCODED, "form_encoded_body", "payload", E, DEF, "bad_request",
+     "the body is {encoding}, not JSON (PM3K may also answer invalid_request)",
+     "send JSON, not form-data/x-www-form-urlencoded: Content-Type: application/json"},
+    {PM3K_RULE_PAYLOAD_NUL_ESCAPE, "nul_character", "payload", W, DEF, NULL,
+     "{field} contains \\u0000 (at line {line}, column {column})",
+     "remove the NUL character; it can hide the rest of the string"},
+    {PM3K_RULE_PAYLOAD_LONE_SURROGATE, "lone_surrogate", "payload", W, DEF, NULL,
+     "{field} contains a lone UTF-16 surrogate {escape} (at line {line}, column {column})",
+     "fix the text encoding; emoji must be sent as a complete surrogate pair"},
+    {PM3K_RULE_PAYLOAD_DUPLICATE_KEY, "duplicate_key", "payload", W, DEF, NULL,
+     "key \"{key}\" appears {times} times; PM3K uses the last one",
+     "keep one \"{key}\""},
+    {PM3K_RULE_PAYLOAD_UNKNOWN_KEY, "unknown_key", "payload", W, DEF, NULL,
+     "unknown key \"{key}\" is ignored by PM3K{suggestion}",
+     "remove it, or fix its name (keys are case-sensitive)"},
+    {PM3K_RULE_PAYLOAD_FIELD_TYPE, "invalid_field_type", "payload", E, DEF, "bad_request",
+     "\"{key}\" is {json_type}; expected {expected}", "send \"{key}\" as {expected}"},
+    {PM3K_RULE_PAYLOAD_MISSING_PRIVACY, "missing_privacy", "payload", E, DEF, "invalid_request",
+     "\"privacy\" is missing", "add \"privacy\": \"PUBLIC_TO_EVERYONE\" (or another level)"},
+    {PM3K_RULE_PAYLOAD_UNKNOWN_PRIVACY, "unknown_privacy", "payload", W, DEF, NULL,
+     "privacy \"{value}\" is unknown; PM3K will post as SELF_ONLY",
+     "use PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR or SELF_ONLY"},
+    {PM3K_RULE_PAYLOAD_PRIVACY_ALIAS, "privacy_alias", "payload", I, DEF, NULL,
+     "privacy \"{value}\" is an alias for {canonical}", "--fix writes {canonical}"},
+    {PM3K_RULE_PAYLOAD_MISSING_SOURCE_URL, "missing_source_url", "payload", E, DEF,
+     "bad_request", "\"source_url\" is missing for a video post",
+     "add \"source_url\", or set \"media_type\": \"PHOTO\" with \"photo_images\""},
+    {PM3K_RULE_PAYLOAD_NOT_HTTPS, "not_https", "payload", E, DEF, "bad_request",
+     "{field} is not an https URL: {value}", "PM3K fetches https URLs only"},
+    {PM3K_RULE_PAYLOAD_DOMAIN_MISMATCH, "domain_mismatch", "payload", E, DEF, "domain_mismatch",
+     "{field} host {host} is neither the verified domain {domain} nor PM3K storage",
+     "host the media on {domain} exactly, or on PM3K storage"},
+    {PM3K_RULE_PAYLOAD_UNKNOWN_MEDIA_TYPE, "unknown_media_type", "payload", W, DEF, NULL,
+     "media_type \"{value}\" is unknown; only \"PHOTO\" selects photo mode",
+     "use \"media_type\": \"PHOTO\" for photo posts, or leave it out for video"},
+    {PM3K_RULE_PAYLOAD_MIXED_MEDIA, "mixed_media_fields", "payload", W, DEF, NULL,
+     "{present} is ignored in {mode} mode", "remove the fields of the other mode"},
+    {PM3K_RULE_PAYLOAD_PHOTO_NOT_ARRAY, "photo_images_not_array", "payload", E, DEF,
+     "bad_request", "\"photo_images\" is {json_type}, not an array",
+     "send \"photo_images\": [\"https://...\", ...] even for one image"},
+    {PM3K_RULE_PAYLOAD_PHOTO_ITEM, "invalid_photo_item", "payload", E, DEF, "bad_request",
+     "photo_images[{index}] is {json_type}, not a URL string", "list image URLs as strings"},
+    {PM3K_RULE_PAYLOAD_TOO_FEW_IMAGES, "too_few_images", "payload", E, DEF, "too_few_images",
+     "\"photo_images\" is empty", "add 1 to 35 image URLs"},
+    {PM3K_RULE_PAYLOAD_TOO_MANY_IMAGES, "too_many_images", "payload", E, DEF,
+     "too_many_images", "\"photo_images\" has {count} images; at most {max_images}",
+     "split the album into several posts"},
+    {PM3K_RULE_PAYLOAD_COVER_MISSING, "cover_index_missing", "payload", E, DEF, "bad_request",
+     "\"photo_cover_index\" is missing (PM3K requires it for photo posts)",
+     "add \"photo_cover_index\": 0"},
+    {PM3K_RULE_PAYLOAD_COVER_OUT_OF_RANGE, "cover_out_of_range", "payload", E, DEF,
+     "cover_out_of_range", "photo_cover_index {value} is outside 0..{last_index}",
+     "photo_cover_index is 0-based: the first image is 0"},
+    {PM3K_RULE_PAYLOAD_PNG_ON_PM3K, "png_on_pm3k_storage", "payload", W, DEF,
+     "unsupported_image_type", "photo_images[{index}] is a PNG on PM3K storage: {value}",
+     "PM3K-hosted photos must be JPEG or WebP: convert before uploading"},
+    {PM3K_RULE_PAYLOAD_AD_NO_DISCLOSURE, "ad_without_disclosure", "payload", E, DEF,
+     "invalid_request", "\"is_ad\" is true but no disclosure type is selected",
+     "set \"brand_organic_toggle\": true (your own brand) or \"brand_content_toggle\": true "
+     "(third-party brand)"},
+    {PM3K_RULE_PAYLOAD_TOGGLE_STRING, "toggle_as_string", "payload", E, DEF, "invalid_request",
+     "\"{key}\" is the string \"{value}\", not a boolean", "send \"{key}\": {boolean}"},
+    {PM3K_RULE_PAYLOAD_BOOLEAN_STRING, "boolean_as_string", "payload", W, DEF, NULL,
+     "\"{key}\" is the string \"{value}\" (any non-empty string counts as true)",
+     "send \"{key}\": {boolean}"},
+    {PM3K_RULE_PAYLOAD_LEGACY_AD_KEY, "legacy_ad_key", "payload", W, DEF, NULL,
+     "\"{key}\" is a legacy alias of \"{canonical}\"", "--fix renames it to \"{canonical}\""},
+    {PM3K_RULE_PAYLOAD_BRANDED_PRIVATE, "branded_content_private", "payload", E, DEF,
+     "tiktok_error", "branded content cannot be posted with privacy SELF_ONLY",
+     "choose PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS or FOLLOWER_OF_CREATOR"},
+    {PM3K_RULE_PAYLOAD_LINKS, "links_forbidden", "payload", E, DEF, "links_forbidden",
+     "the title contains a link: \"{match}\"", "remove links from the caption"},
+    {PM3K_RULE_PAYLOAD_OBFUSCATED_LINK, "obfuscated_link", "payload", W, DEF, NULL,
+     "the title contains a disguised link: \"{match}\" ({how})",
+     "remove links from the caption, in any spelling"},
+    {PM3K_RULE_PAYLOAD_TITLE_TOO_LONG, "title_too_long", "payload", E, DEF, "tiktok_error",
+     "the title is {length} UTF-16 units; a video title takes at most {max}",
+     "shorten the caption"},
+    {PM3K_RULE_PAYLOAD_PHOTO_TITLE_LONG, "photo_title_too_long", "payload", W, DEF, NULL,
+     "the title is {length} UTF-16 units; TikTok shows at most {max} for a photo post",
+     "keep a photo title within 90 units; put the rest in the description"},
+    {PM3K_RULE_PAYLOAD_FORBIDDEN_WORD, "forbidden_word", "payload", E, DEF, "forbidden_word",
+     "the title contains the stop word \"{word}\"", "reword the caption"},
+    {PM3K_RULE_PAYLOAD_TEMPLATE_LEFTOVER, "template_leftover", "payload", E, DEF, NULL,
+     "{field} holds an unresolved template value: \"{value}\"",
+     "check the n8n/Make expression that fills {field}"},
+};
+
+#undef E
+#undef W
+#undef I
+#undef DEF
+#undef TRANS
+#undef INPUT
+
+const pm3k_rule *pm3k_rule_get(pm3k_rule_id id)
+{
+    if ((int)id < 0 || id >= PM3K_RULE__COUNT)
+        return NULL;
+    return &rules[id];
+}
+
+size_t pm3k_rule_count(void)
+{
+    return PM3K_RULE__COUNT;
+}
+
+const char *pm3k_severity_name(pm3k_severity sev)
+{
+    switch (sev) {
+    case PM3K_SEV_INFO: return "info";
+    case PM3K_SEV_WARNING: return "warning";
+    case PM3K_SEV_ERROR: return "error";
+    }
+    return "error";
+}
+
+/* ---- limits profiles ---- */
+
+#define MB 1000000LL
+
+static const struct {
+    pm3k_plan plan;
+    const char *name;
+    int64_t max_video_bytes;
+} plan_profiles[] = {
+    {PM3K_PLAN_FREE, "free", 100 * MB},
+    {PM3K_PLAN_PAID, "paid", 200 * MB},
+};
+
+static const struct {
+    pm3k_hosting hosting;
+    const char *name;
+    bool png_allowed; /* PM3K-hosted photo URLs must be JPEG/WebP */
+} hosting_profiles[] = {
+    {PM3K_HOSTING_EXTERNAL, "external", true},
+    {PM3K_HOSTING_PM3K, "pm3k", false},
+};
+
+/* Limits that do not depend on the profile (PM3K-API.md, TIKTOK-FACTS.md). */
+static const pm3k_limits common_limits = {
+    .max_duration_s = 600.0,
+    .min_fps = 23.0,
+    .max_fps = 60.0,
+    .min_side = 360,
+    .max_side = 4096,
+    .aspect_tolerance = 0.01,
+    .max_image_bytes = 20 * MB,
+    .max_image_side = 1080,
+    .min_images = 1,
+    .max_images = 35,
+    .max_title_utf16 = 2200,
+    .max_photo_title_utf16 = 90,
+};
+
+void pm3k_limits_init(pm3k_limits *limits, pm3k_plan plan, pm3k_hosting hosting)
+{
+    *limits = common_limits;
+    limits->plan = plan;
+    for (size_t i = 0; i < sizeof plan_profiles / sizeof plan_profiles[0]; i++)
+        if (plan_profiles[i].plan == plan)
+            limits->max_video_bytes = plan_profiles[i].max_video_bytes;
+    pm3k_limits_set_hosting(limits, hosting);
+}
+
+void pm3k_limits_set_hosting(pm3k_limits *limits, pm3k_hosting hosting)
+{
+    limits->hosting = hosting;
+    for (size_t i = 0; i < sizeof hosting_profiles / sizeof hosting_profiles[0]; i++)
+        if (hosting_profiles[i].hosting == hosting)
+            limits->png_allowed = hosting_profiles[i].png_allowed;
+}
+
+pm3k_code pm3k_plan_parse(const char *text, pm3k_plan *out)
+{
+    for (size_t i = 0; text && i < sizeof plan_profiles / sizeof plan_profiles[0]; i++)
+        if (strcasecmp(text, plan_profiles[i].name) == 0) {
+            *out = plan_profiles[i].plan;
+            return PM3K_OK;
+        }
+    return PM3K_ERR_INVALID_ARG;
+}
+
+pm3k_code pm3k_hosting_parse(const char *text, pm3k_hosting *out)
+{
+    for (size_t i = 0; text && i < sizeof hosting_profiles / sizeof hosting_profiles[0]; i++)
+        if (strcasecmp(text, hosting_profiles[i].name) == 0) {
+            *out = hosting_profiles[i].hosting;
+            return PM3K_OK;
+        }
+    return PM3K_ERR_INVALID_ARG;
+}
+
+const char *pm3k_plan_name(pm3k_plan plan)
+{
+    for (size_t i = 0; i < sizeof plan_profiles / sizeof plan_profiles[0]; i++)
+        if (plan_profiles[i].plan == plan)
+            return plan_profiles[i].name;
+    return "free";
+}
+
+const char *pm3k_hosting_name(pm3k_hosting hosting)
+{
+    for (size_t i = 0; i < sizeof hosting_profiles / sizeof hosting_profiles[0]; i++)
+        if (hosting_profiles[i].hosting == hosting)
+            return hosting_profiles[i].name;
+    return "external";
+}

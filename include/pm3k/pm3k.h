@@ -1,0 +1,24 @@
+/* pm3k — umbrella header. */
+#ifndef PM3K_PM3K_H
+#define PM3K_PM3K_H
+
+#include "pm3k/error.h"
+#include "pm3k/exit.h"
+#include "pm3k/probe.h"
+#include "pm3k/report.h"
+#include "pm3k/rules.h"
+#include "pm3k/utf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "0.1.0" */
+const char *pm3k_version(void);
+/* Versions of the linked libraries, e.g. "libavformat 59.27.100, libvips 8.14.1, ..." */
+const char *pm3k_library_versions(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,83 @@
+/* pm3k — preflight of local files, folders and URLs. */
+#ifndef PM3K_PROBE_H
+#define PM3K_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pm3k/error.h"
+#include "pm3k/report.h"
+#include "pm3k/rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything a probe run needs to know. Initialise with
+ * pm3k_probe_config_init, then set fields; strings are borrowed and must
+ * outlive the run. */
+typedef struct pm3k_probe_config {
+    pm3k_limits limits;
+    bool hosting_given;  /* --hosting was set: URLs do not follow their host */
+    bool photo_mode;     /* --photo: the inputs are one carousel of images */
+    int cover_index;     /* --cover (photo mode), default 0 */
+    int jobs;            /* worker threads for local files; 0 = online CPUs */
+    /* Extensions a folder walk takes (lowercase, no dot). NULL = the
+     * documented default list (pm3k_walk_default_extensions). */
+    const char *const *extensions;
+    size_t extension_count;
+    /* URL checks (issue: URL and custom-domain preflight). */
+    const char *domain;            /* --domain: the verified custom domain */
+    const char *cacert;            /* --cacert FILE: an extra CA */
+    const char *const *resolve;    /* --resolve HOST:PORT:ADDR entries */
+    size_t resolve_count;
+    long timeout_ms;               /* --timeout, per URL; 0 = default */
+    bool deep;                     /* --deep: also probe the remote media */
+    bool force_get;                /* --get: decide with GET, not HEAD */
+} pm3k_probe_config;
+
+void pm3k_probe_config_init(pm3k_probe_config *config);
+
+/* One-time process setup of the media libraries (libvips hardening, FFmpeg
+ * logging off). Call once from main before any probe; safe to call again. */
+pm3k_code pm3k_global_init(pm3k_error *err);
+void pm3k_global_cleanup(void);
+
+/* Probe one local file (not a folder). Always produces an item unless
+ * memory runs out: problems with the file are findings, not errors. */
+pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3k_item **out,
+                          pm3k_error *err);
+
+/* The default folder-walk extension list, NULL-terminated. */
+const char *const *pm3k_walk_default_extensions(void);
+
+/* A batch: inputs in order (files, folders, URLs, lists), checked by worker
+ * threads, reported in a deterministic order: input order, and sorted by
+ * path inside each folder. */
+typedef struct pm3k_batch pm3k_batch;
+
+/* Called for each finished item, in order, on the thread that called
+ * pm3k_batch_run. The item is freed after the call returns. A non-OK
+ * return stops the run. */
+typedef pm3k_code (*pm3k_item_fn)(void *userdata, const pm3k_item *item);
+/* Progress: items finished so far and the path of the last one. */
+typedef void (*pm3k_progress_fn)(void *userdata, uint64_t done, const char *path);
+
+pm3k_code pm3k_batch_new(const pm3k_probe_config *config, pm3k_batch **out, pm3k_error *err);
+/* A file, a folder (walked recursively) or an https/http URL. */
+pm3k_code pm3k_batch_add(pm3k_batch *batch, const char *input, pm3k_error *err);
+/* A list of inputs, one per line (sep '\n', CR stripped) or NUL-separated
+ * (sep '\0'), read lazily during the run. The stream is not closed. */
+pm3k_code pm3k_batch_add_list(pm3k_batch *batch, FILE *stream, char sep, const char *name,
+                              pm3k_error *err);
+void pm3k_batch_set_progress(pm3k_batch *batch, pm3k_progress_fn fn, void *userdata);
+pm3k_code pm3k_batch_run(pm3k_batch *batch, pm3k_item_fn on_item, void *userdata,
+                         pm3k_error *err);
+void pm3k_batch_free(pm3k_batch *batch);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

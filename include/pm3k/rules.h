@@ -1,0 +1,172 @@
+/* pm3k — the rules table: every finding pm3k can report, and the limits
+ * profiles the checks compare against. The data lives in core/rules.c. */
+#ifndef PM3K_RULES_H
+#define PM3K_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pm3k/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum pm3k_severity {
+    PM3K_SEV_INFO = 0,
+    PM3K_SEV_WARNING = 1,
+    PM3K_SEV_ERROR = 2
+} pm3k_severity;
+
+/* What an error-severity finding means for the item:
+ * DEFINITE  - the post would be rejected: item status `fail`, exit 1;
+ * TRANSIENT - could not be decided now (DNS, timeout, 5xx): status `error`, exit 3;
+ * INPUT     - the input itself cannot be read (missing path): status `error`, exit 2. */
+typedef enum pm3k_outcome {
+    PM3K_OUTCOME_DEFINITE = 0,
+    PM3K_OUTCOME_TRANSIENT = 1,
+    PM3K_OUTCOME_INPUT = 2
+} pm3k_outcome;
+
+/* One id per row of the table. Several rows may share a finding code when the
+ * same code predicts a different remote error in another context (e.g.
+ * unreadable_media for a video vs an image). */
+typedef enum pm3k_rule_id {
+    /* inputs */
+    PM3K_RULE_INPUT_MISSING,
+    PM3K_RULE_INPUT_UNREADABLE,
+    /* video (local file, or remote with --deep) */
+    PM3K_RULE_VIDEO_UNREADABLE,
+    PM3K_RULE_VIDEO_CONTAINER,
+    PM3K_RULE_VIDEO_NO_STREAM,
+    PM3K_RULE_VIDEO_CODEC,
+    PM3K_RULE_VIDEO_NOT_VERTICAL,
+    PM3K_RULE_VIDEO_NOT_9_16,
+    PM3K_RULE_VIDEO_PICTURE_SIZE,
+    PM3K_RULE_VIDEO_FRAME_RATE,
+    PM3K_RULE_VIDEO_DURATION,
+    PM3K_RULE_VIDEO_TOO_LARGE,
+    PM3K_RULE_VIDEO_MOOV_AT_END,
+    PM3K_RULE_VIDEO_EXT_MISMATCH,
+    /* images (photo posts) */
+    PM3K_RULE_IMAGE_UNREADABLE,
+    PM3K_RULE_IMAGE_TYPE,
+    PM3K_RULE_IMAGE_TOO_LARGE,
+    PM3K_RULE_IMAGE_TOO_LARGE_PX,
+    PM3K_RULE_IMAGE_EXT_MISMATCH,
+    /* carousels (--photo) */
+    PM3K_RULE_CAROUSEL_TOO_FEW,
+    PM3K_RULE_CAROUSEL_TOO_MANY,
+    PM3K_RULE_CAROUSEL_COVER,
+    /* URLs and domains */
+    PM3K_RULE_URL_INVALID,
+    PM3K_RULE_URL_NOT_HTTPS,
+    PM3K_RULE_URL_DOMAIN_NOT_VERIFIED,
+    PM3K_RULE_URL_DOMAIN_MISMATCH,
+    PM3K_RULE_URL_REDIRECT,
+    PM3K_RULE_URL_FETCH_ERROR,
+    PM3K_RULE_URL_FETCH_TRANSIENT,
+    PM3K_RULE_URL_CONTENT_LENGTH,
+    PM3K_RULE_URL_TOO_LARGE,
+    PM3K_RULE_URL_IMAGE_TOO_LARGE,
+    PM3K_RULE_URL_CONTENT_TYPE,
+    PM3K_RULE_DOMAIN_VERIFY_MISSING,
+    PM3K_RULE_DOMAIN_VERIFY_TOKEN,
+    /* payload lint (direct_post bodies) */
+    PM3K_RULE_PAYLOAD_INVALID_JSON,
+    PM3K_RULE_PAYLOAD_NOT_OBJECT,
+    PM3K_RULE_PAYLOAD_FORM_ENCODED,
+    PM3K_RULE_PAYLOAD_NUL_ESCAPE,
+    PM3K_RULE_PAYLOAD_LONE_SURROGATE,
+    PM3K_RULE_PAYLOAD_DUPLICATE_KEY,
+    PM3K_RULE_PAYLOAD_UNKNOWN_KEY,
+    PM3K_RULE_PAYLOAD_FIELD_TYPE,
+    PM3K_RULE_PAYLOAD_MISSING_PRIVACY,
+    PM3K_RULE_PAYLOAD_UNKNOWN_PRIVACY,
+    PM3K_RULE_PAYLOAD_PRIVACY_ALIAS,
+    PM3K_RULE_PAYLOAD_MISSING_SOURCE_URL,
+    PM3K_RULE_PAYLOAD_NOT_HTTPS,
+    PM3K_RULE_PAYLOAD_DOMAIN_MISMATCH,
+    PM3K_RULE_PAYLOAD_UNKNOWN_MEDIA_TYPE,
+    PM3K_RULE_PAYLOAD_MIXED_MEDIA,
+    PM3K_RULE_PAYLOAD_PHOTO_NOT_ARRAY,
+    PM3K_RULE_PAYLOAD_PHOTO_ITEM,
+    PM3K_RULE_PAYLOAD_TOO_FEW_IMAGES,
+    PM3K_RULE_PAYLOAD_TOO_MANY_IMAGES,
+    PM3K_RULE_PAYLOAD_COVER_MISSING,
+    PM3K_RULE_PAYLOAD_COVER_OUT_OF_RANGE,
+    PM3K_RULE_PAYLOAD_PNG_ON_PM3K,
+    PM3K_RULE_PAYLOAD_AD_NO_DISCLOSURE,
+    PM3K_RULE_PAYLOAD_TOGGLE_STRING,
+    PM3K_RULE_PAYLOAD_BOOLEAN_STRING,
+    PM3K_RULE_PAYLOAD_LEGACY_AD_KEY,
+    PM3K_RULE_PAYLOAD_BRANDED_PRIVATE,
+    PM3K_RULE_PAYLOAD_LINKS,
+    PM3K_RULE_PAYLOAD_OBFUSCATED_LINK,
+    PM3K_RULE_PAYLOAD_TITLE_TOO_LONG,
+    PM3K_RULE_PAYLOAD_PHOTO_TITLE_LONG,
+    PM3K_RULE_PAYLOAD_FORBIDDEN_WORD,
+    PM3K_RULE_PAYLOAD_TEMPLATE_LEFTOVER,
+    PM3K_RULE__COUNT
+} pm3k_rule_id;
+
+/* One row of the rules table. message and hint are templates: "{name}" is
+ * replaced by the value given when the finding is added, or else by the
+ * item's fact of that name. */
+typedef struct pm3k_rule {
+    pm3k_rule_id id;
+    const char *code;     /* stable finding code, e.g. "not_vertical" */
+    const char *kind;     /* item kind the row applies to, e.g. "video" */
+    pm3k_severity severity;
+    pm3k_outcome outcome; /* meaning of an error-severity finding */
+    const char *predicts; /* remote error it predicts, or NULL */
+    const char *message;  /* template */
+    const char *hint;     /* template: how to fix it */
+} pm3k_rule;
+
+const pm3k_rule *pm3k_rule_get(pm3k_rule_id id);
+size_t pm3k_rule_count(void);
+const char *pm3k_severity_name(pm3k_severity sev);
+
+typedef enum pm3k_plan { PM3K_PLAN_FREE = 0, PM3K_PLAN_PAID = 1 } pm3k_plan;
+typedef enum pm3k_hosting { PM3K_HOSTING_EXTERNAL = 0, PM3K_HOSTING_PM3K = 1 } pm3k_hosting;
+
+/* Every number a check compares against. Filled from the profile table by
+ * pm3k_limits_init, then overridable field by field (--max-duration, ...).
+ * Sizes are bytes, 1 MB = 10^6 bytes. */
+typedef struct pm3k_limits {
+    pm3k_plan plan;
+    pm3k_hosting hosting;
+    int64_t max_video_bytes;    /* too_large: free 100 MB, paid 200 MB */
+    double max_duration_s;      /* duration_too_long: creator's limit, 600 s */
+    double min_fps, max_fps;    /* frame_rate_out_of_range: 23..60 */
+    int min_side, max_side;     /* picture_size_out_of_range: 360..4096 coded px */
+    double aspect_tolerance;    /* not_9_16: 0.01 relative to 9:16 */
+    int64_t max_image_bytes;    /* image_too_large: 20 MB */
+    int max_image_side;         /* image_too_large_px: 1080 px on each side */
+    bool png_allowed;           /* unsupported_image_type for PNG on PM3K hosting */
+    int min_images, max_images; /* carousel: 1..35 */
+    int max_title_utf16;        /* video title: 2200 UTF-16 units */
+    int max_photo_title_utf16;  /* photo title: 90 UTF-16 units (warning) */
+} pm3k_limits;
+
+void pm3k_limits_init(pm3k_limits *limits, pm3k_plan plan, pm3k_hosting hosting);
+
+/* Switch the hosting of an already initialised (and maybe overridden)
+ * limits set: only the fields the hosting decides change. */
+void pm3k_limits_set_hosting(pm3k_limits *limits, pm3k_hosting hosting);
+
+/* Parse "free"/"paid" and "pm3k"/"external" (case-insensitive). */
+pm3k_code pm3k_plan_parse(const char *text, pm3k_plan *out);
+pm3k_code pm3k_hosting_parse(const char *text, pm3k_hosting *out);
+const char *pm3k_plan_name(pm3k_plan plan);
+const char *pm3k_hosting_name(pm3k_hosting hosting);
+
+/* PM3K's own storage host (files.pm3k.org). */
+#define PM3K_STORAGE_HOST "files.pm3k.org"
+
+#ifdef __cplusplus
+}
+#endif
+#endif

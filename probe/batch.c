@@ -1,0 +1,517 @@
+/* pm3k — batches: inputs in order, checked concurrently, reported in order.
+ *
+ * One producer thread expands the inputs (folders walked lazily, lists read
+ * lazily) into numbered tasks; worker threads probe local files; URLs go to
+ * the URL lane; the calling thread hands finished items to the callback in
+ * index order. At most WINDOW tasks are in flight, so memory stays flat
+ * however many inputs there are. */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe/lane.h"
+#include "probe/probe_int.h"
+#include "probe/walk.h"
+
+typedef struct input {
+    char *arg;  /* path, folder or URL; NULL for a list */
+    FILE *list; /* list of inputs */
+    char sep;
+    char *name; /* the list's name for messages ("-" for stdin) */
+} input;
+
+typedef struct slot {
+    bool ready;
+    pm3k_item *item;
+} slot;
+
+/* A queue of tasks; never holds more than WINDOW tasks. */
+struct pm3k__lane {
+    pm3k_batch *batch;
+    pm3k__task *tasks;
+    size_t head, count;
+    void (*notify)(void *);
+    void *notify_data;
+};
+
+struct pm3k_batch {
+    pm3k_probe_config config;
+    input *inputs;
+    size_t input_count, input_cap;
+    pm3k_progress_fn progress;
+    void *progress_data;
+
+    /* run state, guarded by mu */
+    pthread_mutex_t mu;
+    pthread_cond_t work;  /* a task was queued, or the producer is done */
+    pthread_cond_t ready; /* an item was completed */
+    pthread_cond_t space; /* the window moved */
+    size_t window;
+    slot *slots;
+    uint64_t next_index, next_emit;
+    bool producer_done, stop;
+    pm3k_code failure;
+    char failure_message[PM3K_ERROR_MESSAGE_MAX];
+    pm3k__lane files, urls;
+    bool url_thread_started;
+    pthread_t url_thread;
+};
+
+bool pm3k__is_url(const char *text)
+{
+    const char *p = text;
+    if (!isalpha((unsigned char)*p))
+        return false;
+    while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+        p++;
+    return strncmp(p, "://", 3) == 0;
+}
+
+pm3k_code pm3k_batch_new(const pm3k_probe_config *config, pm3k_batch **out, pm3k_error *err)
+{
+    pm3k_batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    b->config = *config;
+    if (b->config.jobs <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        b->config.jobs = cpus > 0 ? (int)cpus : 1;
+    }
+    /* Room for every worker, and for the URL engine's concurrent transfers. */
+    b->window = (size_t)b->config.jobs * 8 + 1024;
+    *out = b;
+    return PM3K_OK;
+}
+
+static pm3k_code add_input(pm3k_batch *b, input in, pm3k_error *err)
+{
+    if (b->input_count == b->input_cap) {
+        size_t cap = b->input_cap ? b->input_cap * 2 : 8;
+        input *grown = realloc(b->inputs, cap * sizeof *grown);
+        if (!grown)
+            return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+        b->inputs = grown;
+        b->input_cap = cap;
+    }
+    b->inputs[b->input_count++] = in;
+    return PM3K_OK;
+}
+
+pm3k_code pm3k_batch_add(pm3k_batch *b, const char *arg, pm3k_error *err)
+{
+    input in = {.arg = strdup(arg)};
+    if (!in.arg)
+        return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    pm3k_code rc = add_input(b, in, err);
+    if (rc != PM3K_OK)
+        free(in.arg);
+    return rc;
+}
+
+pm3k_code pm3k_batch_add_list(pm3k_batch *b, FILE *stream, char sep, const char *name,
+                              pm3k_error *err)
+{
+    input in = {.list = stream, .sep = sep, .name = strdup(name ? name : "-")};
+    if (!in.name)
+        return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    pm3k_code rc = add_input(b, in, err);
+    if (rc != PM3K_OK)
+        free(in.name);
+    return rc;
+}
+
+void pm3k_batch_set_progress(pm3k_batch *b, pm3k_progress_fn fn, void *userdata)
+{
+    b->progress = fn;
+    b->progress_data = userdata;
+}
+
+void pm3k_batch_free(pm3k_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->input_count; i++) {
+        free(b->inputs[i].arg);
+        free(b->inputs[i].name);
+    }
+    free(b->inputs);
+    free(b);
+}
+
+/* ---- lanes ---- */
+
+static void fail_locked(pm3k_batch *b, pm3k_code code, const char *message)
+{
+    if (b->failure == PM3K_OK) {
+        b->failure = code;
+        snprintf(b->failure_message, sizeof b->failure_message, "%s", message);
+    }
+    b->stop = true;
+    pthread_cond_broadcast(&b->work);
+    pthread_cond_broadcast(&b->ready);
+    pthread_cond_broadcast(&b->space);
+}
+
+bool pm3k__lane_pop(pm3k__lane *lane, pm3k__task *task, bool wait)
+{
+    pm3k_batch *b = lane->batch;
+    bool taken = false;
+    pthread_mutex_lock(&b->mu);
+    while (wait && lane->count == 0 && !b->producer_done && !b->stop)
+        pthread_cond_wait(&b->work, &b->mu);
+    if (lane->count > 0 && !b->stop) {
+        *task = lane->tasks[lane->head];
+        lane->head = (lane->head + 1) % b->window;
+        lane->count--;
+        taken = true;
+    }
+    pthread_mutex_unlock(&b->mu);
+    return taken;
+}
+
+bool pm3k__lane_finished(pm3k__lane *lane)
+{
+    pm3k_batch *b = lane->batch;
+    pthread_mutex_lock(&b->mu);
+    bool finished = b->stop || (b->producer_done && lane->count == 0);
+    pthread_mutex_unlock(&b->mu);
+    return finished;
+}
+
+void pm3k__lane_complete(pm3k__lane *lane, pm3k__task *task, pm3k_item *item)
+{
+    pm3k_batch *b = lane->batch;
+    pthread_mutex_lock(&b->mu);
+    if (!item) {
+        fail_locked(b, PM3K_ERR_NOMEM, "out of memory");
+    } else {
+        slot *s = &b->slots[task->index % b->window];
+        s->item = item;
+        s->ready = true;
+        pthread_cond_broadcast(&b->ready);
+    }
+    pthread_mutex_unlock(&b->mu);
+    free(task->path);
+    task->path = NULL;
+}
+
+void pm3k__lane_set_notify(pm3k__lane *lane, void (*notify)(void *), void *userdata)
+{
+    pthread_mutex_lock(&lane->batch->mu);
+    lane->notify = notify;
+    lane->notify_data = userdata;
+    pthread_mutex_unlock(&lane->batch->mu);
+}
+
+const pm3k_probe_config *pm3k__lane_config(const pm3k__lane *lane)
+{
+    return &lane->batch->config;
+}
+
+static void notify_lane(pm3k_batch *b, pm3k__lane *lane)
+{
+    void (*notify)(void *);
+    void *data;
+    pthread_mutex_lock(&b->mu);
+    notify = lane->notify;
+    data = lane->notify_data;
+    pthread_mutex_unlock(&b->mu);
+    if (notify)
+        notify(data);
+}
+
+static void *url_thread_main(void *arg)
+{
+    pm3k__url_lane_main(arg);
+    return NULL;
+}
+
+/* Queue one input for its lane; blocks while the window is full. Takes
+ * ownership of path. Returns false when the run is stopping. */
+static bool enqueue(pm3k_batch *b, char *path, int errnum)
+{
+    bool url = errnum == 0 && pm3k__is_url(path);
+    pm3k__lane *lane = url ? &b->urls : &b->files;
+    if (url && !b->url_thread_started) {
+        if (pthread_create(&b->url_thread, NULL, url_thread_main, &b->urls) != 0) {
+            pthread_mutex_lock(&b->mu);
+            fail_locked(b, PM3K_ERR_INTERNAL, "cannot start the URL thread");
+            pthread_mutex_unlock(&b->mu);
+            free(path);
+            return false;
+        }
+        b->url_thread_started = true;
+    }
+    pthread_mutex_lock(&b->mu);
+    while (!b->stop && b->next_index - b->next_emit >= b->window)
+        pthread_cond_wait(&b->space, &b->mu);
+    if (b->stop) {
+        pthread_mutex_unlock(&b->mu);
+        free(path);
+        return false;
+    }
+    pm3k__task *t = &lane->tasks[(lane->head + lane->count) % b->window];
+    t->index = b->next_index++;
+    t->path = path;
+    t->errnum = errnum;
+    lane->count++;
+    pthread_cond_broadcast(&b->work);
+    pthread_mutex_unlock(&b->mu);
+    if (url)
+        notify_lane(b, lane);
+    return true;
+}
+
+static bool enqueue_folder(pm3k_batch *b, const char *root)
+{
+    pm3k__walk *walk = NULL;
+    pm3k_code rc = pm3k__walk_open(root, b->config.extensions, b->config.extension_count, &walk);
+    while (rc == PM3K_OK) {
+        char *path;
+        int errnum;
+        rc = pm3k__walk_next(walk, &path, &errnum);
+        if (rc != PM3K_OK || !path)
+            break;
+        if (!enqueue(b, path, errnum)) {
+            pm3k__walk_close(walk);
+            return false;
+        }
+    }
+    pm3k__walk_close(walk);
+    if (rc != PM3K_OK) {
+        pthread_mutex_lock(&b->mu);
+        fail_locked(b, rc, "out of memory while walking a folder");
+        pthread_mutex_unlock(&b->mu);
+        return false;
+    }
+    return true;
+}
+
+/* One input: a folder is walked, anything else is one task. */
+static bool enqueue_arg(pm3k_batch *b, const char *arg)
+{
+    struct stat st;
+    if (!pm3k__is_url(arg) && stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+        return enqueue_folder(b, arg);
+    char *copy = strdup(arg);
+    if (!copy) {
+        pthread_mutex_lock(&b->mu);
+        fail_locked(b, PM3K_ERR_NOMEM, "out of memory");
+        pthread_mutex_unlock(&b->mu);
+        return false;
+    }
+    return enqueue(b, copy, 0);
+}
+
+static bool enqueue_list(pm3k_batch *b, input *in)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    bool ok = true;
+    while (ok && (n = getdelim(&line, &cap, in->sep == '\0' ? '\0' : '\n', in->list)) >= 0) {
+        if (in->sep != '\0') {
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                line[--n] = '\0';
+        } else if (n > 0 && line[n - 1] == '\0') {
+            n--;
+        }
+        if (n == 0)
+            continue;
+        ok = enqueue_arg(b, line);
+    }
+    if (ok && ferror(in->list)) {
+        char message[PM3K_ERROR_MESSAGE_MAX];
+        snprintf(message, sizeof message, "cannot read the input list '%s': %s", in->name,
+                 strerror(errno));
+        pthread_mutex_lock(&b->mu);
+        fail_locked(b, PM3K_ERR_IO, message);
+        pthread_mutex_unlock(&b->mu);
+        ok = false;
+    }
+    free(line);
+    return ok;
+}
+
+static void *producer_main(void *arg)
+{
+    pm3k_batch *b = arg;
+    for (size_t i = 0; i < b->input_count; i++) {
+        bool ok = b->inputs[i].list ? enqueue_list(b, &b->inputs[i])
+                                    : enqueue_arg(b, b->inputs[i].arg);
+        if (!ok)
+            break;
+    }
+    pthread_mutex_lock(&b->mu);
+    b->producer_done = true;
+    pthread_cond_broadcast(&b->work);
+    pthread_cond_broadcast(&b->ready);
+    pthread_mutex_unlock(&b->mu);
+    notify_lane(b, &b->urls);
+    return NULL;
+}
+
+static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task)
+{
+    pm3k_item *item = NULL;
+    if (task->errnum != 0) {
+        item = pm3k_item_new(PM3K_KIND_VIDEO, task->path);
+        if (item)
+            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(task->errnum),
+                          NULL);
+        return item;
+    }
+    pm3k_probe_file(config, task->path, &item, NULL);
+    return item;
+}
+
+static void *worker_main(void *arg)
+{
+    pm3k__lane *lane = arg;
+    pm3k__task task;
+    while (pm3k__lane_pop(lane, &task, true)) {
+        pm3k_item *item = probe_task(&lane->batch->config, &task);
+        pm3k__lane_complete(lane, &task, item);
+    }
+    return NULL;
+}
+
+/* The carousel item of a --photo run: image count and cover index. */
+static pm3k_item *carousel_item(const pm3k_probe_config *config, uint64_t images)
+{
+    const pm3k_limits *l = &config->limits;
+    char count[32], cover[32], last[32], min[16], max[16];
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_CAROUSEL, "carousel");
+    if (!item)
+        return NULL;
+    snprintf(count, sizeof count, "%llu", (unsigned long long)images);
+    snprintf(cover, sizeof cover, "%d", config->cover_index);
+    snprintf(last, sizeof last, "%lld", (long long)images - 1);
+    snprintf(min, sizeof min, "%d", l->min_images);
+    snprintf(max, sizeof max, "%d", l->max_images);
+    pm3k_item_fact_int(item, "images", (int64_t)images);
+    pm3k_item_fact_int(item, "cover_index", config->cover_index);
+    if (images < (uint64_t)l->min_images)
+        pm3k_item_add(item, PM3K_RULE_CAROUSEL_TOO_FEW, "images", count, "min_images", min, NULL);
+    if (images > (uint64_t)l->max_images)
+        pm3k_item_add(item, PM3K_RULE_CAROUSEL_TOO_MANY, "images", count, "max_images", max,
+                      NULL);
+    if (images > 0 && (config->cover_index < 0 || (uint64_t)config->cover_index >= images))
+        pm3k_item_add(item, PM3K_RULE_CAROUSEL_COVER, "cover_index", cover, "last_index", last,
+                      NULL);
+    return item;
+}
+
+/* Hand items to the callback in order until every task is reported. */
+static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata,
+                           uint64_t *emitted)
+{
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        slot *s = &b->slots[b->next_emit % b->window];
+        while (!b->stop && !s->ready && !(b->producer_done && b->next_emit == b->next_index))
+            pthread_cond_wait(&b->ready, &b->mu);
+        if (b->stop || !s->ready) {
+            pthread_mutex_unlock(&b->mu);
+            return PM3K_OK;
+        }
+        pm3k_item *item = s->item;
+        s->item = NULL;
+        s->ready = false;
+        b->next_emit++;
+        pthread_cond_broadcast(&b->space);
+        pthread_mutex_unlock(&b->mu);
+
+        pm3k_code rc = on_item(userdata, item);
+        (*emitted)++;
+        if (b->progress)
+            b->progress(b->progress_data, *emitted, pm3k_item_path(item));
+        pm3k_item_free(item);
+        if (rc != PM3K_OK)
+            return rc;
+    }
+}
+
+pm3k_code pm3k_batch_run(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, pm3k_error *err)
+{
+    pm3k_code rc = PM3K_OK;
+    pthread_t producer, *workers = NULL;
+    int started = 0;
+    bool producer_started = false;
+    uint64_t emitted = 0;
+
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->work, NULL);
+    pthread_cond_init(&b->ready, NULL);
+    pthread_cond_init(&b->space, NULL);
+    b->slots = calloc(b->window, sizeof *b->slots);
+    b->files = (pm3k__lane){.batch = b, .tasks = calloc(b->window, sizeof(pm3k__task))};
+    b->urls = (pm3k__lane){.batch = b, .tasks = calloc(b->window, sizeof(pm3k__task))};
+    workers = calloc((size_t)b->config.jobs, sizeof *workers);
+    if (!b->slots || !b->files.tasks || !b->urls.tasks || !workers) {
+        rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (; started < b->config.jobs; started++)
+        if (pthread_create(&workers[started], NULL, worker_main, &b->files) != 0)
+            break;
+    if (started == 0 || pthread_create(&producer, NULL, producer_main, b) != 0) {
+        rc = pm3k_error_set(err, PM3K_ERR_INTERNAL, "cannot start worker threads");
+        pthread_mutex_lock(&b->mu);
+        fail_locked(b, rc, "cannot start worker threads");
+        pthread_mutex_unlock(&b->mu);
+        goto join;
+    }
+    producer_started = true;
+
+    rc = emit_loop(b, on_item, userdata, &emitted);
+    if (rc != PM3K_OK) {
+        pm3k_error_set(err, rc, "stopped: the report could not be written");
+        pthread_mutex_lock(&b->mu);
+        fail_locked(b, rc, "stopped");
+        pthread_mutex_unlock(&b->mu);
+    }
+
+join:
+    if (producer_started)
+        pthread_join(producer, NULL);
+    notify_lane(b, &b->urls);
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i], NULL);
+    if (b->url_thread_started)
+        pthread_join(b->url_thread, NULL);
+    if (rc == PM3K_OK && b->failure != PM3K_OK)
+        rc = pm3k_error_set(err, b->failure, "%s", b->failure_message);
+    if (rc == PM3K_OK && b->config.photo_mode) {
+        pm3k_item *carousel = carousel_item(&b->config, emitted);
+        if (!carousel)
+            rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+        else
+            rc = on_item(userdata, carousel);
+        pm3k_item_free(carousel);
+    }
+out:
+    /* Anything left over when the run stopped early. */
+    for (size_t i = 0; b->slots && i < b->window; i++)
+        pm3k_item_free(b->slots[i].item);
+    for (size_t i = 0; b->files.tasks && i < b->files.count; i++)
+        free(b->files.tasks[(b->files.head + i) % b->window].path);
+    for (size_t i = 0; b->urls.tasks && i < b->urls.count; i++)
+        free(b->urls.tasks[(b->urls.head + i) % b->window].path);
+    free(b->slots);
+    free(b->files.tasks);
+    free(b->urls.tasks);
+    free(workers);
+    b->slots = NULL;
+    b->files.tasks = b->urls.tasks = NULL;
+    pthread_cond_destroy(&b->work);
+    pthread_cond_destroy(&b->ready);
+    pthread_cond_destroy(&b->space);
+    pthread_mutex_destroy(&b->mu);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/* pm3k — lanes: how a batch hands tasks to the code that checks them and
+ * gets items back (internal). Local files go to a pool of worker threads;
+ * URLs go to one lane served by the libcurl multi engine (probe/url.c). */
+#ifndef PM3K_PROBE_LANE_H
+#define PM3K_PROBE_LANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pm3k/probe.h"
+#include "pm3k/report.h"
+
+typedef struct pm3k__task {
+    uint64_t index; /* position in the report */
+    char *path;     /* owned by the task: the input exactly as given */
+    int errnum;     /* != 0: a folder that could not be listed */
+} pm3k__task;
+
+typedef struct pm3k__lane pm3k__lane;
+
+/* Take the next task. With wait, blocks until one is queued or the lane is
+ * finished; without, returns at once. Returns false when no task was taken. */
+bool pm3k__lane_pop(pm3k__lane *lane, pm3k__task *task, bool wait);
+/* No task queued and none will come (or the run is stopping). */
+bool pm3k__lane_finished(pm3k__lane *lane);
+/* Hand back the item for a task (ownership of item passes to the batch;
+ * the task's path is freed). item == NULL means memory ran out. */
+void pm3k__lane_complete(pm3k__lane *lane, pm3k__task *task, pm3k_item *item);
+/* Called, without locks held, after a task is queued or the lane closes:
+ * lets an event loop (curl_multi_wakeup) notice new work. */
+void pm3k__lane_set_notify(pm3k__lane *lane, void (*notify)(void *), void *userdata);
+const pm3k_probe_config *pm3k__lane_config(const pm3k__lane *lane);
+
+/* The URL lane's main loop (probe/url.c): runs on its own thread until the
+ * lane is finished, completing every task it pops. */
+void pm3k__url_lane_main(pm3k__lane *lane);
+
+/* Is this input a URL ("scheme://...")? */
+bool pm3k__is_url(const char *text);
+
+#endif

@@ -1,0 +1,204 @@
+/* pm3k — probe one local file: read its signature, hand it to the video or
+ * image checks, and add what every file gets (size, extension check). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libavutil/log.h>
+#include <vips/vips.h>
+
+#include "probe/probe_int.h"
+
+void pm3k_probe_config_init(pm3k_probe_config *config)
+{
+    memset(config, 0, sizeof *config);
+    pm3k_limits_init(&config->limits, PM3K_PLAN_FREE, PM3K_HOSTING_EXTERNAL);
+    config->cover_index = 0;
+    config->jobs = 0;
+}
+
+/* libvips and GLib report through g_log; the library never prints. */
+static void drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message,
+                     gpointer data)
+{
+}
+
+pm3k_code pm3k_global_init(pm3k_error *err)
+{
+    static bool done;
+    if (done)
+        return PM3K_OK;
+    av_log_set_level(AV_LOG_QUIET);
+    if (VIPS_INIT("pm3k") != 0)
+        return pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot start libvips: %s",
+                              vips_error_buffer());
+    /* Hostile files must never reach ImageMagick & co, and thousands of files
+     * must not fill the operation cache. */
+    vips_block_untrusted_set(TRUE);
+    vips_cache_set_max(0);
+    vips_concurrency_set(1);
+    g_log_set_handler("VIPS", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+                      drop_log, NULL);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot start libcurl");
+    done = true;
+    return PM3K_OK;
+}
+
+void pm3k_global_cleanup(void)
+{
+    curl_global_cleanup();
+    vips_shutdown();
+}
+
+const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen)
+{
+    snprintf(buf, buflen, "%.1f", (double)bytes / 1e6);
+    return buf;
+}
+
+int64_t pm3k__source_read(pm3k__source *src, int64_t offset, void *buf, size_t len)
+{
+    int64_t n = src->read_at(src->ctx, offset, buf, len);
+    if (n > 0)
+        src->bytes_read += n;
+    return n;
+}
+
+/* ---- local file source ---- */
+
+typedef struct file_ctx {
+    int fd;
+    char *error; /* points at the owning source's error buffer */
+    size_t error_len;
+} file_ctx;
+
+static int64_t file_read_at(void *ctx, int64_t offset, void *buf, size_t len)
+{
+    file_ctx *f = ctx;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(f->fd, (char *)buf + done, len - done, (off_t)offset + (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(f->error, f->error_len, "%s", strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (int64_t)done;
+}
+
+/* ---- the common part of every file ---- */
+
+static void check_extension(const char *path, const pm3k__sniff *sniff, pm3k_item *item)
+{
+    char ext[16];
+    bool known;
+    pm3k__path_extension(path, ext, sizeof ext);
+    if (ext[0])
+        pm3k_item_fact_str(item, "extension", ext);
+    if (sniff->media == PM3K_MEDIA_UNKNOWN || sniff->media == PM3K_MEDIA_EMPTY)
+        return;
+    if (!pm3k__extension_fits(ext, sniff->media, &known) && known)
+        pm3k_item_add(item,
+                      pm3k_item_kind(item) == PM3K_KIND_IMAGE ? PM3K_RULE_IMAGE_EXT_MISMATCH
+                                                              : PM3K_RULE_VIDEO_EXT_MISMATCH,
+                      NULL);
+}
+
+/* Which kind of item a file is: its content says, or the --photo context;
+ * only when the content says nothing (empty, missing) does the name hint. */
+static pm3k_kind kind_for(const pm3k_probe_config *config, const char *path,
+                          const pm3k__sniff *sniff)
+{
+    char ext[16];
+    if (config->photo_mode || sniff->image)
+        return PM3K_KIND_IMAGE;
+    if (sniff->video)
+        return PM3K_KIND_VIDEO;
+    return pm3k__extension_is_image(pm3k__path_extension(path, ext, sizeof ext))
+               ? PM3K_KIND_IMAGE
+               : PM3K_KIND_VIDEO;
+}
+
+static pm3k_item *missing_item(const pm3k_probe_config *config, const char *path, int errnum)
+{
+    pm3k__sniff none;
+    pm3k__sniff_buffer(NULL, 0, &none);
+    none.media = PM3K_MEDIA_UNKNOWN;
+    pm3k_item *item = pm3k_item_new(kind_for(config, path, &none), path);
+    if (!item)
+        return NULL;
+    if (errnum == ENOENT || errnum == ENOTDIR)
+        pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, NULL);
+    else
+        pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(errnum), NULL);
+    return item;
+}
+
+pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3k_item **out,
+                          pm3k_error *err)
+{
+    pm3k_code rc = PM3K_OK;
+    pm3k_item *item = NULL;
+    uint8_t head[PM3K_SNIFF_BYTES];
+    struct stat st;
+    pm3k__sniff sniff;
+    pm3k__source src = {0};
+    file_ctx fctx = {.fd = -1, .error = src.error, .error_len = sizeof src.error};
+
+    *out = NULL;
+    fctx.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fctx.fd < 0) {
+        item = missing_item(config, path, errno);
+        goto out;
+    }
+    if (fstat(fctx.fd, &st) != 0) {
+        item = missing_item(config, path, errno);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        /* FIFOs, devices and sockets could block or never end. */
+        item = missing_item(config, path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+        goto out;
+    }
+    src.ctx = &fctx;
+    src.name = path;
+    src.path = path;
+    src.size = (int64_t)st.st_size;
+    src.read_at = file_read_at;
+
+    int64_t n = pm3k__source_read(&src, 0, head, sizeof head);
+    if (n < 0) {
+        item = missing_item(config, path, EIO);
+        goto out;
+    }
+    pm3k__sniff_buffer(head, (size_t)n, &sniff);
+    item = pm3k_item_new(kind_for(config, path, &sniff), path);
+    if (!item)
+        goto out;
+    pm3k_item_fact_str(item, "content_type", sniff.name);
+    pm3k_item_fact_int(item, "size_bytes", src.size);
+    check_extension(path, &sniff, item);
+    if (pm3k_item_kind(item) == PM3K_KIND_IMAGE)
+        pm3k__probe_image(config, &src, &sniff, item);
+    else
+        pm3k__probe_video(config, &src, &sniff, item);
+
+out:
+    if (fctx.fd >= 0)
+        close(fctx.fd);
+    if (!item)
+        rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory while probing '%s'", path);
+    *out = item;
+    return rc;
+}

@@ -1,0 +1,93 @@
+/* pm3k — probe internals shared by the probe/ sources (not public). */
+#ifndef PM3K_PROBE_INT_H
+#define PM3K_PROBE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pm3k/probe.h"
+#include "pm3k/report.h"
+
+/* ---- content signatures (probe/sniff.c) ---- */
+
+typedef enum pm3k__media {
+    PM3K_MEDIA_UNKNOWN,
+    PM3K_MEDIA_EMPTY,
+    /* videos */
+    PM3K_MEDIA_MP4, /* ISO BMFF that is not QuickTime or HEIF (mp4, m4v, m4a, 3gp) */
+    PM3K_MEDIA_MOV, /* QuickTime: "qt  " brand, or a bare moov/mdat/wide/free first box */
+    PM3K_MEDIA_MATROSKA,
+    PM3K_MEDIA_WEBM,
+    PM3K_MEDIA_AVI,
+    PM3K_MEDIA_MPEGTS,
+    PM3K_MEDIA_MPEGPS,
+    PM3K_MEDIA_FLV,
+    PM3K_MEDIA_OGG,
+    PM3K_MEDIA_ASF,
+    /* images */
+    PM3K_MEDIA_JPEG,
+    PM3K_MEDIA_PNG,
+    PM3K_MEDIA_WEBP,
+    PM3K_MEDIA_GIF,
+    PM3K_MEDIA_TIFF,
+    PM3K_MEDIA_BMP,
+    PM3K_MEDIA_HEIC,
+    PM3K_MEDIA_AVIF
+} pm3k__media;
+
+typedef struct pm3k__sniff {
+    pm3k__media media;
+    const char *name; /* the content_type fact: "mp4", "jpeg", "unknown", ... */
+    bool video;       /* a video container family */
+    bool image;       /* an image format */
+    char brand[5];    /* ISO BMFF major brand, "" otherwise */
+} pm3k__sniff;
+
+/* How many leading bytes the sniffer wants (it copes with fewer). */
+#define PM3K_SNIFF_BYTES 4096
+
+void pm3k__sniff_buffer(const uint8_t *buf, size_t len, pm3k__sniff *out);
+
+/* The content types a file extension promises (lowercase ext without dot).
+ * Returns false when the extension is not one pm3k knows: no check then. */
+bool pm3k__extension_fits(const char *ext, pm3k__media media, bool *known);
+/* The lowercase extension of a path ("" when none); points into buf. */
+const char *pm3k__path_extension(const char *path, char *buf, size_t buflen);
+/* Whether an extension names an image type (used only to pick the item
+ * kind for files whose content says nothing, e.g. a missing or empty file). */
+bool pm3k__extension_is_image(const char *ext);
+
+/* ---- byte sources: a local file, or a remote file read with HTTP ranges ---- */
+
+typedef struct pm3k__source {
+    void *ctx;
+    const char *name; /* path or URL, for messages */
+    const char *path; /* local path, or NULL when the source is remote */
+    int64_t size;     /* total size in bytes, -1 when unknown */
+    /* Read up to len bytes at offset into buf. Returns the number of bytes
+     * read (short only at end of data), or -1 on error (then *error says why). */
+    int64_t (*read_at)(void *ctx, int64_t offset, void *buf, size_t len);
+    int64_t bytes_read; /* bytes delivered by read_at so far (the bytes_read fact) */
+    char error[256];    /* why the last read failed */
+} pm3k__source;
+
+/* Read through src->read_at, counting bytes. */
+int64_t pm3k__source_read(pm3k__source *src, int64_t offset, void *buf, size_t len);
+
+/* ---- media checks: fill facts and findings of an item ---- */
+
+/* Video rules (probe/video.c), from libavformat headers and the MP4 boxes.
+ * The item's kind is video; sniff says what the signature found. */
+void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src,
+                       const pm3k__sniff *sniff, pm3k_item *item);
+
+/* Image rules (probe/image.c), from libvips header-only loads and the end
+ * checks. The item's kind is image. */
+void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src,
+                       const pm3k__sniff *sniff, pm3k_item *item);
+
+/* Size in MB (10^6 bytes) as text for messages: "104.9". buf >= 32 bytes. */
+const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,248 @@
+/* pm3k — recursive folder walk in a deterministic order.
+ *
+ * Entries are sorted so that the whole walk comes out sorted by full path
+ * (bytewise, like `LC_ALL=C sort`): a directory sorts as if its name ended in
+ * '/'. Only one sorted listing per open directory level is kept in memory.
+ * Dotfiles and AppleDouble "._*" files are skipped; symlinked directories are
+ * not followed (no loops); files are taken by the extension list. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "pm3k/probe.h"
+#include "probe/walk.h"
+
+static const char *const default_extensions[] = {
+    "mp4", "m4v", "mov", "webm", "mkv",  "avi",  "jpg",  "jpeg", "png", "webp",
+    "gif", "tif", "tiff", "bmp", "heic", "heif", "avif", NULL};
+
+const char *const *pm3k_walk_default_extensions(void)
+{
+    return default_extensions;
+}
+
+typedef struct entry {
+    char *name;
+    bool is_dir;
+} entry;
+
+typedef struct level {
+    char *dir; /* path of this directory as it will be printed */
+    entry *entries;
+    size_t count, next;
+} level;
+
+struct pm3k__walk {
+    const char *const *exts;
+    size_t ext_count;
+    level *stack;
+    size_t depth, cap;
+    char *pending_error_path; /* a directory that could not be listed */
+    int pending_errno;
+};
+
+/* The byte at i of an entry's sort key: its name, then '/' for a directory,
+ * then end (-1). */
+static int key_byte(const entry *e, size_t len, size_t i)
+{
+    if (i < len)
+        return (unsigned char)e->name[i];
+    if (i == len && e->is_dir)
+        return '/';
+    return -1;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    size_t lx = strlen(x->name), ly = strlen(y->name);
+    for (size_t i = 0;; i++) {
+        int c1 = key_byte(x, lx, i), c2 = key_byte(y, ly, i);
+        if (c1 != c2)
+            return c1 < c2 ? -1 : 1;
+        if (c1 < 0)
+            return 0;
+    }
+}
+
+static bool wanted_extension(const pm3k__walk *w, const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot || dot == name)
+        return false;
+    for (size_t i = 0; i < w->ext_count; i++)
+        if (strcasecmp(dot + 1, w->exts[i]) == 0)
+            return true;
+    return false;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    bool slash = dl > 0 && dir[dl - 1] == '/';
+    char *out = malloc(dl + nl + 2);
+    if (!out)
+        return NULL;
+    memcpy(out, dir, dl);
+    if (!slash)
+        out[dl++] = '/';
+    memcpy(out + dl, name, nl + 1);
+    return out;
+}
+
+static void free_level(level *lv)
+{
+    for (size_t i = 0; i < lv->count; i++)
+        free(lv->entries[i].name);
+    free(lv->entries);
+    free(lv->dir);
+    memset(lv, 0, sizeof *lv);
+}
+
+/* Read and sort one directory; on failure remember it as an error entry. */
+static pm3k_code push_dir(pm3k__walk *w, const char *dir)
+{
+    DIR *d = opendir(dir);
+    level lv = {0};
+    size_t cap = 0;
+    pm3k_code rc = PM3K_OK;
+    if (!d) {
+        free(w->pending_error_path);
+        w->pending_error_path = strdup(dir);
+        w->pending_errno = errno;
+        return w->pending_error_path ? PM3K_OK : PM3K_ERR_NOMEM;
+    }
+    lv.dir = strdup(dir);
+    if (!lv.dir) {
+        rc = PM3K_ERR_NOMEM;
+        goto out;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') /* ".", "..", dotfiles and "._*" */
+            continue;
+        bool is_dir = de->d_type == DT_DIR;
+        if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
+            char *full = join(dir, de->d_name);
+            struct stat st, lst;
+            if (!full) {
+                rc = PM3K_ERR_NOMEM;
+                goto out;
+            }
+            /* a symlink to a file is taken; a symlink to a directory is not
+             * followed */
+            bool is_link = lstat(full, &lst) == 0 && S_ISLNK(lst.st_mode);
+            is_dir = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+            free(full);
+            if (is_dir && is_link)
+                continue;
+        }
+        if (!is_dir && !wanted_extension(w, de->d_name))
+            continue;
+        if (lv.count == cap) {
+            size_t ncap = cap ? cap * 2 : 32;
+            entry *grown = realloc(lv.entries, ncap * sizeof *grown);
+            if (!grown) {
+                rc = PM3K_ERR_NOMEM;
+                goto out;
+            }
+            lv.entries = grown;
+            cap = ncap;
+        }
+        lv.entries[lv.count].name = strdup(de->d_name);
+        lv.entries[lv.count].is_dir = is_dir;
+        if (!lv.entries[lv.count].name) {
+            rc = PM3K_ERR_NOMEM;
+            goto out;
+        }
+        lv.count++;
+    }
+    qsort(lv.entries, lv.count, sizeof *lv.entries, entry_cmp);
+    if (w->depth == w->cap) {
+        size_t ncap = w->cap ? w->cap * 2 : 8;
+        level *grown = realloc(w->stack, ncap * sizeof *grown);
+        if (!grown) {
+            rc = PM3K_ERR_NOMEM;
+            goto out;
+        }
+        w->stack = grown;
+        w->cap = ncap;
+    }
+    w->stack[w->depth++] = lv;
+    memset(&lv, 0, sizeof lv);
+out:
+    closedir(d);
+    free_level(&lv);
+    return rc;
+}
+
+pm3k_code pm3k__walk_open(const char *root, const char *const *exts, size_t ext_count,
+                          pm3k__walk **out)
+{
+    pm3k__walk *w = calloc(1, sizeof *w);
+    if (!w)
+        return PM3K_ERR_NOMEM;
+    if (!exts) {
+        exts = default_extensions;
+        ext_count = 0;
+        while (exts[ext_count])
+            ext_count++;
+    }
+    w->exts = exts;
+    w->ext_count = ext_count;
+    pm3k_code rc = push_dir(w, root);
+    if (rc != PM3K_OK) {
+        pm3k__walk_close(w);
+        return rc;
+    }
+    *out = w;
+    return PM3K_OK;
+}
+
+pm3k_code pm3k__walk_next(pm3k__walk *w, char **path, int *errnum)
+{
+    *path = NULL;
+    *errnum = 0;
+    for (;;) {
+        if (w->pending_error_path) {
+            *path = w->pending_error_path;
+            *errnum = w->pending_errno;
+            w->pending_error_path = NULL;
+            return PM3K_OK;
+        }
+        if (w->depth == 0)
+            return PM3K_OK;
+        level *lv = &w->stack[w->depth - 1];
+        if (lv->next == lv->count) {
+            free_level(lv);
+            w->depth--;
+            continue;
+        }
+        entry *e = &lv->entries[lv->next++];
+        char *full = join(lv->dir, e->name);
+        if (!full)
+            return PM3K_ERR_NOMEM;
+        if (!e->is_dir) {
+            *path = full;
+            return PM3K_OK;
+        }
+        pm3k_code rc = push_dir(w, full);
+        free(full);
+        if (rc != PM3K_OK)
+            return rc;
+    }
+}
+
+void pm3k__walk_close(pm3k__walk *w)
+{
+    if (!w)
+        return;
+    while (w->depth > 0)
+        free_level(&w->stack[--w->depth]);
+    free(w->stack);
+    free(w->pending_error_path);
+    free(w);
+}

@@ -1,0 +1,344 @@
+#!/usr/bin/python3
+"""Run one data-driven CLI case (tests/cli/cases/**/*.case) and check it.
+
+A case file is lines of `key: value` (blank lines and # comments ignored):
+
+  args: probe --format json {data}/video/landscape.mp4   (shell-style words)
+  exit: 1                        expected exit code (required)
+  item: PATH STATUS [CODE ...]   an item of the report: its status and the exact
+                                 multiset of finding codes (any severity).
+                                 When item lines are given, the report must hold
+                                 exactly these paths, unless `partial: yes`.
+  fact: PATH KEY VALUE           a fact of that item (compared as JSON when VALUE
+                                 parses as JSON, else as a string); KEY may be
+                                 a.b for a nested fact
+  nofact: PATH KEY               that fact must be absent
+  summary: KEY VALUE             a summary field (items, passed, failed, ...)
+  items: N                       the number of items
+  order: PATH PATH ...           these items appear in this relative order
+  stdin: FILE                    file fed to stdin (default: /dev/null)
+  stdin-text: TEXT               text fed to stdin (\\n and \\0 escapes)
+  env: NAME=VALUE                extra environment
+  stdout-contains: TEXT          text that must appear on stdout
+  stdout-lacks: TEXT             text that must not appear on stdout
+  stderr-contains: TEXT          text that must appear on stderr
+  stderr-lacks: TEXT             text that must not appear on stderr
+  stdout-empty: yes              nothing on stdout
+  stdout-json: yes               stdout must be one JSON value (payload bodies)
+  stdout-json-field: KEY VALUE   a field of that JSON value (a.b for nested)
+  timeout: SECONDS               default 120
+  requires: PROGRAM              skip (exit 77) unless PROGRAM is on PATH
+
+Placeholders in values: {data} generated test data, {src} source tree,
+{bin} build tree, {tmp} a fresh folder for this case, and {NAME} for every
+NAME=VALUE line of the files in {bin}/fixtures/*.env (written by ctest
+fixtures such as the nginx server).
+
+The report format is taken from --format in args. json and ndjson reports
+are validated against docs/report-schema.json.
+"""
+import argparse
+import glob
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+try:
+    import jsonschema
+except ImportError:  # pragma: no cover
+    jsonschema = None
+
+SKIP = 77
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def load_vars(args, tmp):
+    env = {"data": args.data, "src": args.src, "bin": args.bin, "tmp": tmp}
+    for path in sorted(glob.glob(os.path.join(args.bin, "fixtures", "*.env"))):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#") and "=" in line:
+                    k, v = line.split("=", 1)
+                    env[k] = v
+    return env
+
+
+def subst(text, env):
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "{":
+            j = text.find("}", i)
+            name = text[i + 1:j] if j > 0 else ""
+            if j > 0 and name in env:
+                out.append(env[name])
+                i = j + 1
+                continue
+            if j > 0 and name and all(c.isalnum() or c == "_" for c in name):
+                fail("case uses {%s} but nothing defines it (fixture not running?)" % name)
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def parse_case(path, env):
+    lines = []
+    with open(path, encoding="utf-8") as f:
+        for n, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if ":" not in line:
+                fail("%s:%d: expected 'key: value'" % (path, n))
+            key, value = line.split(":", 1)
+            lines.append((key.strip(), subst(value.strip(), env)))
+    return lines
+
+
+def get_nested(obj, key):
+    for part in key.split("."):
+        if not isinstance(obj, dict) or part not in obj:
+            return (False, None)
+        obj = obj[part]
+    return (True, obj)
+
+
+def parse_value(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def load_report(fmt, stdout, schema):
+    if fmt == "json":
+        try:
+            doc = json.loads(stdout)
+        except ValueError as e:
+            fail("stdout is not JSON: %s\n%s" % (e, stdout[:2000]))
+        if schema is not None:
+            try:
+                jsonschema.validate(doc, schema)
+            except jsonschema.ValidationError as e:
+                fail("report does not validate against docs/report-schema.json: %s" % e.message)
+        return doc["items"], doc["summary"]
+    if fmt == "ndjson":
+        items, summary = [], None
+        line_schema = None
+        if schema is not None:
+            line_schema = dict(schema)
+            line_schema = {"$ref": "#/$defs/ndjson_line", "$defs": schema["$defs"]}
+        for n, line in enumerate(stdout.splitlines(), 1):
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                fail("ndjson line %d is not JSON: %s" % (n, e))
+            if line_schema is not None:
+                try:
+                    jsonschema.validate(obj, line_schema)
+                except jsonschema.ValidationError as e:
+                    fail("ndjson line %d does not validate: %s" % (n, e.message))
+            if "summary" in obj:
+                if summary is not None:
+                    fail("ndjson has two summary lines")
+                summary = obj["summary"]
+            else:
+                if summary is not None:
+                    fail("ndjson item after the summary line")
+                items.append(obj)
+        if summary is None:
+            fail("ndjson has no summary line")
+        return items, summary
+    return None, None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pm3k", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("case")
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="pm3k-case-")
+    try:
+        env_vars = load_vars(args, tmp)
+        case = parse_case(args.case, env_vars)
+        get = lambda k: [v for key, v in case if key == k]
+
+        for prog in get("requires"):
+            if shutil.which(prog) is None:
+                print("SKIP: %s is not installed" % prog)
+                sys.exit(SKIP)
+
+        if not get("args") or not get("exit"):
+            fail("case needs args: and exit:")
+        argv = [args.pm3k] + shlex.split(get("args")[0])
+        fmt = "text"
+        for i, a in enumerate(argv):
+            if a == "--format" and i + 1 < len(argv):
+                fmt = argv[i + 1]
+            elif a.startswith("--format="):
+                fmt = a.split("=", 1)[1]
+
+        stdin_data = b""
+        if get("stdin"):
+            with open(get("stdin")[0], "rb") as f:
+                stdin_data = f.read()
+        for t in get("stdin-text"):
+            stdin_data += t.replace("\\n", "\n").replace("\\0", "\0").encode()
+
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        for e in get("env"):
+            k, v = e.split("=", 1)
+            env[k] = v
+        timeout = float(get("timeout")[0]) if get("timeout") else 120.0
+
+        try:
+            proc = subprocess.run(argv, input=stdin_data, capture_output=True, env=env,
+                                  timeout=timeout, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            fail("pm3k did not finish within %.0f s: %s" % (timeout, shlex.join(argv)))
+        stdout = proc.stdout.decode("utf-8", "replace")
+        stderr = proc.stderr.decode("utf-8", "replace")
+        print("$ " + shlex.join(argv))
+        print("exit %d" % proc.returncode)
+        if proc.returncode < 0:
+            fail("pm3k died with signal %d\n%s" % (-proc.returncode, stderr))
+
+        want_exit = int(get("exit")[0])
+        if proc.returncode != want_exit:
+            fail("exit code %d, expected %d\nstdout:\n%s\nstderr:\n%s"
+                 % (proc.returncode, want_exit, stdout[:4000], stderr[:4000]))
+
+        for t in get("stdout-contains"):
+            if t not in stdout:
+                fail("stdout lacks %r\nstdout:\n%s" % (t, stdout[:4000]))
+        for t in get("stdout-lacks"):
+            if t in stdout:
+                fail("stdout has %r\nstdout:\n%s" % (t, stdout[:4000]))
+        for t in get("stderr-contains"):
+            if t not in stderr:
+                fail("stderr lacks %r\nstderr:\n%s" % (t, stderr[:4000]))
+        for t in get("stderr-lacks"):
+            if t in stderr:
+                fail("stderr has %r\nstderr:\n%s" % (t, stderr[:4000]))
+        if get("stdout-empty") and stdout:
+            fail("stdout should be empty, has:\n%s" % stdout[:2000])
+        if get("stdout-json"):
+            try:
+                body = json.loads(stdout)
+            except ValueError as e:
+                fail("stdout is not one JSON value: %s\n%s" % (e, stdout[:2000]))
+            for spec in get("stdout-json-field"):
+                key, value = spec.split(None, 1)
+                found, got = get_nested(body, key)
+                if not found or got != parse_value(value):
+                    fail("stdout JSON %s = %r, expected %r" % (key, got if found else "<absent>",
+                                                                parse_value(value)))
+
+        schema = None
+        if jsonschema is not None:
+            with open(os.path.join(args.src, "docs", "report-schema.json"), encoding="utf-8") as f:
+                schema = json.load(f)
+        else:
+            print("note: python3-jsonschema missing, reports not validated")
+        items, summary = load_report(fmt, stdout, schema)
+        wants_report = any(get(k) for k in ("item", "fact", "nofact", "summary", "items", "order"))
+        if items is None:
+            if wants_report:
+                fail("item/fact/summary checks need --format json or ndjson")
+            print("ok")
+            return
+        by_path = {}
+        for it in items:
+            if it["path"] in by_path:
+                fail("two items with path %r" % it["path"])
+            by_path[it["path"]] = it
+
+        expected_paths = []
+        for spec in get("item"):
+            words = shlex.split(spec)
+            if len(words) < 2:
+                fail("item: needs PATH STATUS [CODES]")
+            path, status, codes = words[0], words[1], sorted(words[2:])
+            expected_paths.append(path)
+            if path not in by_path:
+                fail("no item %r in the report; items: %s" % (path, sorted(by_path)))
+            it = by_path[path]
+            got_codes = sorted(f["code"] for f in it["findings"])
+            if it["status"] != status or got_codes != codes:
+                fail("item %r: status %s codes %s, expected status %s codes %s\nfacts: %s\n"
+                     "findings: %s" % (path, it["status"], got_codes, status, codes,
+                                       json.dumps(it["facts"]),
+                                       json.dumps(it["findings"], indent=1)))
+        if expected_paths and not get("partial"):
+            extra = sorted(set(by_path) - set(expected_paths))
+            if extra:
+                fail("unexpected items in the report: %s" % extra)
+
+        for spec in get("fact"):
+            words = shlex.split(spec)
+            if len(words) < 3:
+                fail("fact: needs PATH KEY VALUE")
+            path, key, value = words[0], words[1], " ".join(words[2:])
+            if path not in by_path:
+                fail("fact: no item %r" % path)
+            found, got = get_nested(by_path[path]["facts"], key)
+            want = parse_value(value)
+            if not found:
+                fail("item %r has no fact %r; facts: %s" % (path, key,
+                                                           json.dumps(by_path[path]["facts"])))
+            if isinstance(want, (int, float)) and isinstance(got, (int, float)) \
+                    and not isinstance(want, bool):
+                if abs(got - want) > 1e-6 * max(1.0, abs(want)):
+                    fail("item %r fact %s = %r, expected %r" % (path, key, got, want))
+            elif got != want:
+                fail("item %r fact %s = %r, expected %r" % (path, key, got, want))
+        for spec in get("nofact"):
+            path, key = shlex.split(spec)
+            if path in by_path and get_nested(by_path[path]["facts"], key)[0]:
+                fail("item %r should not have fact %r" % (path, key))
+        for spec in get("summary"):
+            key, value = spec.split()
+            if summary.get(key) != int(value):
+                fail("summary %s = %r, expected %s" % (key, summary.get(key), value))
+        for spec in get("items"):
+            if len(items) != int(spec):
+                fail("%d items, expected %s: %s" % (len(items), spec,
+                                                   [i["path"] for i in items]))
+        for spec in get("order"):
+            want = shlex.split(spec)
+            got = [i["path"] for i in items if i["path"] in want]
+            if got != want:
+                fail("order %s, expected %s" % (got, want))
+        if summary["items"] != len(items):
+            fail("summary says %d items, report has %d" % (summary["items"], len(items)))
+        counts = {"pass": 0, "warn": 0, "fail": 0, "error": 0}
+        for it in items:
+            counts[it["status"]] += 1
+        for status, key in (("pass", "passed"), ("warn", "warned"), ("fail", "failed"),
+                            ("error", "errors")):
+            if summary[key] != counts[status]:
+                fail("summary %s = %d but %d items are %s" % (key, summary[key], counts[status],
+                                                              status))
+        if summary["exit_code"] != proc.returncode:
+            fail("summary exit_code %d but pm3k exited %d" % (summary["exit_code"],
+                                                             proc.returncode))
+        print("ok")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
