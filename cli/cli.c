@@ -189,11 +189,13 @@ int cli_output_open(cli_output *out, const char *path)
 pm3k_code cli_output_sink(void *userdata, const char *data, size_t len)
 {
     cli_output *out = userdata;
-    if (len && fwrite(data, 1, len, out->fp) != len)
-        return PM3K_ERR_IO;
     /* Streamed formats should reach a pipe item by item. */
-    if (out->fp == stdout && fflush(out->fp) != 0)
+    if ((len && fwrite(data, 1, len, out->fp) != len) ||
+        (out->fp == stdout && fflush(out->fp) != 0)) {
+        if (!out->write_errno)
+            out->write_errno = errno;
         return PM3K_ERR_IO;
+    }
     return PM3K_OK;
 }
 
@@ -203,7 +205,7 @@ int cli_output_close(cli_output *out, bool commit)
     if (!out->fp)
         return 0;
     if (out->fp == stdout) {
-        if (fflush(stdout) != 0) {
+        if (fflush(stdout) != 0 && errno != EPIPE && out->write_errno != EPIPE) {
             cli_error("cannot write the report: %s", strerror(errno));
             rc = -1;
         }

@@ -73,6 +73,7 @@ typedef struct cli_output {
     FILE *fp;
     const char *final_path;
     char *tmp_path;
+    int write_errno; /* errno of the first failed write (EPIPE: reader went away) */
 } cli_output;
 
 int cli_output_open(cli_output *out, const char *path);

@@ -1,4 +1,5 @@
 /* pm3k probe — check files, folders and URLs before posting. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -344,7 +345,13 @@ int cmd_probe(int argc, char **argv)
     goto out;
 
 fail:
-    cli_error("%s", run.err.message[0] ? run.err.message : "probe failed");
+    /* The reader of a pipe went away (pm3k probe ... | head): stop quietly. */
+    if (output.write_errno == EPIPE)
+        clearerr(stdout);
+    else if (output.write_errno)
+        cli_error("cannot write the report: %s", strerror(output.write_errno));
+    else
+        cli_error("%s", run.err.message[0] ? run.err.message : "probe failed");
     exit_code = PM3K_EXIT_USAGE;
 out:
     cli_output_close(&output, false);

@@ -10,6 +10,7 @@
 
 #include "core/report_int.h"
 #include "core/strbuf.h"
+#include "core/utf_int.h"
 #include "pm3k/exit.h"
 #include "pm3k/report.h"
 
@@ -161,10 +162,20 @@ static pm3k_code fact_put(pm3k_item *item, cJSON *parent, const char *key, cJSON
     return PM3K_OK;
 }
 
+/* Facts come from files and servers: keep them valid UTF-8 for JSON. */
+static cJSON *clean_string(const char *value)
+{
+    if (!value)
+        return cJSON_CreateNull();
+    char *clean = pm3k__utf8_sanitize(value, strlen(value));
+    cJSON *out = clean ? cJSON_CreateString(clean) : NULL;
+    free(clean);
+    return out;
+}
+
 pm3k_code pm3k_item_fact_str(pm3k_item *item, const char *key, const char *value)
 {
-    return fact_put(item, item->facts, key,
-                    value ? cJSON_CreateString(value) : cJSON_CreateNull());
+    return fact_put(item, item->facts, key, clean_string(value));
 }
 
 pm3k_code pm3k_item_fact_int(pm3k_item *item, const char *key, int64_t value)
@@ -200,7 +211,7 @@ pm3k_code pm3k_item_fact_group_str(pm3k_item *item, const char *group, const cha
             return rc;
         obj = cJSON_GetObjectItemCaseSensitive(item->facts, group);
     }
-    return fact_put(item, obj, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
+    return fact_put(item, obj, key, clean_string(value));
 }
 
 bool pm3k_item_has_fact(const pm3k_item *item, const char *key)

@@ -130,7 +130,8 @@ static pm3k_kind kind_for(const pm3k_probe_config *config, const char *path,
                : PM3K_KIND_VIDEO;
 }
 
-static pm3k_item *missing_item(const pm3k_probe_config *config, const char *path, int errnum)
+static pm3k_item *missing_item(const pm3k_probe_config *config, const char *path, int errnum,
+                               const char *reason)
 {
     pm3k__sniff none;
     pm3k__sniff_buffer(NULL, 0, &none);
@@ -141,7 +142,8 @@ static pm3k_item *missing_item(const pm3k_probe_config *config, const char *path
     if (errnum == ENOENT || errnum == ENOTDIR)
         pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, NULL);
     else
-        pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(errnum), NULL);
+        pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason",
+                      reason ? reason : strerror(errnum), NULL);
     return item;
 }
 
@@ -159,16 +161,17 @@ pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3
     *out = NULL;
     fctx.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fctx.fd < 0) {
-        item = missing_item(config, path, errno);
+        item = missing_item(config, path, errno, NULL);
         goto out;
     }
     if (fstat(fctx.fd, &st) != 0) {
-        item = missing_item(config, path, errno);
+        item = missing_item(config, path, errno, NULL);
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
         /* FIFOs, devices and sockets could block or never end. */
-        item = missing_item(config, path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+        item = missing_item(config, path, EINVAL,
+                            S_ISDIR(st.st_mode) ? "it is a folder" : "not a regular file");
         goto out;
     }
     src.ctx = &fctx;
@@ -179,7 +182,7 @@ pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3
 
     int64_t n = pm3k__source_read(&src, 0, head, sizeof head);
     if (n < 0) {
-        item = missing_item(config, path, EIO);
+        item = missing_item(config, path, EIO, src.error);
         goto out;
     }
     pm3k__sniff_buffer(head, (size_t)n, &sniff);

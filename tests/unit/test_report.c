@@ -1,0 +1,336 @@
+/* Unit tests for core/report.c and core/writer.c: statuses, exit codes,
+ * facts, templates, and the four writers' output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "pm3k/pm3k.h"
+
+typedef struct capture {
+    char *data;
+    size_t len;
+    int fail_after; /* fail the sink after this many calls (0 = never) */
+    int calls;
+} capture;
+
+static pm3k_code capture_sink(void *userdata, const char *data, size_t len)
+{
+    capture *c = userdata;
+    c->calls++;
+    if (c->fail_after && c->calls > c->fail_after)
+        return PM3K_ERR_IO;
+    char *grown = realloc(c->data, c->len + len + 1);
+    assert_non_null(grown);
+    memcpy(grown + c->len, data, len);
+    c->len += len;
+    grown[c->len] = '\0';
+    c->data = grown;
+    return PM3K_OK;
+}
+
+static pm3k_item *sample_fail(void)
+{
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "dir/clip <1>&\"x\".mp4");
+    assert_non_null(item);
+    pm3k_item_fact_str(item, "container", "mp4");
+    pm3k_item_fact_int(item, "display_width", 1920);
+    pm3k_item_fact_int(item, "display_height", 1080);
+    pm3k_item_fact_num(item, "fps", 29.97);
+    pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_VERTICAL, "orientation", "landscape", NULL);
+    pm3k_item_add(item, PM3K_RULE_VIDEO_MOOV_AT_END, NULL);
+    return item;
+}
+
+static pm3k_item *sample_warn(void)
+{
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_IMAGE, "photo.jpg");
+    assert_non_null(item);
+    pm3k_item_fact_str(item, "content_type", "png");
+    pm3k_item_fact_str(item, "extension", "jpg");
+    pm3k_item_add(item, PM3K_RULE_IMAGE_EXT_MISMATCH, NULL);
+    return item;
+}
+
+static void status_follows_findings(void **state)
+{
+    (void)state;
+    pm3k_item *pass = pm3k_item_new(PM3K_KIND_VIDEO, "a.mp4");
+    pm3k_item_add(pass, PM3K_RULE_VIDEO_MOOV_AT_END, NULL);
+    assert_int_equal(pm3k_item_status(pass), PM3K_STATUS_PASS);
+    assert_int_equal(pm3k_item_exit_code(pass, true), PM3K_EXIT_OK);
+
+    pm3k_item *warn = sample_warn();
+    assert_int_equal(pm3k_item_status(warn), PM3K_STATUS_WARN);
+    assert_int_equal(pm3k_item_exit_code(warn, false), PM3K_EXIT_OK);
+    assert_int_equal(pm3k_item_exit_code(warn, true), PM3K_EXIT_RULE_FAILED);
+
+    pm3k_item *transient = pm3k_item_new(PM3K_KIND_URL, "https://x/y.mp4");
+    pm3k_item_add(transient, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", "timeout", NULL);
+    assert_int_equal(pm3k_item_status(transient), PM3K_STATUS_ERROR);
+    assert_int_equal(pm3k_item_exit_code(transient, false), PM3K_EXIT_TRANSIENT);
+    /* a definite failure wins over an undecided check */
+    pm3k_item_add(transient, PM3K_RULE_URL_DOMAIN_NOT_VERIFIED, "host", "x", NULL);
+    assert_int_equal(pm3k_item_status(transient), PM3K_STATUS_FAIL);
+    assert_int_equal(pm3k_item_exit_code(transient, false), PM3K_EXIT_RULE_FAILED);
+
+    pm3k_item *missing = pm3k_item_new(PM3K_KIND_VIDEO, "nope.mp4");
+    pm3k_item_add(missing, PM3K_RULE_INPUT_MISSING, NULL);
+    assert_int_equal(pm3k_item_status(missing), PM3K_STATUS_ERROR);
+    assert_int_equal(pm3k_item_exit_code(missing, false), PM3K_EXIT_USAGE);
+    assert_string_equal(pm3k_item_find(missing, "input_missing")->message,
+                        "'nope.mp4' does not exist");
+
+    pm3k_item_free(pass);
+    pm3k_item_free(warn);
+    pm3k_item_free(transient);
+    pm3k_item_free(missing);
+    pm3k_item_free(NULL);
+}
+
+static void exit_codes_merge_with_precedence(void **state)
+{
+    (void)state;
+    /* 2 > 1 > 3 > 0 */
+    assert_int_equal(pm3k_exit_merge(0, 3), 3);
+    assert_int_equal(pm3k_exit_merge(3, 1), 1);
+    assert_int_equal(pm3k_exit_merge(1, 2), 2);
+    assert_int_equal(pm3k_exit_merge(2, 3), 2);
+    assert_int_equal(pm3k_exit_merge(1, 0), 1);
+
+    pm3k_summary s;
+    pm3k_summary_init(&s);
+    pm3k_item *fail = sample_fail(), *warn = sample_warn();
+    pm3k_summary_add(&s, warn, false);
+    assert_int_equal(s.exit_code, 0);
+    pm3k_summary_add(&s, fail, false);
+    assert_int_equal(s.exit_code, 1);
+    assert_int_equal(s.items, 2);
+    assert_int_equal(s.failed, 1);
+    assert_int_equal(s.warned, 1);
+    pm3k_item_free(fail);
+    pm3k_item_free(warn);
+}
+
+static void facts_keep_order_and_latest_value(void **state)
+{
+    (void)state;
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_URL, "u");
+    pm3k_item_fact_int(item, "status", 200);
+    pm3k_item_fact_str(item, "method", "HEAD");
+    pm3k_item_fact_str(item, "method", "GET");
+    pm3k_item_fact_num(item, "nan", 0.0 / 0.0);
+    pm3k_item_fact_group_str(item, "headers", "content-length", "10");
+    pm3k_item_fact_group_str(item, "headers", "etag", "\"x\"");
+    char *text = pm3k_item_fact_text(item, "method");
+    assert_string_equal(text, "GET");
+    free(text);
+    text = pm3k_item_fact_text(item, "nan");
+    assert_string_equal(text, "null");
+    free(text);
+    int64_t status;
+    assert_true(pm3k_item_fact_get_int(item, "status", &status));
+    assert_int_equal(status, 200);
+    assert_false(pm3k_item_has_fact(item, "absent"));
+    assert_null(pm3k_item_fact_text(item, "absent"));
+    pm3k_item_free(item);
+}
+
+static void templates_fill_from_values_then_facts(void **state)
+{
+    (void)state;
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "v.mp4");
+    pm3k_item_fact_num(item, "fps", 15);
+    pm3k_item_add(item, PM3K_RULE_VIDEO_FRAME_RATE, "min_fps", "23", "max_fps", "60", NULL);
+    assert_string_equal(pm3k_item_find(item, "frame_rate_out_of_range")->message,
+                        "frame rate 15 fps is outside 23..60 fps");
+    /* an unknown placeholder stays visible instead of silently vanishing */
+    pm3k_item_add(item, PM3K_RULE_VIDEO_DURATION, NULL);
+    assert_non_null(strstr(pm3k_item_find(item, "duration_too_long")->message, "{duration_s}"));
+    pm3k_item_free(item);
+}
+
+static void write_all(pm3k_format format, bool strict, capture *out)
+{
+    pm3k_writer_options opt = {.format = format, .strict = strict, .command = "probe"};
+    pm3k_writer *w = NULL;
+    pm3k_error err = {0};
+    assert_int_equal(pm3k_writer_new(&opt, capture_sink, out, &w, &err), PM3K_OK);
+    pm3k_item *a = sample_fail(), *b = sample_warn();
+    pm3k_summary s;
+    pm3k_summary_init(&s);
+    pm3k_summary_add(&s, a, strict);
+    pm3k_summary_add(&s, b, strict);
+    s.elapsed_ms = 42;
+    assert_int_equal(pm3k_writer_item(w, a, &err), PM3K_OK);
+    assert_int_equal(pm3k_writer_item(w, b, &err), PM3K_OK);
+    assert_int_equal(pm3k_writer_finish(w, &s, &err), PM3K_OK);
+    pm3k_writer_free(w);
+    pm3k_item_free(a);
+    pm3k_item_free(b);
+}
+
+static void json_writer_streams_one_document(void **state)
+{
+    (void)state;
+    capture out = {0};
+    write_all(PM3K_FORMAT_JSON, false, &out);
+    cJSON *doc = cJSON_Parse(out.data);
+    assert_non_null(doc);
+    assert_int_equal(cJSON_GetObjectItem(doc, "schema")->valueint, 1);
+    assert_string_equal(cJSON_GetObjectItem(doc, "tool")->valuestring, "pm3k");
+    cJSON *items = cJSON_GetObjectItem(doc, "items");
+    assert_int_equal(cJSON_GetArraySize(items), 2);
+    cJSON *first = cJSON_GetArrayItem(items, 0);
+    assert_string_equal(cJSON_GetObjectItem(first, "path")->valuestring,
+                        "dir/clip <1>&\"x\".mp4");
+    assert_string_equal(cJSON_GetObjectItem(first, "status")->valuestring, "fail");
+    cJSON *facts = cJSON_GetObjectItem(first, "facts");
+    assert_true(cJSON_GetObjectItem(facts, "fps")->valuedouble == 29.97);
+    cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItem(first, "findings"), 0);
+    assert_string_equal(cJSON_GetObjectItem(f0, "predicts")->valuestring, "bad_request");
+    cJSON *f1 = cJSON_GetArrayItem(cJSON_GetObjectItem(first, "findings"), 1);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(f1, "predicts")));
+    cJSON *summary = cJSON_GetObjectItem(doc, "summary");
+    assert_int_equal(cJSON_GetObjectItem(summary, "failed")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItem(summary, "warned")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItem(summary, "exit_code")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItem(summary, "elapsed_ms")->valueint, 42);
+    cJSON_Delete(doc);
+    free(out.data);
+
+    /* no items is still one valid document */
+    pm3k_writer_options opt = {.format = PM3K_FORMAT_JSON};
+    pm3k_writer *w = NULL;
+    pm3k_summary s;
+    pm3k_summary_init(&s);
+    capture empty = {0};
+    assert_int_equal(pm3k_writer_new(&opt, capture_sink, &empty, &w, NULL), PM3K_OK);
+    assert_int_equal(pm3k_writer_finish(w, &s, NULL), PM3K_OK);
+    pm3k_writer_free(w);
+    doc = cJSON_Parse(empty.data);
+    assert_non_null(doc);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "items")), 0);
+    cJSON_Delete(doc);
+    free(empty.data);
+}
+
+static void ndjson_writer_has_one_line_per_item_then_summary(void **state)
+{
+    (void)state;
+    capture out = {0};
+    write_all(PM3K_FORMAT_NDJSON, false, &out);
+    int lines = 0;
+    for (char *line = strtok(out.data, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *obj = cJSON_Parse(line);
+        assert_non_null(obj);
+        if (lines < 2)
+            assert_non_null(cJSON_GetObjectItem(obj, "path"));
+        else
+            assert_non_null(cJSON_GetObjectItem(obj, "summary"));
+        cJSON_Delete(obj);
+        lines++;
+    }
+    assert_int_equal(lines, 3);
+    free(out.data);
+}
+
+static void text_writer_shows_status_code_and_hint(void **state)
+{
+    (void)state;
+    capture out = {0};
+    write_all(PM3K_FORMAT_TEXT, false, &out);
+    assert_non_null(strstr(out.data, "FAIL  dir/clip <1>&\"x\".mp4: not_vertical — displayed "
+                                     "1920x1080 (landscape)"));
+    assert_non_null(strstr(out.data, "[bad_request]"));
+    assert_non_null(strstr(out.data, "      info moov_at_end — "));
+    assert_non_null(strstr(out.data, "      fix: crop or pad to 1080x1920"));
+    assert_non_null(strstr(out.data, "WARN  photo.jpg: extension_mismatch"));
+    assert_non_null(strstr(out.data, "2 items: 0 passed, 1 warned, 1 failed, 0 errors"));
+    assert_null(strstr(out.data, "\033[")); /* no colour unless asked */
+    free(out.data);
+}
+
+static void junit_writer_escapes_and_counts(void **state)
+{
+    (void)state;
+    capture out = {0};
+    write_all(PM3K_FORMAT_JUNIT, false, &out);
+    assert_non_null(strstr(out.data, "tests=\"2\" failures=\"1\" errors=\"0\""));
+    assert_non_null(strstr(out.data, "name=\"dir/clip &lt;1&gt;&amp;&quot;x&quot;.mp4\""));
+    assert_non_null(strstr(out.data, "<failure type=\"not_vertical\""));
+    assert_non_null(strstr(out.data, "<system-out>warning extension_mismatch"));
+    free(out.data);
+
+    capture strict = {0};
+    write_all(PM3K_FORMAT_JUNIT, true, &strict);
+    assert_non_null(strstr(strict.data, "tests=\"2\" failures=\"2\""));
+    assert_non_null(strstr(strict.data, "<failure type=\"extension_mismatch\""));
+    free(strict.data);
+}
+
+static void writer_reports_sink_failure(void **state)
+{
+    (void)state;
+    capture out = {.fail_after = 1};
+    pm3k_writer_options opt = {.format = PM3K_FORMAT_NDJSON};
+    pm3k_writer *w = NULL;
+    pm3k_error err = {0};
+    assert_int_equal(pm3k_writer_new(&opt, capture_sink, &out, &w, &err), PM3K_OK);
+    pm3k_item *a = sample_fail();
+    assert_int_equal(pm3k_writer_item(w, a, &err), PM3K_OK);
+    assert_int_equal(pm3k_writer_item(w, a, &err), PM3K_ERR_IO);
+    assert_string_equal(err.message, "cannot write the report");
+    pm3k_writer_free(w);
+    pm3k_item_free(a);
+    free(out.data);
+}
+
+static void invalid_utf8_is_replaced_in_json(void **state)
+{
+    (void)state;
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "bad\xff\xfe name.mp4");
+    capture out = {0};
+    pm3k_writer_options opt = {.format = PM3K_FORMAT_NDJSON};
+    pm3k_writer *w = NULL;
+    assert_int_equal(pm3k_writer_new(&opt, capture_sink, &out, &w, NULL), PM3K_OK);
+    assert_int_equal(pm3k_writer_item(w, item, NULL), PM3K_OK);
+    assert_true(pm3k_utf8_valid(out.data, out.len));
+    assert_non_null(strstr(out.data, "bad\xEF\xBF\xBD\xEF\xBF\xBD name.mp4"));
+    pm3k_writer_free(w);
+    pm3k_item_free(item);
+    free(out.data);
+}
+
+static void formats_parse(void **state)
+{
+    (void)state;
+    pm3k_format f;
+    assert_int_equal(pm3k_format_parse("ndjson", &f), PM3K_OK);
+    assert_int_equal(f, PM3K_FORMAT_NDJSON);
+    assert_int_equal(pm3k_format_parse("xml", &f), PM3K_ERR_INVALID_ARG);
+    assert_int_equal(pm3k_format_parse(NULL, &f), PM3K_ERR_INVALID_ARG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(status_follows_findings),
+        cmocka_unit_test(exit_codes_merge_with_precedence),
+        cmocka_unit_test(facts_keep_order_and_latest_value),
+        cmocka_unit_test(templates_fill_from_values_then_facts),
+        cmocka_unit_test(json_writer_streams_one_document),
+        cmocka_unit_test(ndjson_writer_has_one_line_per_item_then_summary),
+        cmocka_unit_test(text_writer_shows_status_code_and_hint),
+        cmocka_unit_test(junit_writer_escapes_and_counts),
+        cmocka_unit_test(writer_reports_sink_failure),
+        cmocka_unit_test(invalid_utf8_is_replaced_in_json),
+        cmocka_unit_test(formats_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
