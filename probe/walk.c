@@ -160,7 +160,8 @@ static pm3k_code push_dir(pm3k__walk *w, const char *dir)
         }
         lv.count++;
     }
-    qsort(lv.entries, lv.count, sizeof *lv.entries, entry_cmp);
+    if (lv.count > 1)
+        qsort(lv.entries, lv.count, sizeof *lv.entries, entry_cmp);
     if (w->depth == w->cap) {
         size_t ncap = w->cap ? w->cap * 2 : 8;
         level *grown = realloc(w->stack, ncap * sizeof *grown);
