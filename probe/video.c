@@ -1,8 +1,553 @@
-/* TEMPORARY seam until probe/video.c lands (foundation issue). */
-#include "probe/probe_int.h"
+/* pm3k — video rules from the container headers, through libavformat.
+ *
+ * Header parsing only: libavformat reads the headers through a custom
+ * AVIOContext over pm3k__source_read (the same code serves local files and,
+ * later, remote files read with HTTP ranges), with the demuxer forced from the
+ * sniffed signature. avformat_find_stream_info, which decodes a frame and is
+ * ~15x slower, runs only for files whose headers lack the picture size
+ * (MPEG-4 Part 2 in MP4, MPEG-TS), bounded. Everything is per call: several
+ * worker threads run this at once. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 
-void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src,
-                       const pm3k__sniff *sniff, pm3k_item *item)
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+
+#include "probe/mp4box.h"
+#include "probe/probe_int.h"
+#include "probe/video_int.h"
+
+/* libavformat reads through a buffer this big: a fast-start moov of a short
+ * clip fits in one read. */
+#define AVIO_BUFFER_SIZE (32 * 1024)
+/* Bounds of the avformat_find_stream_info fallback. */
+#define FALLBACK_PROBESIZE (1024 * 1024)
+#define FALLBACK_ANALYZE_US (AV_TIME_BASE / 2)
+#define NINE_BY_SIXTEEN (9.0 / 16.0)
+#define REASON_MAX 256
+
+/* ---- geometry (pure, unit-tested) ---- */
+
+int pm3k__rotation_clockwise(double counterclockwise_degrees)
 {
-    pm3k_item_add(item, PM3K_RULE_VIDEO_UNREADABLE, "reason", "video checks not built yet", NULL);
+    if (!isfinite(counterclockwise_degrees))
+        return 0;
+    double clockwise = fmod(-counterclockwise_degrees, 360.0);
+    if (clockwise < 0)
+        clockwise += 360.0;
+    return (int)(lround(clockwise / 90.0) % 4) * 90;
+}
+
+void pm3k__video_display_size(pm3k__video_geometry *g)
+{
+    double sar = 1.0;
+    if (g->sar_num > 0 && g->sar_den > 0)
+        sar = (double)g->sar_num / (double)g->sar_den;
+    double width = (double)g->coded_width * sar;
+    double height = (double)g->coded_height;
+    bool quarter_turn = g->rotation == 90 || g->rotation == 270;
+    g->display_width = quarter_turn ? height : width;
+    g->display_height = quarter_turn ? width : height;
+}
+
+const char *pm3k__video_orientation(double display_width, double display_height)
+{
+    if (fabs(display_width - display_height) < 0.5)
+        return "square";
+    return display_width > display_height ? "landscape" : "portrait";
+}
+
+bool pm3k__video_off_9_16(double display_width, double display_height, double tolerance)
+{
+    if (!(display_height > 0))
+        return true;
+    return fabs(display_width / display_height / NINE_BY_SIXTEEN - 1.0) > tolerance;
+}
+
+/* ---- containers ---- */
+
+typedef struct container_info {
+    pm3k__media media;
+    const char *demuxer; /* libavformat's short name */
+    const char *name;    /* the container fact and {container} */
+    bool accepted;       /* PM3K takes it */
+} container_info;
+
+static const container_info containers[] = {
+    {PM3K_MEDIA_MP4, "mov", "MP4", true},
+    {PM3K_MEDIA_MOV, "mov", "MOV", true},
+    {PM3K_MEDIA_MATROSKA, "matroska", "Matroska", false},
+    {PM3K_MEDIA_WEBM, "matroska", "WebM", false},
+    {PM3K_MEDIA_AVI, "avi", "AVI", false},
+    {PM3K_MEDIA_MPEGTS, "mpegts", "MPEG-TS", false},
+    {PM3K_MEDIA_MPEGPS, "mpeg", "MPEG-PS", false},
+    {PM3K_MEDIA_FLV, "flv", "FLV", false},
+    {PM3K_MEDIA_OGG, "ogg", "Ogg", false},
+    {PM3K_MEDIA_ASF, "asf", "ASF", false},
+};
+
+static const container_info *container_for(pm3k__media media)
+{
+    for (size_t i = 0; i < sizeof containers / sizeof containers[0]; i++)
+        if (containers[i].media == media)
+            return &containers[i];
+    return NULL;
+}
+
+/* Demuxers libavformat may recognise in unknown content that make a picture
+ * stream without being a video container: still images and text art. */
+static bool is_picture_format(const AVInputFormat *fmt)
+{
+    static const char *const names[] = {"image2", "tty", "bin", "adf", "idf", "xbin", NULL};
+    size_t len = strlen(fmt->name);
+    if (len > 5 && strcmp(fmt->name + len - 5, "_pipe") == 0)
+        return true;
+    for (const char *const *p = names; *p; p++)
+        if (strcmp(fmt->name, *p) == 0)
+            return true;
+    return false;
+}
+
+/* ---- findings helpers ---- */
+
+static void unreadable(pm3k_item *item, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void unreadable(pm3k_item *item, const char *fmt, ...)
+{
+    char reason[REASON_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    pm3k_item_add(item, PM3K_RULE_VIDEO_UNREADABLE, "reason", reason, NULL);
+}
+
+/* FFmpeg's error text, starting lowercase as our messages do. */
+static const char *av_reason(int error, char *buf, size_t len)
+{
+    if (av_strerror(error, buf, len) < 0)
+        snprintf(buf, len, "libavformat error %d", error);
+    if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
+}
+
+static double round_to(double value, double step)
+{
+    return round(value / step) * step;
+}
+
+/* ---- libavformat over a pm3k__source ---- */
+
+typedef struct video_probe {
+    const pm3k_probe_config *config;
+    pm3k__source *src;
+    pm3k_item *item;
+    int64_t position; /* of the AVIO callbacks */
+    AVIOContext *pb;
+    AVFormatContext *fc;
+    bool stream_info; /* the avformat_find_stream_info fallback ran */
+} video_probe;
+
+static int avio_read_cb(void *opaque, uint8_t *buf, int size)
+{
+    video_probe *v = opaque;
+    if (size <= 0)
+        return 0;
+    int64_t got = pm3k__source_read(v->src, v->position, buf, (size_t)size);
+    if (got < 0)
+        return AVERROR(EIO);
+    if (got == 0)
+        return AVERROR_EOF;
+    v->position += got;
+    return (int)got;
+}
+
+static int64_t avio_seek_cb(void *opaque, int64_t offset, int whence)
+{
+    video_probe *v = opaque;
+    int64_t target;
+    switch (whence & ~AVSEEK_FORCE) {
+    case AVSEEK_SIZE:
+        return v->src->size >= 0 ? v->src->size : AVERROR(ENOSYS);
+    case SEEK_SET:
+        target = offset;
+        break;
+    case SEEK_CUR:
+        target = v->position + offset;
+        break;
+    case SEEK_END:
+        if (v->src->size < 0)
+            return AVERROR(ENOSYS);
+        target = v->src->size + offset;
+        break;
+    default:
+        return AVERROR(EINVAL);
+    }
+    if (target < 0)
+        return AVERROR(EINVAL);
+    v->position = target;
+    return target;
+}
+
+/* Nothing but the file itself is ever opened: no dref, playlist or concat
+ * entry may make libavformat read another file or URL. */
+static int deny_io_open(AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
+                        AVDictionary **options)
+{
+    return AVERROR(EPERM);
+}
+
+/* Open src with fmt. Returns 0 or an AVERROR. */
+static int open_input(video_probe *v, const AVInputFormat *fmt)
+{
+    AVDictionary *options = NULL;
+    uint8_t *buffer = av_malloc(AVIO_BUFFER_SIZE);
+    if (!buffer)
+        return AVERROR(ENOMEM);
+    v->position = 0;
+    v->pb = avio_alloc_context(buffer, AVIO_BUFFER_SIZE, 0, v, avio_read_cb, NULL, avio_seek_cb);
+    if (!v->pb) {
+        av_free(buffer);
+        return AVERROR(ENOMEM);
+    }
+    v->fc = avformat_alloc_context();
+    if (!v->fc)
+        return AVERROR(ENOMEM);
+    v->fc->pb = v->pb;
+    v->fc->flags |= AVFMT_FLAG_CUSTOM_IO;
+    v->fc->io_open = deny_io_open;
+    av_dict_set(&options, "protocol_whitelist", "none", 0);
+    /* On failure avformat_open_input frees fc and sets it to NULL. */
+    int ret = avformat_open_input(&v->fc, NULL, fmt, &options);
+    av_dict_free(&options);
+    return ret;
+}
+
+static void close_input(video_probe *v)
+{
+    avformat_close_input(&v->fc);
+    if (v->pb) {
+        /* libavformat may have replaced the buffer. */
+        av_freep(&v->pb->buffer);
+        avio_context_free(&v->pb);
+    }
+}
+
+/* The video stream to judge: the first real one, a default-flagged one
+ * first; cover art (attached pictures) is not video. */
+static AVStream *pick_video_stream(AVFormatContext *fc)
+{
+    AVStream *best = NULL;
+    for (unsigned i = 0; i < fc->nb_streams; i++) {
+        AVStream *st = fc->streams[i];
+        if (st->codecpar->codec_type != AVMEDIA_TYPE_VIDEO ||
+            (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            continue;
+        if (!best || ((st->disposition & AV_DISPOSITION_DEFAULT) &&
+                      !(best->disposition & AV_DISPOSITION_DEFAULT)))
+            best = st;
+    }
+    return best;
+}
+
+static bool has_audio(const AVFormatContext *fc)
+{
+    for (unsigned i = 0; i < fc->nb_streams; i++)
+        if (fc->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+            return true;
+    return false;
+}
+
+/* Headers that do not give the picture size (or any stream, for formats
+ * without a header) need the slow path, bounded. */
+static AVStream *find_video_stream(video_probe *v)
+{
+    AVStream *st = pick_video_stream(v->fc);
+    bool needs_info = st ? (st->codecpar->width <= 0 || st->codecpar->height <= 0)
+                         : (v->fc->ctx_flags & AVFMTCTX_NOHEADER) != 0;
+    if (needs_info) {
+        v->fc->probesize = FALLBACK_PROBESIZE;
+        v->fc->max_analyze_duration = FALLBACK_ANALYZE_US;
+        v->stream_info = true;
+        /* A failure leaves what the headers said; the checks below judge it. */
+        avformat_find_stream_info(v->fc, NULL);
+        st = pick_video_stream(v->fc);
+    }
+    pm3k_item_fact_str(v->item, "probe_path", v->stream_info ? "stream_info" : "header");
+    return st;
+}
+
+/* ---- the checks ---- */
+
+/* A half-copied MP4 keeps a sample index that points past its end. */
+static int64_t indexed_end(const AVFormatContext *fc)
+{
+    int64_t end = 0;
+    for (unsigned i = 0; i < fc->nb_streams; i++) {
+        AVStream *st = fc->streams[i];
+        enum AVMediaType type = st->codecpar->codec_type;
+        if ((type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) ||
+            (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            continue;
+        int count = avformat_index_get_entries_count(st);
+        for (int j = 0; j < count; j++) {
+            const AVIndexEntry *e = avformat_index_get_entry(st, j);
+            if (e && e->pos >= 0 && e->pos + e->size > end)
+                end = e->pos + e->size;
+        }
+    }
+    return end;
+}
+
+static void check_truncation(video_probe *v, const pm3k__mp4_layout *layout)
+{
+    int64_t size = v->src->size;
+    if (size < 0)
+        return;
+    int64_t end = indexed_end(v->fc);
+    if (end > size)
+        unreadable(v->item,
+                   "cut off: samples are indexed up to byte %lld but the file has %lld bytes",
+                   (long long)end, (long long)size);
+    else if (layout && layout->overrun)
+        unreadable(v->item, "cut off: the '%s' box ends at byte %lld but the file has %lld bytes",
+                   layout->overrun_type, (long long)layout->overrun_end, (long long)size);
+}
+
+static void check_geometry(video_probe *v, AVStream *st)
+{
+    const pm3k_limits *limits = &v->config->limits;
+    pm3k_item *item = v->item;
+    pm3k__video_geometry g = {
+        .coded_width = st->codecpar->width,
+        .coded_height = st->codecpar->height,
+    };
+    if (g.coded_width <= 0 || g.coded_height <= 0) {
+        unreadable(item, "the video stream does not give its picture size");
+        return;
+    }
+    AVRational sar = av_guess_sample_aspect_ratio(v->fc, st, NULL);
+    g.sar_num = 1;
+    g.sar_den = 1;
+    if (sar.num > 0 && sar.den > 0)
+        av_reduce(&g.sar_num, &g.sar_den, sar.num, sar.den, 1 << 16);
+    size_t matrix_size = 0;
+    const uint8_t *matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &matrix_size);
+    if (matrix && matrix_size >= 9 * sizeof(int32_t))
+        g.rotation = pm3k__rotation_clockwise(av_display_rotation_get((const int32_t *)matrix));
+    pm3k__video_display_size(&g);
+
+    char sar_text[32];
+    snprintf(sar_text, sizeof sar_text, "%d:%d", g.sar_num, g.sar_den);
+    pm3k_item_fact_int(item, "coded_width", g.coded_width);
+    pm3k_item_fact_int(item, "coded_height", g.coded_height);
+    pm3k_item_fact_str(item, "sar", sar_text);
+    pm3k_item_fact_int(item, "rotation", g.rotation);
+    pm3k_item_fact_int(item, "display_width", lround(g.display_width));
+    pm3k_item_fact_int(item, "display_height", lround(g.display_height));
+    pm3k_item_fact_num(item, "display_aspect",
+                       round_to(g.display_width / g.display_height, 0.0001));
+
+    const char *orientation = pm3k__video_orientation(g.display_width, g.display_height);
+    if (strcmp(orientation, "portrait") != 0)
+        pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_VERTICAL, "orientation", orientation, NULL);
+    else if (pm3k__video_off_9_16(g.display_width, g.display_height, limits->aspect_tolerance))
+        pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_9_16, NULL);
+
+    if (g.coded_width < limits->min_side || g.coded_height < limits->min_side ||
+        g.coded_width > limits->max_side || g.coded_height > limits->max_side) {
+        char min_side[16], max_side[16];
+        snprintf(min_side, sizeof min_side, "%d", limits->min_side);
+        snprintf(max_side, sizeof max_side, "%d", limits->max_side);
+        pm3k_item_add(item, PM3K_RULE_VIDEO_PICTURE_SIZE, "min_side", min_side, "max_side",
+                      max_side, NULL);
+    }
+}
+
+static void check_frame_rate(video_probe *v, const AVStream *st)
+{
+    const pm3k_limits *limits = &v->config->limits;
+    AVRational rate = st->avg_frame_rate;
+    if (rate.num <= 0 || rate.den <= 0)
+        rate = st->r_frame_rate;
+    if (rate.num <= 0 || rate.den <= 0)
+        return; /* not measured: no fact, no finding */
+    double fps = round_to(av_q2d(rate), 0.001);
+    pm3k_item_fact_num(v->item, "fps", fps);
+    if (fps < limits->min_fps || fps > limits->max_fps) {
+        char min_fps[32], max_fps[32];
+        snprintf(min_fps, sizeof min_fps, "%g", limits->min_fps);
+        snprintf(max_fps, sizeof max_fps, "%g", limits->max_fps);
+        pm3k_item_add(v->item, PM3K_RULE_VIDEO_FRAME_RATE, "min_fps", min_fps, "max_fps", max_fps,
+                      NULL);
+    }
+}
+
+static void check_duration(video_probe *v, const AVStream *st)
+{
+    double seconds = -1;
+    if (v->fc->duration != AV_NOPTS_VALUE && v->fc->duration > 0)
+        seconds = (double)v->fc->duration / AV_TIME_BASE;
+    else if (st && st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        seconds = (double)st->duration * av_q2d(st->time_base);
+    if (!(seconds > 0))
+        return;
+    seconds = round_to(seconds, 0.001);
+    pm3k_item_fact_num(v->item, "duration_s", seconds);
+    if (seconds > v->config->limits.max_duration_s) {
+        char max_duration[32];
+        snprintf(max_duration, sizeof max_duration, "%g", v->config->limits.max_duration_s);
+        pm3k_item_add(v->item, PM3K_RULE_VIDEO_DURATION, "max_duration", max_duration, NULL);
+    }
+}
+
+static void check_codec(video_probe *v, const AVStream *st)
+{
+    enum AVCodecID id = st->codecpar->codec_id;
+    pm3k_item_fact_str(v->item, "codec", avcodec_get_name(id));
+    if (id != AV_CODEC_ID_H264 && id != AV_CODEC_ID_HEVC)
+        pm3k_item_add(v->item, PM3K_RULE_VIDEO_CODEC, NULL);
+}
+
+/* Read the first bytes again and let libavformat guess, without a file
+ * name. NULL when nothing recognisable. */
+static const AVInputFormat *guess_format(pm3k__source *src)
+{
+    uint8_t buf[PM3K_SNIFF_BYTES + AVPROBE_PADDING_SIZE];
+    int64_t got = pm3k__source_read(src, 0, buf, PM3K_SNIFF_BYTES);
+    if (got <= 0)
+        return NULL;
+    memset(buf + got, 0, AVPROBE_PADDING_SIZE);
+    AVProbeData pd = {.filename = "", .buf = buf, .buf_size = (int)got};
+    int score = AVPROBE_SCORE_RETRY;
+    const AVInputFormat *fmt = av_probe_input_format2(&pd, 1, &score);
+    if (fmt && is_picture_format(fmt))
+        return NULL;
+    return fmt;
+}
+
+/* ISO BMFF: walk the top-level boxes first. Returns false when the file
+ * cannot be opened at all (no moov): the finding is added. */
+static bool check_boxes(video_probe *v, const pm3k__sniff *sniff, pm3k__mp4_layout *layout)
+{
+    pm3k_item *item = v->item;
+    if (sniff->brand[0]) {
+        char brand[5];
+        memcpy(brand, sniff->brand, sizeof brand);
+        for (int i = 3; i >= 0 && brand[i] == ' '; i--)
+            brand[i] = '\0';
+        pm3k_item_fact_str(item, "brand", brand);
+    }
+    pm3k__mp4_walk(v->src, layout);
+    if (layout->read_error) {
+        unreadable(item, "read error: %s", v->src->error);
+        return false;
+    }
+    if (layout->moov_offset >= 0) {
+        pm3k_item_fact_bool(item, "moov_at_end", layout->moov_at_end);
+        return true;
+    }
+    /* After junk or past the box cap a moov may still exist: libavformat
+     * decides then. */
+    if (layout->capped || layout->junk)
+        return true;
+    if (layout->overrun)
+        unreadable(item,
+                   "cut off: there is no moov box and the '%s' box ends at byte %lld but the "
+                   "file has %lld bytes",
+                   layout->overrun_type, (long long)layout->overrun_end, (long long)v->src->size);
+    else
+        unreadable(item, "there is no moov box: the file was never finished");
+    return false;
+}
+
+static void probe_media(video_probe *v, const pm3k__sniff *sniff)
+{
+    pm3k_item *item = v->item;
+    const container_info *container = container_for(sniff->media);
+    const AVInputFormat *fmt;
+    pm3k__mp4_layout layout = {0};
+    bool iso = sniff->media == PM3K_MEDIA_MP4 || sniff->media == PM3K_MEDIA_MOV;
+    char reason[REASON_MAX];
+
+    if (container) {
+        pm3k_item_fact_str(item, "container", container->name);
+        fmt = av_find_input_format(container->demuxer);
+        if (!fmt) {
+            unreadable(item, "this FFmpeg build cannot read %s", container->name);
+            return;
+        }
+        if (iso && !check_boxes(v, sniff, &layout))
+            return;
+        if (!container->accepted)
+            pm3k_item_add(item, PM3K_RULE_VIDEO_CONTAINER, NULL);
+    } else if (!(fmt = guess_format(v->src))) {
+        unreadable(item, "not a video or image file");
+        return;
+    }
+
+    int ret = open_input(v, fmt);
+    if (ret < 0) {
+        /* Unknown content that libavformat cannot open is simply not media;
+         * a known container that fails is broken. */
+        if (container)
+            unreadable(item, "%s", av_reason(ret, reason, sizeof reason));
+        else
+            unreadable(item, "not a video or image file");
+        return;
+    }
+    pm3k_item_fact_str(item, "format", v->fc->iformat->name);
+    AVStream *st = find_video_stream(v);
+    if (!container) {
+        if (!st) {
+            unreadable(item, "not a video or image file");
+            return;
+        }
+        const char *name = fmt->long_name ? fmt->long_name : fmt->name;
+        pm3k_item_fact_str(item, "container", name);
+        pm3k_item_add(item, PM3K_RULE_VIDEO_CONTAINER, "container", name, NULL);
+    }
+    if (iso)
+        check_truncation(v, &layout);
+    if (st) {
+        check_codec(v, st);
+        check_geometry(v, st);
+        check_frame_rate(v, st);
+    } else {
+        pm3k_item_add(item, PM3K_RULE_VIDEO_NO_STREAM, NULL);
+    }
+    check_duration(v, st);
+    pm3k_item_fact_bool(item, "has_audio", has_audio(v->fc));
+    if (iso && layout.moov_at_end)
+        pm3k_item_add(item, PM3K_RULE_VIDEO_MOOV_AT_END, NULL);
+}
+
+static void check_file_size(const pm3k_probe_config *config, const pm3k__source *src,
+                            pm3k_item *item)
+{
+    if (src->size <= config->limits.max_video_bytes)
+        return;
+    char size_mb[32], max_mb[32];
+    pm3k__format_mb(src->size, size_mb, sizeof size_mb);
+    pm3k__format_mb(config->limits.max_video_bytes, max_mb, sizeof max_mb);
+    pm3k_item_add(item, PM3K_RULE_VIDEO_TOO_LARGE, "size_mb", size_mb, "max_mb", max_mb, "plan",
+                  pm3k_plan_name(config->limits.plan), NULL);
+}
+
+void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
+                       pm3k_item *item)
+{
+    video_probe v = {.config = config, .src = src, .item = item};
+
+    if (src->size == 0 || sniff->media == PM3K_MEDIA_EMPTY)
+        unreadable(item, "the file is empty (0 bytes)");
+    else
+        probe_media(&v, sniff);
+    close_input(&v);
+    check_file_size(config, src, item);
+    pm3k_item_fact_int(item, "bytes_read", src->bytes_read);
 }

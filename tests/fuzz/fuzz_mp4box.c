@@ -1,0 +1,58 @@
+/* libFuzzer target for the top-level MP4 box walker (probe/mp4box.c): the
+ * input is the whole file, read through an in-memory pm3k__source. Half the
+ * runs also pretend the file is larger or of unknown size, as a remote source
+ * can. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "probe/mp4box.h"
+#include "probe/probe_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct mem {
+    const uint8_t *data;
+    size_t len;
+} mem;
+
+static int64_t mem_read_at(void *ctx, int64_t offset, void *buf, size_t len)
+{
+    const mem *m = ctx;
+    if (offset < 0)
+        return -1;
+    if ((uint64_t)offset >= m->len)
+        return 0;
+    size_t n = m->len - (size_t)offset;
+    if (n > len)
+        n = len;
+    memcpy(buf, m->data + offset, n);
+    return (int64_t)n;
+}
+
+static void check(const mem *m, int64_t claimed_size)
+{
+    pm3k__source src = {
+        .ctx = (void *)m, .name = "fuzz", .size = claimed_size, .read_at = mem_read_at};
+    pm3k__mp4_layout layout;
+    pm3k__mp4_walk(&src, &layout);
+    /* The walk is bounded: one 16-byte header per box, at most the cap. */
+    if (layout.box_count > PM3K_MP4_MAX_BOXES ||
+        src.bytes_read > 16 * (int64_t)(layout.box_count + 1))
+        __builtin_trap();
+    if (layout.moov_at_end && (layout.moov_offset < 0 || layout.mdat_offset < 0))
+        __builtin_trap();
+    if (layout.overrun && claimed_size >= 0 && layout.overrun_end <= claimed_size)
+        __builtin_trap();
+    if (layout.overrun && strlen(layout.overrun_type) != 4)
+        __builtin_trap();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    mem m = {data, size};
+    check(&m, (int64_t)size);
+    check(&m, -1);
+    check(&m, (int64_t)size + 1000000);
+    return 0;
+}
