@@ -36,7 +36,8 @@ void cli_common_usage(FILE *out)
           out);
 }
 
-static void vmessage(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vmessage(const char *prefix, const char *fmt,
+                                                           va_list ap)
 {
     fprintf(stderr, "%s: ", prefix);
     vfprintf(stderr, fmt, ap);

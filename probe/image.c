@@ -1,8 +1,276 @@
-/* TEMPORARY seam until probe/image.c lands (foundation issue). */
+/* pm3k — image rules for photo posts: type, size, pixel size, and whether
+ * the file was cut off.
+ *
+ * Dimensions come from libvips header-only loads: the format's own loader
+ * (never vips_image_new_from_file, whose loader search could hand a hostile
+ * file to ImageMagick), no pixel is decoded. Truncation is found by the
+ * cheap end checks in probe/imgend.c. This runs on several worker threads:
+ * libvips's error buffer is global, so its text never decides anything here
+ * and it is cleared after a failed load. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vips/vips.h>
+
+#include "probe/imgend.h"
 #include "probe/probe_int.h"
 
-void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src,
-                       const pm3k__sniff *sniff, pm3k_item *item)
+/* ---- a VipsSource over a pm3k__source ----
+ *
+ * JPEG and PNG headers are read through our source, local or remote, so the
+ * bytes libvips reads are counted in bytes_read and a remote file (--deep)
+ * is read with the same code as a local one. */
+
+typedef struct vips_cursor {
+    pm3k__source *src;
+    int64_t pos;
+} vips_cursor;
+
+static gint64 cursor_read(VipsSourceCustom *custom, void *buffer, gint64 length, gpointer data)
 {
-    pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason", "image checks not built yet", NULL);
+    vips_cursor *c = data;
+    if (length <= 0 || (c->src->size >= 0 && c->pos >= c->src->size))
+        return 0;
+    int64_t n = pm3k__source_read(c->src, c->pos, buffer, (size_t)length);
+    if (n < 0)
+        return -1;
+    c->pos += n;
+    return n;
+}
+
+static gint64 cursor_seek(VipsSourceCustom *custom, gint64 offset, int whence, gpointer data)
+{
+    vips_cursor *c = data;
+    int64_t base;
+    /* Without a known size libvips must treat the source as a pipe. */
+    if (c->src->size < 0)
+        return -1;
+    switch (whence) {
+    case SEEK_SET:
+        base = 0;
+        break;
+    case SEEK_CUR:
+        base = c->pos;
+        break;
+    case SEEK_END:
+        base = c->src->size;
+        break;
+    default:
+        return -1;
+    }
+    if ((offset < 0 && -offset > base) || (offset > 0 && offset > INT64_MAX - base))
+        return -1;
+    c->pos = base + offset;
+    return c->pos;
+}
+
+typedef enum header_result {
+    HEADER_READ,   /* *out holds the header */
+    HEADER_BAD,    /* libvips cannot read the header */
+    HEADER_SKIPPED /* not measured: a remote WebP too big to read whole */
+} header_result;
+
+/* Header-only load with the loader of the sniffed format. */
+static header_result load_header(const pm3k_probe_config *config, pm3k__source *src,
+                                 pm3k__media media, VipsImage **out)
+{
+    VipsImage *image = NULL;
+    VipsSourceCustom *custom = NULL;
+    vips_cursor cursor = {.src = src, .pos = 0};
+    int rc = -1;
+
+    *out = NULL;
+    if (media == PM3K_MEDIA_WEBP && src->path) {
+        /* libvips maps the whole of a WebP source; a file maps for free. */
+        rc = vips_webpload(src->path, &image, NULL);
+        goto out;
+    }
+    /* A remote WebP would be read whole: only when it is within the limit. */
+    if (media == PM3K_MEDIA_WEBP && (src->size < 0 || src->size > config->limits.max_image_bytes))
+        return HEADER_SKIPPED;
+    custom = vips_source_custom_new();
+    if (!custom)
+        goto out;
+    g_signal_connect(custom, "read", G_CALLBACK(cursor_read), &cursor);
+    g_signal_connect(custom, "seek", G_CALLBACK(cursor_seek), &cursor);
+    switch (media) {
+    case PM3K_MEDIA_JPEG:
+        rc = vips_jpegload_source(VIPS_SOURCE(custom), &image, NULL);
+        break;
+    case PM3K_MEDIA_PNG:
+        rc = vips_pngload_source(VIPS_SOURCE(custom), &image, NULL);
+        break;
+    case PM3K_MEDIA_WEBP:
+        rc = vips_webpload_source(VIPS_SOURCE(custom), &image, NULL);
+        break;
+    default:
+        break;
+    }
+
+out:
+    if (rc != 0) {
+        VIPS_UNREF(image);
+        vips_error_clear();
+    }
+    VIPS_UNREF(custom);
+    *out = image;
+    return image ? HEADER_READ : HEADER_BAD;
+}
+
+static const char *format_name(pm3k__media media)
+{
+    switch (media) {
+    case PM3K_MEDIA_JPEG:
+        return "JPEG";
+    case PM3K_MEDIA_PNG:
+        return "PNG";
+    case PM3K_MEDIA_WEBP:
+        return "WebP";
+    default:
+        return "image";
+    }
+}
+
+/* ---- the rules ---- */
+
+static const char *accepted_types(const pm3k_limits *limits)
+{
+    return limits->png_allowed ? "JPEG, WebP or PNG" : "JPEG or WebP (PM3K-hosted photos)";
+}
+
+static bool named_as_image(const pm3k_item *item)
+{
+    char *ext = pm3k_item_fact_text(item, "extension");
+    bool image = ext && pm3k__extension_is_image(ext);
+    free(ext);
+    return image;
+}
+
+/* Content that is neither JPEG, WebP nor PNG. Zero bytes, and unknown bytes
+ * under an image name (a text file called .png, a header destroyed by a bad
+ * copy), are unreadable_media: PM3K would take them for an image and fail
+ * to convert them (image_convert_failed). Every other type, a video in a
+ * photo post, and unknown bytes under any other name are
+ * unsupported_image_type. The name only chooses between two failures; the
+ * failure itself always comes from the content. Size and pixel limits are
+ * not checked for these: PM3K refuses the type first, and a conversion
+ * changes both. */
+static void check_other_type(const pm3k_probe_config *config, const pm3k__sniff *sniff,
+                             pm3k_item *item)
+{
+    const char *accepted = accepted_types(&config->limits);
+    if (sniff->media == PM3K_MEDIA_EMPTY)
+        pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason", "the file is empty (0 bytes)",
+                      NULL);
+    else if (sniff->media == PM3K_MEDIA_UNKNOWN && named_as_image(item))
+        pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason",
+                      "the content is not JPEG, WebP, PNG or any other known image format", NULL);
+    else if (sniff->media == PM3K_MEDIA_UNKNOWN)
+        pm3k_item_add(item, PM3K_RULE_IMAGE_TYPE, "content_type", "content of an unknown type",
+                      "accepted", accepted, NULL);
+    else
+        pm3k_item_add(item, PM3K_RULE_IMAGE_TYPE, "accepted", accepted, NULL);
+}
+
+static void check_size(const pm3k_limits *limits, const pm3k__source *src, pm3k_item *item)
+{
+    char size_mb[32], max_mb[32];
+    if (src->size < 0 || src->size <= limits->max_image_bytes)
+        return;
+    pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE, "size_mb",
+                  pm3k__format_mb(src->size, size_mb, sizeof size_mb), "max_mb",
+                  pm3k__format_mb(limits->max_image_bytes, max_mb, sizeof max_mb), NULL);
+}
+
+/* Facts from the header, then the pixel-size rule. The EXIF orientation
+ * does not change the verdict: the limit applies to each side. */
+static void check_header(const pm3k_limits *limits, VipsImage *image, pm3k_item *item)
+{
+    int width = vips_image_get_width(image);
+    int height = vips_image_get_height(image);
+    char max_side[16];
+
+    pm3k_item_fact_int(item, "width", width);
+    pm3k_item_fact_int(item, "height", height);
+    if (vips_image_get_typeof(image, VIPS_META_ORIENTATION)) {
+        int orientation;
+        if (vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation) == 0)
+            pm3k_item_fact_int(item, "orientation", orientation);
+        else
+            vips_error_clear();
+    }
+    pm3k_item_fact_int(item, "bands", vips_image_get_bands(image));
+    pm3k_item_fact_bool(item, "has_alpha", vips_image_hasalpha(image));
+    if (width > limits->max_image_side || height > limits->max_image_side) {
+        snprintf(max_side, sizeof max_side, "%d", limits->max_image_side);
+        pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_PX, "max_side", max_side, NULL);
+    }
+}
+
+/* The end checks. When libvips could not read the header either, the end
+ * check's reason is the more precise one (a WebP cut anywhere fails the
+ * header load); otherwise header_reason is reported. */
+static void check_end(pm3k__source *src, const pm3k__sniff *sniff, const char *header_reason,
+                      pm3k_item *item)
+{
+    char reason[256];
+    switch (pm3k__imgend_check(src, sniff->media, reason, sizeof reason)) {
+    case PM3K_IMGEND_CUT:
+        pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason", reason, NULL);
+        break;
+    case PM3K_IMGEND_READ_ERROR:
+        pm3k_item_add(item, src->path ? PM3K_RULE_INPUT_UNREADABLE : PM3K_RULE_URL_FETCH_TRANSIENT,
+                      "reason", src->error[0] ? src->error : "read error", NULL);
+        break;
+    case PM3K_IMGEND_COMPLETE:
+    case PM3K_IMGEND_UNCHECKED:
+        if (header_reason)
+            pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason", header_reason, NULL);
+        break;
+    }
+}
+
+void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
+                       pm3k_item *item)
+{
+    const pm3k_limits *limits = &config->limits;
+    char reason[96];
+    VipsImage *image = NULL;
+
+    switch (sniff->media) {
+    case PM3K_MEDIA_JPEG:
+    case PM3K_MEDIA_WEBP:
+        break;
+    case PM3K_MEDIA_PNG:
+        if (!limits->png_allowed)
+            pm3k_item_add(item, PM3K_RULE_IMAGE_TYPE, "accepted", accepted_types(limits), NULL);
+        break;
+    default:
+        check_other_type(config, sniff, item);
+        goto out;
+    }
+
+    /* JPEG, WebP and PNG (even a refused PNG: the other limits still tell
+     * the user what to fix). */
+    check_size(limits, src, item);
+    switch (load_header(config, src, sniff->media, &image)) {
+    case HEADER_BAD:
+        snprintf(reason, sizeof reason, "libvips cannot read the %s header",
+                 format_name(sniff->media));
+        check_end(src, sniff, reason, item);
+        break;
+    case HEADER_READ:
+        check_header(limits, image, item);
+        check_end(src, sniff, NULL, item);
+        break;
+    case HEADER_SKIPPED:
+        check_end(src, sniff, NULL, item);
+        break;
+    }
+
+out:
+    VIPS_UNREF(image);
+    pm3k_item_fact_int(item, "bytes_read", src->bytes_read);
 }

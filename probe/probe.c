@@ -58,7 +58,8 @@ void pm3k_global_cleanup(void)
 
 const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen)
 {
-    snprintf(buf, buflen, "%.1f", (double)bytes / 1e6);
+    /* Small limits (--max-size 10kB) still need visible digits. */
+    snprintf(buf, buflen, bytes < 1000000 ? "%.3f" : "%.1f", (double)bytes / 1e6);
     return buf;
 }
 

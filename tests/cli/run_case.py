@@ -17,7 +17,7 @@ A case file is lines of `key: value` (blank lines and # comments ignored):
   items: N                       the number of items
   order: PATH PATH ...           these items appear in this relative order
   stdin: FILE                    file fed to stdin (default: /dev/null)
-  stdin-text: TEXT               text fed to stdin (\\n and \\0 escapes)
+  stdin-text: TEXT               text fed to stdin (\\r, \\n and \\0 escapes)
   env: NAME=VALUE                extra environment
   stdout-contains: TEXT          text that must appear on stdout
   stdout-lacks: TEXT             text that must not appear on stdout
@@ -195,7 +195,8 @@ def main():
             with open(get("stdin")[0], "rb") as f:
                 stdin_data = f.read()
         for t in get("stdin-text"):
-            stdin_data += t.replace("\\n", "\n").replace("\\0", "\0").encode()
+            stdin_data += (t.replace("\\r", "\r").replace("\\n", "\n")
+                           .replace("\\0", "\0").encode())
 
         env = dict(os.environ)
         env.pop("NO_COLOR", None)
