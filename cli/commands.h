@@ -6,5 +6,7 @@
 
 int cmd_probe(int argc, char **argv);
 void cmd_probe_usage(FILE *out);
+int cmd_payload(int argc, char **argv);
+void cmd_payload_usage(FILE *out);
 
 #endif

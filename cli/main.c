@@ -9,6 +9,8 @@
 static const cli_command commands[] = {
     {"probe", cmd_probe, cmd_probe_usage,
      "check video/image files, folders and URLs before posting"},
+    {"payload", cmd_payload, cmd_payload_usage,
+     "build a direct_post JSON body, or lint and fix one"},
 };
 
 const cli_command *cli_find_command(const char *name)

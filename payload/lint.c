@@ -1,0 +1,1064 @@
+/* pm3k — payload lint: a direct_post body checked the way PM3K reads it
+ * (JSON.parse semantics, the last of duplicate keys, case-sensitive keys),
+ * with one finding per problem and the PM3K error it predicts. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "core/strbuf.h"
+#include "payload/payload_int.h"
+#include "pm3k/utf.h"
+
+/* ---- the fields direct_post knows (PM3K-API.md) ---- */
+
+enum {
+    F_SOURCE_URL,
+    F_MEDIA_TYPE,
+    F_PHOTO_IMAGES,
+    F_COVER,
+    F_AUTO_MUSIC,
+    F_TITLE,
+    F_PRIVACY,
+    F_DISABLE_COMMENT,
+    F_DISABLE_DUET,
+    F_DISABLE_STITCH,
+    F_IS_AD,
+    F_ORGANIC,
+    F_CONTENT,
+    F_BRAND,
+    F_LEGACY_ORGANIC,
+    F_LEGACY_CONTENT,
+    F__COUNT
+};
+
+static const pm3k__known_field known_fields[F__COUNT] = {
+    [F_SOURCE_URL] = {"source_url", PM3K__FT_STRING, NULL},
+    [F_MEDIA_TYPE] = {"media_type", PM3K__FT_STRING, NULL},
+    [F_PHOTO_IMAGES] = {"photo_images", PM3K__FT_ARRAY, NULL},
+    [F_COVER] = {"photo_cover_index", PM3K__FT_INDEX, NULL},
+    [F_AUTO_MUSIC] = {"auto_add_music", PM3K__FT_BOOL, NULL},
+    [F_TITLE] = {"title", PM3K__FT_STRING, NULL},
+    [F_PRIVACY] = {"privacy", PM3K__FT_STRING, NULL},
+    [F_DISABLE_COMMENT] = {"disable_comment", PM3K__FT_BOOL, NULL},
+    [F_DISABLE_DUET] = {"disable_duet", PM3K__FT_BOOL, NULL},
+    [F_DISABLE_STITCH] = {"disable_stitch", PM3K__FT_BOOL, NULL},
+    [F_IS_AD] = {"is_ad", PM3K__FT_TOGGLE, NULL},
+    [F_ORGANIC] = {"brand_organic_toggle", PM3K__FT_TOGGLE, NULL},
+    [F_CONTENT] = {"brand_content_toggle", PM3K__FT_TOGGLE, NULL},
+    [F_BRAND] = {"brand", PM3K__FT_STRING, NULL},
+    [F_LEGACY_ORGANIC] = {"ad_your_brand", PM3K__FT_TOGGLE, "brand_organic_toggle"},
+    [F_LEGACY_CONTENT] = {"ad_branded_content", PM3K__FT_TOGGLE, "brand_content_toggle"},
+};
+
+static int known_index(const char *key)
+{
+    for (int i = 0; key && i < F__COUNT; i++)
+        if (strcmp(known_fields[i].key, key) == 0)
+            return i;
+    return -1;
+}
+
+const pm3k__known_field *pm3k__known_field_find(const char *key)
+{
+    int i = known_index(key);
+    return i < 0 ? NULL : &known_fields[i];
+}
+
+/* Lowercase letters and digits only: "sourceUrl" and "Source-URL" both
+ * become "sourceurl". */
+static size_t squash_key(const char *key, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = key; *p && n + 1 < cap; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            out[n++] = c;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[64];
+    if (lb >= sizeof row / sizeof row[0])
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *pm3k__known_key_suggestion(const char *key)
+{
+    char squashed[64], want[64];
+    if (!key || strlen(key) >= sizeof squashed)
+        return NULL;
+    size_t n = squash_key(key, squashed, sizeof squashed);
+    if (n == 0)
+        return NULL;
+    for (int i = 0; i < F__COUNT; i++) {
+        squash_key(known_fields[i].key, want, sizeof want);
+        if (strcmp(squashed, want) == 0)
+            return known_fields[i].key;
+    }
+    if (n < 4)
+        return NULL;
+    for (int i = 0; i < F__COUNT; i++) {
+        squash_key(known_fields[i].key, want, sizeof want);
+        if (edit_distance(squashed, want) <= 2)
+            return known_fields[i].key;
+    }
+    return NULL;
+}
+
+/* ---- values ---- */
+
+static const struct {
+    const char *alias;
+    const char *level;
+} privacy_aliases[] = {
+    {"public", "PUBLIC_TO_EVERYONE"},
+    {"friends", "MUTUAL_FOLLOW_FRIENDS"},
+    {"followers", "FOLLOWER_OF_CREATOR"},
+    {"private", "SELF_ONLY"},
+};
+
+#define SELF_ONLY "SELF_ONLY"
+
+const char *pm3k__privacy_exact(const char *text, bool *is_alias)
+{
+    *is_alias = false;
+    if (!text)
+        return NULL;
+    for (size_t i = 0; i < sizeof privacy_aliases / sizeof privacy_aliases[0]; i++)
+        if (strcmp(text, privacy_aliases[i].level) == 0)
+            return privacy_aliases[i].level;
+    for (size_t i = 0; i < sizeof privacy_aliases / sizeof privacy_aliases[0]; i++)
+        if (strcasecmp(text, privacy_aliases[i].alias) == 0) {
+            *is_alias = true;
+            return privacy_aliases[i].level;
+        }
+    return NULL;
+}
+
+pm3k_code pm3k_privacy_parse(const char *text, const char **canonical)
+{
+    for (size_t i = 0; text && i < sizeof privacy_aliases / sizeof privacy_aliases[0]; i++)
+        if (strcasecmp(text, privacy_aliases[i].alias) == 0 ||
+            strcasecmp(text, privacy_aliases[i].level) == 0) {
+            *canonical = privacy_aliases[i].level;
+            return PM3K_OK;
+        }
+    return PM3K_ERR_INVALID_ARG;
+}
+
+bool pm3k__string_boolean(const char *text, bool *value)
+{
+    static const char *const yes[] = {"true", "1", "yes", "on"};
+    static const char *const no[] = {"false", "0", "no", "off", ""};
+    char word[8];
+    size_t b = 0, e = strlen(text);
+    while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\n' || text[b] == '\r'))
+        b++;
+    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\n' ||
+                     text[e - 1] == '\r'))
+        e--;
+    if (e - b >= sizeof word)
+        return false;
+    memcpy(word, text + b, e - b);
+    word[e - b] = '\0';
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (strcasecmp(word, yes[i]) == 0) {
+            *value = true;
+            return true;
+        }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (strcasecmp(word, no[i]) == 0) {
+            *value = false;
+            return true;
+        }
+    return false;
+}
+
+cJSON *pm3k__last_member(const cJSON *object, const char *key)
+{
+    cJSON *found = NULL;
+    for (cJSON *child = object ? object->child : NULL; child; child = child->next)
+        if (child->string && strcmp(child->string, key) == 0)
+            found = child;
+    return found;
+}
+
+typedef struct key_ref {
+    const char *key;
+    size_t index;
+} key_ref;
+
+static int key_ref_cmp(const void *a, const void *b)
+{
+    const key_ref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int dup_cmp(const void *a, const void *b)
+{
+    const pm3k__dup_key *x = a, *y = b;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+pm3k_code pm3k__object_keys(const cJSON *object, bool **is_last, pm3k__dup_key **dups,
+                            size_t *dup_count)
+{
+    size_t n = 0;
+    key_ref *refs = NULL;
+    *is_last = NULL;
+    *dups = NULL;
+    *dup_count = 0;
+    for (const cJSON *c = object->child; c; c = c->next)
+        n++;
+    /* calloc(0) may return NULL: always ask for one more. */
+    refs = malloc((n + 1) * sizeof *refs);
+    *is_last = calloc(n + 1, sizeof **is_last);
+    *dups = malloc((n + 1) * sizeof **dups);
+    if (!refs || !*is_last || !*dups) {
+        free(refs);
+        free(*is_last);
+        free(*dups);
+        *is_last = NULL;
+        *dups = NULL;
+        return PM3K_ERR_NOMEM;
+    }
+    size_t i = 0;
+    for (const cJSON *c = object->child; c; c = c->next, i++) {
+        refs[i].key = c->string ? c->string : "";
+        refs[i].index = i;
+    }
+    qsort(refs, n, sizeof *refs, key_ref_cmp);
+    for (size_t run = 0; run < n;) {
+        size_t end = run + 1;
+        while (end < n && strcmp(refs[end].key, refs[run].key) == 0)
+            end++;
+        (*is_last)[refs[end - 1].index] = true;
+        if (end - run > 1) {
+            pm3k__dup_key *d = &(*dups)[(*dup_count)++];
+            d->key = refs[run].key;
+            d->first = refs[run].index;
+            d->times = end - run;
+        }
+        run = end;
+    }
+    qsort(*dups, *dup_count, sizeof **dups, dup_cmp);
+    free(refs);
+    return PM3K_OK;
+}
+
+char *pm3k__json_print(const cJSON *value)
+{
+    /* cJSON indents with tabs and escapes every tab inside strings, so each
+     * raw tab it prints is layout. */
+    char *raw = cJSON_Print(value);
+    if (!raw)
+        return NULL;
+    pm3k_strbuf sb;
+    pm3k_strbuf_init(&sb);
+    pm3k_strbuf_add(&sb, "");
+    bool line_start = true;
+    for (const char *p = raw; *p; p++) {
+        if (*p == '\t') {
+            pm3k_strbuf_add(&sb, line_start ? "  " : " ");
+            continue;
+        }
+        pm3k_strbuf_addn(&sb, p, 1);
+        line_start = *p == '\n';
+    }
+    cJSON_free(raw);
+    return pm3k_strbuf_detach(&sb);
+}
+
+/* ---- parsing ---- */
+
+static bool json_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void trim_span(const char *body, size_t len, size_t *b, size_t *e)
+{
+    *b = 0;
+    *e = len;
+    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+        *b = 3;
+    while (*b < *e && json_space((unsigned char)body[*b]))
+        (*b)++;
+    while (*e > *b && json_space((unsigned char)body[*e - 1]))
+        (*e)--;
+}
+
+/* "--BOUNDARY" on the first line and a form-data part header. */
+static bool looks_multipart(const char *body, size_t len)
+{
+    static const char header[] = "content-disposition:";
+    size_t b, e;
+    trim_span(body, len, &b, &e);
+    if (e - b < 4 || body[b] != '-' || body[b + 1] != '-')
+        return false;
+    size_t i = b + 2;
+    while (i < e && body[i] != '\r' && body[i] != '\n' && !json_space((unsigned char)body[i]))
+        i++;
+    if (i == b + 2 || i >= e || (body[i] != '\r' && body[i] != '\n'))
+        return false;
+    for (size_t j = i; j + sizeof header - 1 <= e; j++)
+        if (strncasecmp(body + j, header, sizeof header - 1) == 0)
+            return true;
+    return false;
+}
+
+static bool form_key_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != 0 && strchr("_.~%+-[]", c) != NULL);
+}
+
+/* key=value(&key=value)*, keys of URL-safe characters, no line breaks in
+ * values (a real form body is percent-encoded). */
+static bool looks_form(const char *body, size_t len)
+{
+    size_t b, e;
+    bool any_pair = false;
+    trim_span(body, len, &b, &e);
+    if (b == e || body[b] == '{' || body[b] == '[' || body[b] == '"')
+        return false;
+    size_t i = b;
+    while (i < e) {
+        size_t key_start = i;
+        while (i < e && form_key_char((unsigned char)body[i]))
+            i++;
+        if (i == key_start)
+            return false;
+        if (i < e && body[i] == '=') {
+            any_pair = true;
+            i++;
+            while (i < e && body[i] != '&') {
+                unsigned char c = (unsigned char)body[i];
+                if (c < 0x20 || c == 0x7F)
+                    return false;
+                i++;
+            }
+        }
+        if (i < e && body[i] != '&')
+            return false;
+        if (i < e)
+            i++; /* '&' */
+    }
+    return any_pair;
+}
+
+pm3k_code pm3k__payload_parse(const char *body, size_t len, pm3k__parsed *out)
+{
+    pm3k_code rc;
+    memset(out, 0, sizeof *out);
+    if (looks_multipart(body, len)) {
+        out->kind = PM3K__BODY_MULTIPART;
+        return PM3K_OK;
+    }
+    if (looks_form(body, len)) {
+        out->kind = PM3K__BODY_FORM;
+        return PM3K_OK;
+    }
+    /* The raw scan decides validity and the error position, as JSON.parse
+     * would; cJSON then builds the tree from the copy with the escapes it
+     * cannot hold replaced. */
+    if ((rc = pm3k__json_scan_run(body, len, &out->scan)) != PM3K_OK)
+        return rc;
+    if (out->scan.has_error) {
+        out->kind = PM3K__BODY_INVALID;
+        out->error_offset = out->scan.error_offset;
+        snprintf(out->reason, sizeof out->reason, "%s", out->scan.error_reason);
+        return PM3K_OK;
+    }
+    const char *text = out->scan.text;
+    const char *end = NULL;
+    /* With require_null_terminated the length must count the NUL; cJSON
+     * then rejects trailing garbage and `end` marks an error (the end
+     * pointer, not the global cJSON_GetErrorPtr, which is not thread-safe). */
+    out->root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+    if (out->root) {
+        out->kind = PM3K__BODY_JSON;
+        return PM3K_OK;
+    }
+    /* Valid for JSON.parse but not for cJSON: its nesting limit, or memory. */
+    out->kind = PM3K__BODY_INVALID;
+    out->error_offset = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+    if (out->scan.too_deep)
+        snprintf(out->reason, sizeof out->reason,
+                 "nested deeper than %d levels (pm3k cannot check it)", CJSON_NESTING_LIMIT);
+    else
+        return PM3K_ERR_NOMEM;
+    return PM3K_OK;
+}
+
+void pm3k__parsed_free(pm3k__parsed *parsed)
+{
+    if (!parsed)
+        return;
+    cJSON_Delete(parsed->root);
+    pm3k__json_scan_free(&parsed->scan);
+    memset(parsed, 0, sizeof *parsed);
+}
+
+/* ---- lint ---- */
+
+typedef struct lint_ctx {
+    pm3k_item *item;
+    const pm3k_payload_lint_options *opt;
+    const cJSON *root;
+    const cJSON *field[F__COUNT]; /* the member PM3K reads, or NULL */
+    bool leftover[F__COUNT];      /* holds a template leftover: no other check */
+    bool photo;
+    const char *level; /* the privacy TikTok gets, or NULL */
+    pm3k_code rc;
+} lint_ctx;
+
+static void note(lint_ctx *c, pm3k_code rc)
+{
+    if (rc != PM3K_OK && c->rc == PM3K_OK)
+        c->rc = rc;
+}
+
+#define ADD(c, ...) note((c), pm3k_item_add((c)->item, __VA_ARGS__, NULL))
+
+static const char *json_type(const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsNumber(v))
+        return "a number";
+    if (cJSON_IsTrue(v))
+        return "true";
+    if (cJSON_IsFalse(v))
+        return "false";
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsArray(v))
+        return "an array";
+    if (cJSON_IsObject(v))
+        return "an object";
+    return "invalid";
+}
+
+#define DISPLAY_CHARS 120
+
+static char *json_text(const cJSON *v);
+
+/* A value as a message shows it: strings as their (printable) text. */
+static char *value_text(const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        return pm3k__display_text(v->valuestring, strlen(v->valuestring), DISPLAY_CHARS);
+    return json_text(v);
+}
+
+/* A value as JSON text (a string keeps its quotes), shortened. */
+static char *json_text(const cJSON *v)
+{
+    char *json = cJSON_PrintUnformatted(v);
+    if (!json)
+        return NULL;
+    char *shown = pm3k__display_text(json, strlen(json), DISPLAY_CHARS);
+    cJSON_free(json);
+    return shown;
+}
+
+static char *quoted_key(const char *key)
+{
+    char *shown = pm3k__display_text(key, strlen(key), 60);
+    if (!shown)
+        return NULL;
+    size_t n = strlen(shown) + 3;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "\"%s\"", shown);
+    free(shown);
+    return out;
+}
+
+static void add_type(lint_ctx *c, int f, const char *expected)
+{
+    ADD(c, PM3K_RULE_PAYLOAD_FIELD_TYPE, "key", known_fields[f].key, "json_type",
+        json_type(c->field[f]), "expected", expected);
+}
+
+static void check_keys(lint_ctx *c)
+{
+    bool *is_last = NULL;
+    pm3k__dup_key *dups = NULL;
+    size_t dup_count = 0;
+    pm3k_code rc = pm3k__object_keys(c->root, &is_last, &dups, &dup_count);
+    if (rc != PM3K_OK) {
+        note(c, rc);
+        return;
+    }
+    if (dup_count)
+        note(c, pm3k_item_fact_int(c->item, "duplicate_keys", (int64_t)dup_count));
+    for (size_t i = 0; i < dup_count && i < PM3K__FINDINGS_PER_KIND_MAX; i++) {
+        char times[32];
+        char *key = pm3k__display_text(dups[i].key, strlen(dups[i].key), 60);
+        snprintf(times, sizeof times, "%zu", dups[i].times);
+        ADD(c, PM3K_RULE_PAYLOAD_DUPLICATE_KEY, "key", key ? key : "?", "times", times);
+        free(key);
+    }
+    size_t i = 0, unknown = 0;
+    for (const cJSON *m = c->root->child; m; m = m->next, i++) {
+        if (!is_last[i])
+            continue;
+        const char *name = m->string ? m->string : "";
+        int f = known_index(name);
+        if (f >= 0) {
+            c->field[f] = m;
+            continue;
+        }
+        if (unknown++ >= PM3K__FINDINGS_PER_KIND_MAX)
+            continue;
+        const char *guess = pm3k__known_key_suggestion(name);
+        char suggestion[96] = "";
+        if (guess)
+            snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?", guess);
+        char *key = pm3k__display_text(name, strlen(name), 60);
+        ADD(c, PM3K_RULE_PAYLOAD_UNKNOWN_KEY, "key", key ? key : "?", "suggestion", suggestion);
+        free(key);
+    }
+    if (unknown)
+        note(c, pm3k_item_fact_int(c->item, "unknown_keys", (int64_t)unknown));
+    free(is_last);
+    free(dups);
+}
+
+static void add_leftover(lint_ctx *c, const char *field, const cJSON *v)
+{
+    char *shown = value_text(v);
+    ADD(c, PM3K_RULE_PAYLOAD_TEMPLATE_LEFTOVER, "field", field, "value", shown ? shown : "?");
+    free(shown);
+}
+
+static void check_leftovers(lint_ctx *c)
+{
+    for (int f = 0; f < F__COUNT; f++) {
+        const cJSON *v = c->field[f];
+        if (!cJSON_IsString(v) || !pm3k__template_leftover(v->valuestring, strlen(v->valuestring)))
+            continue;
+        c->leftover[f] = true;
+        char *field = quoted_key(known_fields[f].key);
+        add_leftover(c, field ? field : known_fields[f].key, v);
+        free(field);
+    }
+}
+
+static void decide_mode(lint_ctx *c)
+{
+    const cJSON *v = c->field[F_MEDIA_TYPE];
+    c->photo = false;
+    if (!v || c->leftover[F_MEDIA_TYPE])
+        return;
+    if (!cJSON_IsString(v)) {
+        add_type(c, F_MEDIA_TYPE, "the string \"PHOTO\"");
+        return;
+    }
+    if (strcmp(v->valuestring, "PHOTO") == 0) {
+        c->photo = true;
+        return;
+    }
+    char *shown = value_text(v);
+    ADD(c, PM3K_RULE_PAYLOAD_UNKNOWN_MEDIA_TYPE, "value", shown ? shown : "?");
+    free(shown);
+}
+
+static void check_privacy(lint_ctx *c)
+{
+    const cJSON *v = c->field[F_PRIVACY];
+    c->level = NULL;
+    if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
+        ADD(c, PM3K_RULE_PAYLOAD_MISSING_PRIVACY, "state",
+            !v                ? "missing"
+            : cJSON_IsNull(v) ? "null"
+                              : "empty");
+        return;
+    }
+    if (c->leftover[F_PRIVACY])
+        return;
+    if (!cJSON_IsString(v)) {
+        add_type(c, F_PRIVACY, "a string such as \"PUBLIC_TO_EVERYONE\"");
+        return;
+    }
+    bool alias;
+    const char *level = pm3k__privacy_exact(v->valuestring, &alias);
+    char *shown = value_text(v);
+    if (level && alias) {
+        ADD(c, PM3K_RULE_PAYLOAD_PRIVACY_ALIAS, "value", shown ? shown : "?", "canonical", level);
+    } else if (!level) {
+        /* What --fix would make of it (trimmed, any case). */
+        char suggestion[96] = "";
+        const char *guess = NULL;
+        size_t n = strlen(v->valuestring);
+        char *trimmed = malloc(n + 1);
+        if (trimmed) {
+            size_t b = 0, e = n;
+            while (b < e && json_space((unsigned char)v->valuestring[b]))
+                b++;
+            while (e > b && json_space((unsigned char)v->valuestring[e - 1]))
+                e--;
+            memcpy(trimmed, v->valuestring + b, e - b);
+            trimmed[e - b] = '\0';
+            if (pm3k_privacy_parse(trimmed, &guess) == PM3K_OK)
+                snprintf(suggestion, sizeof suggestion, " (did you mean %s?)", guess);
+            free(trimmed);
+        }
+        ADD(c, PM3K_RULE_PAYLOAD_UNKNOWN_PRIVACY, "value", shown ? shown : "?", "suggestion",
+            suggestion);
+        level = SELF_ONLY; /* PM3K's fallback */
+    }
+    free(shown);
+    c->level = level;
+}
+
+/* Scheme, host and path of a URL as libcurl parses it (host and path NULL
+ * when it is not a URL). */
+typedef struct url_parts {
+    char *scheme, *host, *path;
+} url_parts;
+
+static void url_parts_free(url_parts *u)
+{
+    curl_free(u->scheme);
+    curl_free(u->host);
+    curl_free(u->path);
+    memset(u, 0, sizeof *u);
+}
+
+static bool url_split(const char *text, url_parts *out)
+{
+    memset(out, 0, sizeof *out);
+    CURLU *h = curl_url();
+    if (!h)
+        return false;
+    bool ok = curl_url_set(h, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) ==
+                  CURLUE_OK &&
+              curl_url_get(h, CURLUPART_SCHEME, &out->scheme, 0) == CURLUE_OK &&
+              curl_url_get(h, CURLUPART_HOST, &out->host, 0) == CURLUE_OK &&
+              curl_url_get(h, CURLUPART_PATH, &out->path, 0) == CURLUE_OK;
+    curl_url_cleanup(h);
+    if (!ok)
+        url_parts_free(out);
+    return ok;
+}
+
+/* not_https and domain_mismatch for one media URL; true when it is an https
+ * URL (then *parts holds it). */
+static bool check_url(lint_ctx *c, const char *field, const cJSON *v, url_parts *parts)
+{
+    memset(parts, 0, sizeof *parts);
+    if (!url_split(v->valuestring, parts) || strcasecmp(parts->scheme, "https") != 0) {
+        char *shown = value_text(v);
+        ADD(c, PM3K_RULE_PAYLOAD_NOT_HTTPS, "field", field, "value", shown ? shown : "?");
+        free(shown);
+        url_parts_free(parts);
+        return false;
+    }
+    const char *domain = c->opt->domain;
+    if (domain && *domain && strcasecmp(parts->host, PM3K_STORAGE_HOST) != 0 &&
+        strcasecmp(parts->host, domain) != 0) {
+        char *host = pm3k__display_text(parts->host, strlen(parts->host), 80);
+        ADD(c, PM3K_RULE_PAYLOAD_DOMAIN_MISMATCH, "field", field, "host", host ? host : "?",
+            "domain", domain);
+        free(host);
+    }
+    return true;
+}
+
+static void check_video(lint_ctx *c)
+{
+    const cJSON *v = c->field[F_SOURCE_URL];
+    if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
+        ADD(c, PM3K_RULE_PAYLOAD_MISSING_SOURCE_URL, "state",
+            !v                ? "missing"
+            : cJSON_IsNull(v) ? "null"
+                              : "empty");
+        return;
+    }
+    if (c->leftover[F_SOURCE_URL])
+        return;
+    if (!cJSON_IsString(v)) {
+        add_type(c, F_SOURCE_URL, "an https URL string");
+        return;
+    }
+    url_parts parts;
+    if (check_url(c, "source_url", v, &parts))
+        url_parts_free(&parts);
+}
+
+static bool path_is_png(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    size_t n = strlen(name);
+    return n >= 4 && strcasecmp(name + n - 4, ".png") == 0;
+}
+
+static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
+{
+    char field[48], idx[24];
+    snprintf(field, sizeof field, "photo_images[%zu]", index);
+    snprintf(idx, sizeof idx, "%zu", index);
+    if (!cJSON_IsString(v)) {
+        ADD(c, PM3K_RULE_PAYLOAD_PHOTO_ITEM, "index", idx, "json_type", json_type(v));
+        return;
+    }
+    if (pm3k__template_leftover(v->valuestring, strlen(v->valuestring))) {
+        add_leftover(c, field, v);
+        return;
+    }
+    url_parts parts;
+    if (!check_url(c, field, v, &parts))
+        return;
+    if (strcasecmp(parts.host, PM3K_STORAGE_HOST) == 0 && path_is_png(parts.path)) {
+        char *shown = value_text(v);
+        ADD(c, PM3K_RULE_PAYLOAD_PNG_ON_PM3K, "index", idx, "value", shown ? shown : "?");
+        free(shown);
+    }
+    url_parts_free(&parts);
+}
+
+static void check_cover(lint_ctx *c, size_t count)
+{
+    const cJSON *v = c->field[F_COVER];
+    if (!v) {
+        ADD(c, PM3K_RULE_PAYLOAD_COVER_MISSING);
+        return;
+    }
+    if (c->leftover[F_COVER] || count == 0)
+        return;
+    double d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
+    if (isfinite(d) && d == floor(d) && d >= 0 && d <= (double)(count - 1))
+        return;
+    char last[24];
+    char *shown = json_text(v);
+    snprintf(last, sizeof last, "%zu", count - 1);
+    ADD(c, PM3K_RULE_PAYLOAD_COVER_OUT_OF_RANGE, "value", shown ? shown : "?", "last_index", last);
+    free(shown);
+}
+
+static void check_photo(lint_ctx *c)
+{
+    const cJSON *v = c->field[F_PHOTO_IMAGES];
+    size_t count = 0;
+    if (!v) {
+        ADD(c, PM3K_RULE_PAYLOAD_TOO_FEW_IMAGES, "state", "missing");
+    } else if (c->leftover[F_PHOTO_IMAGES]) {
+        /* reported */
+    } else if (!cJSON_IsArray(v)) {
+        ADD(c, PM3K_RULE_PAYLOAD_PHOTO_NOT_ARRAY, "json_type", json_type(v));
+    } else {
+        size_t before = pm3k_item_finding_count(c->item);
+        for (const cJSON *e = v->child; e; e = e->next, count++)
+            if (pm3k_item_finding_count(c->item) - before < PM3K__FINDINGS_PER_KIND_MAX)
+                check_photo_entry(c, count, e);
+        char n[24], max[24];
+        snprintf(n, sizeof n, "%zu", count);
+        snprintf(max, sizeof max, "%d", c->opt->limits.max_images);
+        if (count == 0 || count < (size_t)c->opt->limits.min_images)
+            ADD(c, PM3K_RULE_PAYLOAD_TOO_FEW_IMAGES, "state", count == 0 ? "empty" : "too short");
+        else if (count > (size_t)c->opt->limits.max_images)
+            ADD(c, PM3K_RULE_PAYLOAD_TOO_MANY_IMAGES, "count", n, "max_images", max);
+        note(c, pm3k_item_fact_int(c->item, "images", (int64_t)count));
+    }
+    check_cover(c, count);
+}
+
+static void check_mixed(lint_ctx *c)
+{
+    static const int photo_only[] = {F_PHOTO_IMAGES, F_COVER, F_AUTO_MUSIC};
+    pm3k_strbuf present;
+    pm3k_strbuf_init(&present);
+    if (c->photo) {
+        if (c->field[F_SOURCE_URL])
+            pm3k_strbuf_add(&present, "\"source_url\"");
+    } else {
+        for (size_t i = 0; i < sizeof photo_only / sizeof photo_only[0]; i++)
+            if (c->field[photo_only[i]])
+                pm3k_strbuf_addf(&present, "%s\"%s\"", present.len ? ", " : "",
+                                 known_fields[photo_only[i]].key);
+    }
+    if (present.failed)
+        note(c, PM3K_ERR_NOMEM);
+    else if (present.len)
+        ADD(c, PM3K_RULE_PAYLOAD_MIXED_MEDIA, "present", present.data, "mode",
+            c->photo ? "photo" : "video");
+    pm3k_strbuf_free(&present);
+}
+
+/* What a boolean field means to the user: a real boolean, or a string that
+ * clearly says true/false. */
+static bool intended_true(const cJSON *v)
+{
+    bool value = false;
+    if (cJSON_IsTrue(v))
+        return true;
+    return cJSON_IsString(v) && pm3k__string_boolean(v->valuestring, &value) && value;
+}
+
+static void check_booleans(lint_ctx *c)
+{
+    for (int f = 0; f < F__COUNT; f++) {
+        const pm3k__known_field *k = &known_fields[f];
+        const cJSON *v = c->field[f];
+        if (k->type != PM3K__FT_BOOL && k->type != PM3K__FT_TOGGLE)
+            continue;
+        if (!v)
+            continue;
+        if (k->canonical)
+            ADD(c, PM3K_RULE_PAYLOAD_LEGACY_AD_KEY, "key", k->key, "canonical", k->canonical);
+        if (c->leftover[f] || cJSON_IsBool(v))
+            continue;
+        if (!cJSON_IsString(v)) {
+            add_type(c, f, "true or false");
+            continue;
+        }
+        bool value;
+        if (!pm3k__string_boolean(v->valuestring, &value))
+            value = v->valuestring[0] != '\0'; /* JavaScript truthiness */
+        char *shown = value_text(v);
+        ADD(c,
+            k->type == PM3K__FT_TOGGLE ? PM3K_RULE_PAYLOAD_TOGGLE_STRING
+                                       : PM3K_RULE_PAYLOAD_BOOLEAN_STRING,
+            "key", k->key, "value", shown ? shown : "?", "boolean", value ? "true" : "false");
+        free(shown);
+    }
+}
+
+static void check_ads(lint_ctx *c)
+{
+    bool organic = intended_true(c->field[F_ORGANIC]) || intended_true(c->field[F_LEGACY_ORGANIC]);
+    bool content = intended_true(c->field[F_CONTENT]) || intended_true(c->field[F_LEGACY_CONTENT]);
+    if (intended_true(c->field[F_IS_AD]) && !organic && !content)
+        ADD(c, PM3K_RULE_PAYLOAD_AD_NO_DISCLOSURE);
+    if (content && c->level && strcmp(c->level, SELF_ONLY) == 0)
+        ADD(c, PM3K_RULE_PAYLOAD_BRANDED_PRIVATE);
+    const cJSON *brand = c->field[F_BRAND];
+    if (brand && !c->leftover[F_BRAND] && !cJSON_IsString(brand))
+        add_type(c, F_BRAND, "a string");
+}
+
+static void on_stop_word(void *userdata, const char *word)
+{
+    lint_ctx *c = userdata;
+    char *shown = pm3k__display_text(word, strlen(word), DISPLAY_CHARS);
+    ADD(c, PM3K_RULE_PAYLOAD_FORBIDDEN_WORD, "word", shown ? shown : word);
+    free(shown);
+}
+
+static void check_title(lint_ctx *c)
+{
+    const cJSON *v = c->field[F_TITLE];
+    if (!v || c->leftover[F_TITLE])
+        return;
+    if (!cJSON_IsString(v)) {
+        add_type(c, F_TITLE, "a string");
+        return;
+    }
+    const char *s = v->valuestring;
+    size_t len = strlen(s);
+    pm3k__link_match plain, disguised;
+    pm3k__find_links(s, len, &plain, &disguised);
+    if (plain.found) {
+        char *match = pm3k__display_text(s + plain.start, plain.end - plain.start, 60);
+        ADD(c, PM3K_RULE_PAYLOAD_LINKS, "match", match ? match : "?");
+        free(match);
+    }
+    if (disguised.found) {
+        char *match = pm3k__display_text(s + disguised.start, disguised.end - disguised.start, 60);
+        ADD(c, PM3K_RULE_PAYLOAD_OBFUSCATED_LINK, "match", match ? match : "?", "how",
+            disguised.how);
+        free(match);
+    }
+    size_t units = pm3k_utf16_length(s, len);
+    int max = c->photo ? c->opt->limits.max_photo_title_utf16 : c->opt->limits.max_title_utf16;
+    note(c, pm3k_item_fact_int(c->item, "title_utf16", (int64_t)units));
+    if (max >= 0 && units > (size_t)max) {
+        char length[24], limit[24];
+        snprintf(length, sizeof length, "%zu", units);
+        snprintf(limit, sizeof limit, "%d", max);
+        ADD(c, c->photo ? PM3K_RULE_PAYLOAD_PHOTO_TITLE_LONG : PM3K_RULE_PAYLOAD_TITLE_TOO_LONG,
+            "length", length, "max", limit);
+    }
+    note(c, pm3k__stop_words_scan(c->opt->stop_words, s, len, PM3K__STOP_SCAN_MAX_CHARS,
+                                  on_stop_word, c));
+}
+
+static void lint_object(lint_ctx *c)
+{
+    check_keys(c);
+    check_leftovers(c);
+    decide_mode(c);
+    note(c, pm3k_item_fact_str(c->item, "mode", c->photo ? "photo" : "video"));
+    check_privacy(c);
+    if (c->photo)
+        check_photo(c);
+    else
+        check_video(c);
+    check_mixed(c);
+    check_booleans(c);
+    check_ads(c);
+    check_title(c);
+    if (c->level)
+        note(c, pm3k_item_fact_str(c->item, "privacy", c->level));
+}
+
+/* One finding per kind of escape and field, in body order. */
+static void add_scan_events(lint_ctx *c, const char *body, size_t len, const pm3k__json_scan *scan)
+{
+    for (size_t i = 0; i < scan->event_count; i++) {
+        const pm3k__scan_event *e = &scan->events[i];
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            const pm3k__scan_event *p = &scan->events[j];
+            seen = p->kind == e->kind && p->in_key == e->in_key && p->top_level == e->top_level &&
+                   strcmp(p->field, e->field) == 0;
+        }
+        if (seen)
+            continue;
+        size_t line, column;
+        char l[24], col[24];
+        pm3k__line_column(body, len, e->offset, &line, &column);
+        snprintf(l, sizeof l, "%zu", line);
+        snprintf(col, sizeof col, "%zu", column);
+        char *field = e->in_key      ? strdup("a key")
+                      : e->top_level ? strdup("a string")
+                                     : quoted_key(e->field);
+        if (e->kind == PM3K__SCAN_NUL)
+            ADD(c, PM3K_RULE_PAYLOAD_NUL_ESCAPE, "field", field ? field : "?", "line", l, "column",
+                col);
+        else
+            ADD(c, PM3K_RULE_PAYLOAD_LONE_SURROGATE, "field", field ? field : "?", "escape",
+                e->escape, "line", l, "column", col);
+        free(field);
+    }
+}
+
+static const char *not_object_type(const cJSON *root)
+{
+    if (cJSON_IsArray(root) && cJSON_GetArraySize(root) == 1 && cJSON_IsObject(root->child))
+        return "a JSON array holding one object (send the object itself, not a list of items)";
+    if (cJSON_IsString(root)) {
+        pm3k__parsed inner;
+        bool object =
+            pm3k__payload_parse(root->valuestring, strlen(root->valuestring), &inner) == PM3K_OK &&
+            inner.kind == PM3K__BODY_JSON && cJSON_IsObject(inner.root);
+        pm3k__parsed_free(&inner);
+        return object ? "a JSON string holding an object (it was encoded twice)" : "a JSON string";
+    }
+    if (cJSON_IsArray(root))
+        return "a JSON array";
+    if (cJSON_IsNumber(root))
+        return "a JSON number";
+    if (cJSON_IsTrue(root))
+        return "JSON true";
+    if (cJSON_IsFalse(root))
+        return "JSON false";
+    return "JSON null";
+}
+
+void pm3k_payload_lint_options_init(pm3k_payload_lint_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    pm3k_limits_init(&opt->limits, PM3K_PLAN_FREE, PM3K_HOSTING_EXTERNAL);
+    opt->path = "-";
+}
+
+pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lint_options *opt,
+                            pm3k_item **out_item, char **out_fixed, pm3k_error *err)
+{
+    pm3k_payload_lint_options defaults;
+    pm3k__parsed parsed = {0};
+    lint_ctx c = {0};
+    pm3k_code rc;
+    *out_item = NULL;
+    if (out_fixed)
+        *out_fixed = NULL;
+    if (!opt) {
+        pm3k_payload_lint_options_init(&defaults);
+        opt = &defaults;
+    }
+    c.opt = opt;
+    c.item = pm3k_item_new(PM3K_KIND_PAYLOAD, opt->path ? opt->path : "-");
+    if (!c.item)
+        return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    note(&c, pm3k_item_fact_int(c.item, "bytes", (int64_t)len));
+    if ((rc = pm3k__payload_parse(body, len, &parsed)) != PM3K_OK) {
+        note(&c, rc);
+        goto out;
+    }
+    switch (parsed.kind) {
+    case PM3K__BODY_FORM:
+        ADD(&c, PM3K_RULE_PAYLOAD_FORM_ENCODED, "encoding", "x-www-form-urlencoded");
+        break;
+    case PM3K__BODY_MULTIPART:
+        ADD(&c, PM3K_RULE_PAYLOAD_FORM_ENCODED, "encoding", "multipart/form-data");
+        break;
+    case PM3K__BODY_INVALID: {
+        size_t line, column;
+        char l[24], col[24];
+        pm3k__line_column(body, len, parsed.error_offset, &line, &column);
+        snprintf(l, sizeof l, "%zu", line);
+        snprintf(col, sizeof col, "%zu", column);
+        ADD(&c, PM3K_RULE_PAYLOAD_INVALID_JSON, "line", l, "column", col, "reason", parsed.reason);
+        break;
+    }
+    case PM3K__BODY_JSON:
+        add_scan_events(&c, body, len, &parsed.scan);
+        if (!cJSON_IsObject(parsed.root)) {
+            ADD(&c, PM3K_RULE_PAYLOAD_NOT_OBJECT, "json_type", not_object_type(parsed.root));
+            break;
+        }
+        c.root = parsed.root;
+        lint_object(&c);
+        break;
+    }
+    if (out_fixed && c.rc == PM3K_OK)
+        note(&c, pm3k_payload_fix(body, len, opt, out_fixed, NULL, err));
+out:
+    pm3k__parsed_free(&parsed);
+    if (c.rc != PM3K_OK) {
+        pm3k_item_free(c.item);
+        if (out_fixed) {
+            free(*out_fixed);
+            *out_fixed = NULL;
+        }
+        return pm3k_error_set(err, c.rc, "out of memory while linting the body");
+    }
+    *out_item = c.item;
+    return PM3K_OK;
+}

@@ -1,0 +1,945 @@
+/* Unit tests for payload/lint.c, scan.c, fix.c and build.c: the rules, the
+ * JSON.parse-equivalent parsing (positions, duplicates, \u0000, lone
+ * surrogates), --fix and the builder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "payload/payload_int.h"
+#include "pm3k/payload.h"
+
+#define VIDEO_URL "https://files.pm3k.org/uploads/u/2026-11-26/clip.mp4"
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The item's finding codes, sorted, space-separated. */
+static char *codes_of(const pm3k_item *item)
+{
+    static char out[1024];
+    const char *codes[64];
+    size_t n = pm3k_item_finding_count(item);
+    assert_true(n <= 64);
+    for (size_t i = 0; i < n; i++)
+        codes[i] = pm3k_item_finding(item, i)->rule->code;
+    qsort(codes, n, sizeof codes[0], cmp_str);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(out, " ");
+        strcat(out, codes[i]);
+    }
+    return out;
+}
+
+static pm3k_item *lint_opts(const char *body, size_t len, const pm3k_payload_lint_options *opt)
+{
+    pm3k_item *item = NULL;
+    pm3k_error err = {0};
+    assert_int_equal(pm3k_payload_lint(body, len, opt, &item, NULL, &err), PM3K_OK);
+    assert_non_null(item);
+    assert_int_equal(pm3k_item_kind(item), PM3K_KIND_PAYLOAD);
+    return item;
+}
+
+/* Lint and compare the sorted codes; returns the item for more checks
+ * (free it), or NULL when `keep` is false. */
+static pm3k_item *expect_codes(const char *body, const char *codes, bool keep)
+{
+    pm3k_item *item = lint_opts(body, strlen(body), NULL);
+    if (strcmp(codes_of(item), codes) != 0)
+        fail_msg("body %s\n  codes '%s', expected '%s'", body, codes_of(item), codes);
+    if (keep)
+        return item;
+    pm3k_item_free(item);
+    return NULL;
+}
+
+static const char *message_of(const pm3k_item *item, const char *code)
+{
+    const pm3k_finding *f = pm3k_item_find(item, code);
+    assert_non_null(f);
+    return f->message;
+}
+
+/* ---- parsing as JSON.parse ---- */
+
+static void valid_bodies_pass(void **state)
+{
+    (void)state;
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"PUBLIC_TO_EVERYONE\"}", "",
+                 false);
+    expect_codes("\xEF\xBB\xBF {\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"SELF_ONLY\"} \r\n",
+                 "", false);
+    pm3k_item *item =
+        expect_codes("{\"media_type\":\"PHOTO\",\"photo_images\":[\"https://files.pm3k.org/a.jpg\","
+                     "\"https://files.pm3k.org/b.webp\"],\"photo_cover_index\":1,"
+                     "\"privacy\":\"FOLLOWER_OF_CREATOR\",\"title\":\"hi\"}",
+                     "", true);
+    assert_int_equal(pm3k_item_status(item), PM3K_STATUS_PASS);
+    char *mode = pm3k_item_fact_text(item, "mode");
+    assert_string_equal(mode, "photo");
+    free(mode);
+    int64_t images = 0;
+    assert_true(pm3k_item_fact_get_int(item, "images", &images));
+    assert_int_equal(images, 2);
+    pm3k_item_free(item);
+}
+
+static void invalid_json_line_and_column(void **state)
+{
+    static const struct {
+        const char *body;
+        const char *where;
+    } cases[] = {
+        {"", "line 1, column 1: the body is empty"},
+        {"   \n ", "line 2, column 2: the body is empty"},
+        {"{", "line 1, column 2: unexpected end of input"},
+        {"{\"a\":1,}", "line 1, column 8: unexpected '}' (a trailing comma)"},
+        {"{\n  \"a\": 1\n}\n}", "line 4, column 1: unexpected '}' after the JSON value"},
+        {"{'a':1}", "line 1, column 2: unexpected '''"},
+        {"{\"a\":01}", "line 1, column 7: a number with a leading zero"},
+        {"{\"a\":1.}", "line 1, column 8: no digit after the decimal point"},
+        {"{\"a\":-}", "line 1, column 7: no digit after the minus sign"},
+        {"{\"a\":1e}", "line 1, column 8: no digit in the exponent"},
+        {"{\"a\":+1}", "line 1, column 6: unexpected '+'"},
+        {"{\"a\":tru}", "line 1, column 9: unexpected '}'"},
+        {"{\"a\" 1}", "line 1, column 6: unexpected '1'"},
+        {"{\"a\":\"x\\q\"}", "line 1, column 8: an invalid escape sequence"},
+        {"{\"a\":\"\\u12G4\"}", "line 1, column 7: an invalid escape sequence"},
+        {"{\"a\":\"x", "line 1, column 8: an unterminated string"},
+        {"{\"é\":\"ü\" x}", "line 1, column 10: unexpected 'x'"}, /* columns count characters */
+        {"{\"a\":\"tab\there\"}", "line 1, column 10: a control character inside a string"},
+        {"\x01{}", "line 1, column 1: a control character outside a string"},
+        {"{\"a\":[1,2}", "line 1, column 10: unexpected '}'"},
+        {"[1]]", "line 1, column 4: unexpected ']' after the JSON value"},
+        {"{\"a\":NaN}", "line 1, column 6: unexpected 'N'"},
+        {"{\"a\":1}\xC2\xA0", "line 1, column 8: unexpected character U+00A0 after the JSON value"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pm3k_item *item = lint_opts(cases[i].body, strlen(cases[i].body), NULL);
+        assert_string_equal(codes_of(item), "invalid_json");
+        const char *msg = message_of(item, "invalid_json");
+        if (!strstr(msg, cases[i].where))
+            fail_msg("body '%s': message '%s' lacks '%s'", cases[i].body, msg, cases[i].where);
+        assert_int_equal(pm3k_item_status(item), PM3K_STATUS_FAIL);
+        pm3k_item_free(item);
+    }
+}
+
+static void raw_nul_bytes_do_not_cut_the_input(void **state)
+{
+    (void)state;
+    /* a NUL byte inside a string: JSON.parse rejects it, the lint sees it */
+    static const char inside[] = "{\"privacy\":\"PUBLIC_TO_EVERYONE\",\"source_url\":\"" VIDEO_URL
+                                 "\",\"title\":\"ok\0 https://x.y\"}";
+    pm3k_item *item = lint_opts(inside, sizeof inside - 1, NULL);
+    assert_string_equal(codes_of(item), "invalid_json");
+    assert_non_null(strstr(message_of(item, "invalid_json"), "a NUL byte inside a string"));
+    pm3k_item_free(item);
+    /* after the object: trailing garbage, not the end of the input */
+    static const char after[] =
+        "{\"privacy\":\"SELF_ONLY\",\"source_url\":\"" VIDEO_URL "\"}\0junk";
+    item = lint_opts(after, sizeof after - 1, NULL);
+    assert_string_equal(codes_of(item), "invalid_json");
+    assert_non_null(strstr(message_of(item, "invalid_json"), "a NUL byte"));
+    pm3k_item_free(item);
+}
+
+static void nesting_beyond_cjson(void **state)
+{
+    (void)state;
+    size_t depth = 1200, len = 0;
+    char *body = malloc(2 * depth + 64);
+    len += (size_t)sprintf(body, "{\"x\":");
+    for (size_t i = 0; i < depth; i++)
+        body[len++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        body[len++] = ']';
+    body[len++] = '}';
+    pm3k_item *item = lint_opts(body, len, NULL);
+    assert_string_equal(codes_of(item), "invalid_json");
+    assert_non_null(strstr(message_of(item, "invalid_json"), "nested deeper than"));
+    pm3k_item_free(item);
+    free(body);
+}
+
+static void form_and_multipart_bodies(void **state)
+{
+    (void)state;
+    pm3k_item *item =
+        expect_codes("source_url=https://files.pm3k.org/a.mp4&privacy=PUBLIC_TO_EVERYONE",
+                     "form_encoded_body", true);
+    assert_non_null(strstr(message_of(item, "form_encoded_body"), "x-www-form-urlencoded"));
+    pm3k_item_free(item);
+    item = expect_codes(
+        "--abc123\r\nContent-Disposition: form-data; name=\"privacy\"\r\n\r\npublic\r\n"
+        "--abc123--\r\n",
+        "form_encoded_body", true);
+    assert_non_null(strstr(message_of(item, "form_encoded_body"), "multipart/form-data"));
+    pm3k_item_free(item);
+    /* not forms: JSON strings with '=', plain words, a YAML-like body */
+    expect_codes("\"a=b&c=d\"", "not_an_object", false);
+    expect_codes("privacy: public", "invalid_json", false);
+    expect_codes("hello world", "invalid_json", false);
+    expect_codes("a b=c", "invalid_json", false);
+    expect_codes("title=New drop&privacy=public", "form_encoded_body", false);
+}
+
+static void not_an_object(void **state)
+{
+    (void)state;
+    pm3k_item *item = expect_codes("[{\"privacy\":\"public\"}]", "not_an_object", true);
+    assert_non_null(strstr(message_of(item, "not_an_object"), "holding one object"));
+    pm3k_item_free(item);
+    item = expect_codes("\"{\\\"privacy\\\":\\\"public\\\"}\"", "not_an_object", true);
+    assert_non_null(strstr(message_of(item, "not_an_object"), "encoded twice"));
+    pm3k_item_free(item);
+    expect_codes("42", "not_an_object", false);
+    expect_codes("null", "not_an_object", false);
+    expect_codes("[]", "not_an_object", false);
+}
+
+static void nul_and_surrogate_escapes(void **state)
+{
+    (void)state;
+    /* \u0000 would end cJSON's C string and hide the link after it */
+    pm3k_item *item = expect_codes("{\"privacy\":\"PUBLIC_TO_EVERYONE\",\"source_url\":\"" VIDEO_URL
+                                   "\",\n\"title\":\"a\\u0000 https://spam.example\"}",
+                                   "links_forbidden nul_character", true);
+    assert_string_equal(message_of(item, "nul_character"),
+                        "\"title\" contains \\u0000 (at line 2, column 11)");
+    pm3k_item_free(item);
+    /* a lone high surrogate: cJSON alone would reject the body */
+    item = expect_codes("{\"privacy\":\"PUBLIC_TO_EVERYONE\",\"source_url\":\"" VIDEO_URL
+                        "\",\"title\":\"x\\uD83D y\"}",
+                        "lone_surrogate", true);
+    assert_non_null(strstr(message_of(item, "lone_surrogate"), "\\uD83D"));
+    assert_int_equal(pm3k_item_status(item), PM3K_STATUS_WARN);
+    pm3k_item_free(item);
+    /* lone low, a high followed by a non-low, and escapes in a key or at the top level */
+    expect_codes("{\"privacy\":\"PUBLIC_TO_EVERYONE\",\"source_url\":\"" VIDEO_URL
+                 "\",\"title\":\"\\udc00 \\ud800\\u0041\"}",
+                 "lone_surrogate", false);
+    item = expect_codes("{\"privacy\":\"PUBLIC_TO_EVERYONE\",\"source_url\":\"" VIDEO_URL
+                        "\",\"ti\\u0000tle\":\"x\"}",
+                        "nul_character unknown_key", true);
+    assert_non_null(strstr(message_of(item, "nul_character"), "a key"));
+    pm3k_item_free(item);
+    expect_codes("\"\\u0000\"", "not_an_object nul_character", false);
+    /* a valid pair is an emoji, nothing to report; the title is 2 units */
+    item = expect_codes("{\"privacy\":\"PUBLIC_TO_EVERYONE\",\"source_url\":\"" VIDEO_URL
+                        "\",\"title\":\"\\ud83d\\ude00\"}",
+                        "", true);
+    int64_t units = 0;
+    assert_true(pm3k_item_fact_get_int(item, "title_utf16", &units));
+    assert_int_equal(units, 2);
+    pm3k_item_free(item);
+}
+
+static void scan_replaces_escapes_in_place(void **state)
+{
+    (void)state;
+    const char body[] = "{\"t\":\"a\\u0000b\\uDC00c\\ud83d\\ude00\"}";
+    pm3k__json_scan scan;
+    assert_int_equal(pm3k__json_scan_run(body, sizeof body - 1, &scan), PM3K_OK);
+    assert_false(scan.has_error);
+    assert_int_equal(scan.len, sizeof body - 1);
+    assert_string_equal(scan.text, "{\"t\":\"a\\ufffdb\\ufffdc\\ud83d\\ude00\"}");
+    assert_int_equal(scan.events_total, 2);
+    assert_int_equal(scan.events[0].kind, PM3K__SCAN_NUL);
+    assert_int_equal(scan.events[0].offset, 7);
+    assert_string_equal(scan.events[0].field, "t");
+    assert_int_equal(scan.events[1].kind, PM3K__SCAN_SURROGATE);
+    assert_string_equal(scan.events[1].escape, "\\uDC00");
+    pm3k__json_scan_free(&scan);
+}
+
+static void many_escapes_are_bounded(void **state)
+{
+    (void)state;
+    size_t n = 5000, len = 0;
+    char *body = malloc(n * 6 + 128);
+    len += (size_t)sprintf(body, "{\"privacy\":\"SELF_ONLY\",\"source_url\":\"%s\",\"title\":\"",
+                           VIDEO_URL);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(body + len, "\\u0000");
+    len += (size_t)sprintf(body + len, "\"}");
+    pm3k_item *item = lint_opts(body, len, NULL);
+    /* one finding per field, however many escapes */
+    assert_string_equal(codes_of(item), "nul_character title_too_long");
+    pm3k_item_free(item);
+    free(body);
+}
+
+static void findings_per_kind_are_capped(void **state)
+{
+    (void)state;
+    char body[8192];
+    size_t len =
+        (size_t)sprintf(body, "{\"privacy\":\"SELF_ONLY\",\"source_url\":\"%s\"", VIDEO_URL);
+    for (int i = 0; i < 30; i++)
+        len += (size_t)sprintf(body + len, ",\"k%d\":1,\"k%d\":2", i, i);
+    len += (size_t)sprintf(body + len, "}");
+    pm3k_item *item = lint_opts(body, len, NULL);
+    size_t unknown = 0, duplicate = 0;
+    for (size_t i = 0; i < pm3k_item_finding_count(item); i++) {
+        const char *code = pm3k_item_finding(item, i)->rule->code;
+        unknown += strcmp(code, "unknown_key") == 0;
+        duplicate += strcmp(code, "duplicate_key") == 0;
+    }
+    assert_int_equal(unknown, PM3K__FINDINGS_PER_KIND_MAX);
+    assert_int_equal(duplicate, PM3K__FINDINGS_PER_KIND_MAX);
+    int64_t total = 0;
+    assert_true(pm3k_item_fact_get_int(item, "unknown_keys", &total));
+    assert_int_equal(total, 30);
+    assert_true(pm3k_item_fact_get_int(item, "duplicate_keys", &total));
+    assert_int_equal(total, 30);
+    pm3k_item_free(item);
+    /* photo entries: findings stop after the cap */
+    len = (size_t)sprintf(body, "{\"media_type\":\"PHOTO\",\"privacy\":\"SELF_ONLY\","
+                                "\"photo_cover_index\":0,\"photo_images\":[");
+    for (int i = 0; i < 100; i++)
+        len += (size_t)sprintf(body + len, "%s\"http://x/%d.jpg\"", i ? "," : "", i);
+    len += (size_t)sprintf(body + len, "]}");
+    item = lint_opts(body, len, NULL);
+    size_t not_https = 0;
+    for (size_t i = 0; i < pm3k_item_finding_count(item); i++)
+        not_https += strcmp(pm3k_item_finding(item, i)->rule->code, "not_https") == 0;
+    assert_int_equal(not_https, PM3K__FINDINGS_PER_KIND_MAX);
+    assert_non_null(pm3k_item_find(item, "too_many_images"));
+    pm3k_item_free(item);
+}
+
+static void line_column_counts_characters(void **state)
+{
+    (void)state;
+    size_t line, column;
+    const char body[] = "ab\n\xC3\xA9\xF0\x9F\x98\x80x";
+    pm3k__line_column(body, sizeof body - 1, 0, &line, &column);
+    assert_int_equal(line, 1);
+    assert_int_equal(column, 1);
+    pm3k__line_column(body, sizeof body - 1, 3, &line, &column);
+    assert_int_equal(line, 2);
+    assert_int_equal(column, 1);
+    pm3k__line_column(body, sizeof body - 1, 9, &line, &column); /* the 'x' */
+    assert_int_equal(line, 2);
+    assert_int_equal(column, 3);
+    pm3k__line_column(body, sizeof body - 1, 999, &line, &column); /* clamped */
+    assert_int_equal(line, 2);
+    assert_int_equal(column, 4);
+}
+
+/* ---- keys ---- */
+
+static void duplicate_keys_last_wins(void **state)
+{
+    (void)state;
+    /* the last privacy is empty: that is what PM3K reads */
+    pm3k_item *item =
+        expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"PUBLIC_TO_EVERYONE\","
+                     "\"privacy\":\"\"}",
+                     "duplicate_key missing_privacy", true);
+    assert_string_equal(message_of(item, "duplicate_key"),
+                        "key \"privacy\" appears 2 times; PM3K uses the last one");
+    assert_string_equal(message_of(item, "missing_privacy"), "\"privacy\" is empty");
+    pm3k_item_free(item);
+    /* the first title has a link, the last does not: only the duplicate warns */
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"title\":\"www.x.y\",\"title\":\"ok\","
+                 "\"privacy\":\"SELF_ONLY\"}",
+                 "duplicate_key", false);
+    /* and the other way round */
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"title\":\"ok\",\"title\":\"www.x.y\","
+                 "\"privacy\":\"SELF_ONLY\"}",
+                 "duplicate_key links_forbidden", false);
+    /* three times, and an unknown key twice: one finding each */
+    item = expect_codes("{\"source_url\":\"" VIDEO_URL
+                        "\",\"privacy\":\"SELF_ONLY\",\"privacy\":\"x\","
+                        "\"privacy\":\"SELF_ONLY\",\"foo\":1,\"foo\":2}",
+                        "duplicate_key duplicate_key unknown_key", true);
+    assert_non_null(strstr(pm3k_item_finding(item, 0)->message, "\"privacy\" appears 3 times"));
+    pm3k_item_free(item);
+}
+
+static void object_keys_helper(void **state)
+{
+    (void)state;
+    cJSON *obj = cJSON_Parse("{\"b\":1,\"a\":2,\"b\":3,\"c\":4,\"a\":5,\"b\":6}");
+    bool *is_last = NULL;
+    pm3k__dup_key *dups = NULL;
+    size_t count = 0;
+    assert_int_equal(pm3k__object_keys(obj, &is_last, &dups, &count), PM3K_OK);
+    assert_int_equal(count, 2);
+    assert_string_equal(dups[0].key, "b"); /* in order of first appearance */
+    assert_int_equal(dups[0].times, 3);
+    assert_string_equal(dups[1].key, "a");
+    bool want[] = {false, false, false, true, true, true};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(is_last[i], want[i]);
+    assert_int_equal(pm3k__last_member(obj, "b")->valueint, 6);
+    assert_null(pm3k__last_member(obj, "B"));
+    free(is_last);
+    free(dups);
+    cJSON_Delete(obj);
+}
+
+static void unknown_keys_and_suggestions(void **state)
+{
+    (void)state;
+    pm3k_item *item = expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"Privacy\":\"public\"}",
+                                   "missing_privacy unknown_key", true);
+    assert_string_equal(message_of(item, "unknown_key"),
+                        "unknown key \"Privacy\" is ignored by PM3K; did you mean \"privacy\"?");
+    pm3k_item_free(item);
+    assert_string_equal(pm3k__known_key_suggestion("sourceUrl"), "source_url");
+    assert_string_equal(pm3k__known_key_suggestion("photo_image"), "photo_images");
+    assert_string_equal(pm3k__known_key_suggestion("privcy"), "privacy");
+    assert_string_equal(pm3k__known_key_suggestion("DISABLE-COMMENT"), "disable_comment");
+    assert_null(pm3k__known_key_suggestion("description"));
+    assert_null(pm3k__known_key_suggestion("x"));
+    assert_null(pm3k__known_key_suggestion(""));
+}
+
+/* ---- fields ---- */
+
+#define V(fields) "{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"PUBLIC_TO_EVERYONE\"" fields "}"
+#define PH(fields) "{\"media_type\":\"PHOTO\",\"privacy\":\"PUBLIC_TO_EVERYONE\"" fields "}"
+
+static void privacy_rules(void **state)
+{
+    (void)state;
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\"}", "missing_privacy", false);
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":null}", "missing_privacy", false);
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":7}", "invalid_field_type", false);
+    pm3k_item *item = expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"FRIENDS\"}",
+                                   "privacy_alias", true);
+    assert_int_equal(pm3k_item_status(item), PM3K_STATUS_PASS);
+    char *level = pm3k_item_fact_text(item, "privacy");
+    assert_string_equal(level, "MUTUAL_FOLLOW_FRIENDS");
+    free(level);
+    pm3k_item_free(item);
+    item = expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"self_only\"}",
+                        "unknown_privacy", true);
+    assert_non_null(strstr(message_of(item, "unknown_privacy"), "did you mean SELF_ONLY?"));
+    level = pm3k_item_fact_text(item, "privacy");
+    assert_string_equal(level, "SELF_ONLY"); /* PM3K's fallback */
+    free(level);
+    pm3k_item_free(item);
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"everyone\"}", "unknown_privacy",
+                 false);
+    const char *canonical = NULL;
+    assert_int_equal(pm3k_privacy_parse("Followers", &canonical), PM3K_OK);
+    assert_string_equal(canonical, "FOLLOWER_OF_CREATOR");
+    assert_int_equal(pm3k_privacy_parse("mutual_follow_friends", &canonical), PM3K_OK);
+    assert_string_equal(canonical, "MUTUAL_FOLLOW_FRIENDS");
+    assert_int_equal(pm3k_privacy_parse("all", &canonical), PM3K_ERR_INVALID_ARG);
+    assert_int_equal(pm3k_privacy_parse(NULL, &canonical), PM3K_ERR_INVALID_ARG);
+}
+
+static void video_source_url_rules(void **state)
+{
+    (void)state;
+    expect_codes("{\"privacy\":\"SELF_ONLY\"}", "missing_source_url", false);
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"\"}", "missing_source_url", false);
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":[]}", "invalid_field_type", false);
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"http://files.pm3k.org/a.mp4\"}",
+                 "not_https", false);
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"HTTPS://files.pm3k.org/a.mp4\"}", "",
+                 false);
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"https://\"}", "not_https", false);
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"s3://bucket/a.mp4\"}", "not_https",
+                 false);
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"https://a.example/my clip.mp4\"}", "",
+                 false);
+}
+
+static void domain_rules(void **state)
+{
+    (void)state;
+    pm3k_payload_lint_options opt;
+    pm3k_payload_lint_options_init(&opt);
+    opt.domain = "media.example.com";
+    static const struct {
+        const char *url;
+        const char *codes;
+    } cases[] = {
+        {"https://media.example.com/a.mp4", ""},
+        {"https://MEDIA.example.com:8443/a.mp4", ""}, /* case-insensitive, port ignored */
+        {"https://files.pm3k.org/a.mp4", ""},
+        {"https://cdn.media.example.com/a.mp4", "domain_mismatch"},
+        {"https://media.example.com.evil.test/a.mp4", "domain_mismatch"},
+        {"http://other.example/a.mp4", "not_https"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[256];
+        snprintf(body, sizeof body, "{\"privacy\":\"SELF_ONLY\",\"source_url\":\"%s\"}",
+                 cases[i].url);
+        pm3k_item *item = lint_opts(body, strlen(body), &opt);
+        if (strcmp(codes_of(item), cases[i].codes) != 0)
+            fail_msg("%s: '%s', expected '%s'", cases[i].url, codes_of(item), cases[i].codes);
+        pm3k_item_free(item);
+    }
+    /* without --domain, external hosts are not judged */
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"https://cdn.example/a.mp4\"}", "",
+                 false);
+}
+
+static void photo_rules(void **state)
+{
+    (void)state;
+    expect_codes(PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\"],\"photo_cover_index\":0"),
+                 "", false);
+    expect_codes(PH(",\"photo_cover_index\":0"), "too_few_images", false);
+    expect_codes(PH(",\"photo_images\":[],\"photo_cover_index\":0"), "too_few_images", false);
+    expect_codes(PH(",\"photo_images\":\"https://files.pm3k.org/a.jpg\",\"photo_cover_index\":0"),
+                 "photo_images_not_array", false);
+    expect_codes(PH(",\"photo_images\":null,\"photo_cover_index\":0"), "photo_images_not_array",
+                 false);
+    expect_codes(PH(",\"photo_images\":[1,{}],\"photo_cover_index\":0"),
+                 "invalid_photo_item invalid_photo_item", false);
+    expect_codes(PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\"]"), "cover_index_missing",
+                 false);
+    expect_codes(PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\"],\"photo_cover_index\":1"),
+                 "cover_out_of_range", false);
+    expect_codes(
+        PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\"],\"photo_cover_index\":-0"), "",
+        false);
+    expect_codes(
+        PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\"],\"photo_cover_index\":1e400"),
+        "cover_out_of_range", false);
+    pm3k_item *item = expect_codes(
+        PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\",\"https://x.example/b.jpg\"],"
+           "\"photo_cover_index\":\"1\""),
+        "cover_out_of_range", true);
+    assert_string_equal(message_of(item, "cover_out_of_range"),
+                        "photo_cover_index \"1\" is not a whole number in 0..1");
+    pm3k_item_free(item);
+    /* PNG judged from the URL's path, on PM3K storage only */
+    item = expect_codes(PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\",\"https://"
+                           "files.pm3k.org/b.PNG#x\"],"
+                           "\"photo_cover_index\":0"),
+                        "png_on_pm3k_storage", true);
+    assert_non_null(strstr(message_of(item, "png_on_pm3k_storage"), "photo_images[1]"));
+    pm3k_item_free(item);
+    expect_codes(PH(",\"photo_images\":[\"https://files.pm3k.org/png/"
+                    "a.jpg?f=x.png\"],\"photo_cover_index\":0"),
+                 "", false);
+    expect_codes(PH(",\"photo_images\":[\"https://cdn.example/a.png\"],\"photo_cover_index\":0"),
+                 "", false);
+    /* source_url in a photo post, photo fields in a video post */
+    expect_codes(PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\"],\"photo_cover_index\":0,"
+                    "\"source_url\":\"" VIDEO_URL "\""),
+                 "mixed_media_fields", false);
+    item = expect_codes(V(",\"photo_cover_index\":0,\"auto_add_music\":true"), "mixed_media_fields",
+                        true);
+    assert_string_equal(message_of(item, "mixed_media_fields"),
+                        "\"photo_cover_index\", \"auto_add_music\" is ignored in video mode");
+    pm3k_item_free(item);
+    expect_codes(V(",\"media_type\":\"VIDEO\""), "unknown_media_type", false);
+    expect_codes(V(",\"media_type\":false"), "invalid_field_type", false);
+}
+
+static void image_count_limits(void **state)
+{
+    (void)state;
+    pm3k_payload_lint_options opt;
+    pm3k_payload_lint_options_init(&opt);
+    char body[8192];
+    for (int n = 34; n <= 36; n++) {
+        size_t len = (size_t)sprintf(body,
+                                     "{\"media_type\":\"PHOTO\",\"privacy\":\"SELF_ONLY\","
+                                     "\"photo_cover_index\":%d,\"photo_images\":[",
+                                     n - 1);
+        for (int i = 0; i < n; i++)
+            len +=
+                (size_t)sprintf(body + len, "%s\"https://files.pm3k.org/%d.jpg\"", i ? "," : "", i);
+        len += (size_t)sprintf(body + len, "]}");
+        pm3k_item *item = lint_opts(body, len, &opt);
+        assert_string_equal(codes_of(item), n <= 35 ? "" : "too_many_images");
+        pm3k_item_free(item);
+    }
+    /* the limit comes from pm3k_limits */
+    opt.limits.max_images = 2;
+    const char three[] =
+        "{\"media_type\":\"PHOTO\",\"privacy\":\"SELF_ONLY\",\"photo_cover_index\":0,"
+        "\"photo_images\":[\"https://files.pm3k.org/1.jpg\",\"https://files.pm3k.org/2.jpg\","
+        "\"https://files.pm3k.org/3.jpg\"]}";
+    pm3k_item *item = lint_opts(three, sizeof three - 1, &opt);
+    assert_string_equal(codes_of(item), "too_many_images");
+    pm3k_item_free(item);
+}
+
+static void booleans_and_ads(void **state)
+{
+    (void)state;
+    pm3k_item *item = expect_codes(V(",\"disable_comment\":\"false\""), "boolean_as_string", true);
+    assert_string_equal(pm3k_item_find(item, "boolean_as_string")->hint,
+                        "send \"disable_comment\": false");
+    pm3k_item_free(item);
+    item = expect_codes(V(",\"disable_duet\":\"sure\""), "boolean_as_string", true);
+    assert_string_equal(pm3k_item_find(item, "boolean_as_string")->hint,
+                        "send \"disable_duet\": true");
+    pm3k_item_free(item);
+    expect_codes(V(",\"disable_stitch\":1"), "invalid_field_type", false);
+    expect_codes(V(",\"disable_stitch\":null"), "invalid_field_type", false);
+    expect_codes(V(",\"is_ad\":true"), "ad_without_disclosure", false);
+    expect_codes(V(",\"is_ad\":true,\"brand_organic_toggle\":false,\"brand_content_toggle\":false"),
+                 "ad_without_disclosure", false);
+    expect_codes(V(",\"is_ad\":true,\"brand_organic_toggle\":true"), "", false);
+    expect_codes(V(",\"is_ad\":true,\"ad_your_brand\":true"), "legacy_ad_key", false);
+    expect_codes(V(",\"is_ad\":true,\"ad_branded_content\":true"), "legacy_ad_key", false);
+    expect_codes(V(",\"is_ad\":false"), "", false);
+    /* string toggles are errors; their meaning still counts as the disclosure */
+    expect_codes(
+        V(",\"is_ad\":true,\"brand_organic_toggle\":\"false\",\"brand_content_toggle\":\"true\""),
+        "toggle_as_string toggle_as_string", false);
+    expect_codes(V(",\"is_ad\":\"true\""), "ad_without_disclosure toggle_as_string", false);
+    expect_codes(V(",\"is_ad\":\"yes please\",\"brand_organic_toggle\":true"), "toggle_as_string",
+                 false);
+    expect_codes(V(",\"brand\":3"), "invalid_field_type", false);
+    expect_codes(V(",\"brand\":\"Acme\""), "", false);
+}
+
+static void branded_content_privacy(void **state)
+{
+    (void)state;
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"SELF_ONLY\",\"is_ad\":true,"
+                 "\"brand_content_toggle\":true}",
+                 "branded_content_private", false);
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"Private\",\"is_ad\":true,"
+                 "\"brand_content_toggle\":true}",
+                 "branded_content_private privacy_alias", false);
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"nobody\",\"is_ad\":true,"
+                 "\"ad_branded_content\":true}",
+                 "branded_content_private legacy_ad_key unknown_privacy", false);
+    expect_codes("{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"SELF_ONLY\",\"is_ad\":true,"
+                 "\"brand_organic_toggle\":true}",
+                 "", false);
+    expect_codes("{\"source_url\":\"" VIDEO_URL
+                 "\",\"privacy\":\"FOLLOWER_OF_CREATOR\",\"is_ad\":true,"
+                 "\"brand_content_toggle\":true}",
+                 "", false);
+}
+
+static void title_rules(void **state)
+{
+    (void)state;
+    expect_codes(V(",\"title\":\"see WWW.example.com\""), "links_forbidden", false);
+    expect_codes(V(",\"title\":\"see ｗｗｗ．example.com\""), "obfuscated_link", false);
+    expect_codes(V(",\"title\":\"see ww\\u200bw.example.com\""), "obfuscated_link", false);
+    expect_codes(V(",\"title\":12"), "invalid_field_type", false);
+    expect_codes(V(",\"title\":null"), "invalid_field_type", false);
+    expect_codes(V(",\"title\":\"\""), "", false);
+    /* lengths in UTF-16 units, from the limits */
+    pm3k_payload_lint_options opt;
+    pm3k_payload_lint_options_init(&opt);
+    opt.limits.max_title_utf16 = 4;
+    opt.limits.max_photo_title_utf16 = 2;
+    static const char four[] = V(",\"title\":\"\\ud83d\\ude00\xF0\x9F\x98\x80\"");
+    pm3k_item *item = lint_opts(four, sizeof four - 1, &opt);
+    assert_string_equal(codes_of(item), "");
+    pm3k_item_free(item);
+    static const char five[] = V(",\"title\":\"e\xCC\x81\xF0\x9F\x98\x80x\"");
+    item = lint_opts(five, sizeof five - 1, &opt);
+    assert_string_equal(codes_of(item), "title_too_long");
+    assert_string_equal(message_of(item, "title_too_long"),
+                        "the title is 5 UTF-16 units; a video title takes at most 4");
+    pm3k_item_free(item);
+    static const char photo[] = PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\"],"
+                                   "\"photo_cover_index\":0,\"title\":\"abc\"");
+    item = lint_opts(photo, sizeof photo - 1, &opt);
+    assert_string_equal(codes_of(item), "photo_title_too_long");
+    assert_int_equal(pm3k_item_status(item), PM3K_STATUS_WARN);
+    pm3k_item_free(item);
+}
+
+static void stop_words_in_lint(void **state)
+{
+    (void)state;
+    pm3k_payload_lint_options opt;
+    pm3k_error err = {0};
+    pm3k_stop_words *words = NULL;
+    pm3k_payload_lint_options_init(&opt);
+    assert_int_equal(pm3k_stop_words_parse("class\nfree money\n", 17, &words, &err), PM3K_OK);
+    opt.stop_words = words;
+    static const char hit[] = V(",\"title\":\"Free money for the CLASS\"");
+    pm3k_item *item = lint_opts(hit, sizeof hit - 1, &opt);
+    assert_string_equal(codes_of(item), "forbidden_word forbidden_word");
+    assert_string_equal(pm3k_item_finding(item, 0)->message,
+                        "the title contains the stop word \"class\"");
+    pm3k_item_free(item);
+    static const char miss[] = V(",\"title\":\"classic money\"");
+    item = lint_opts(miss, sizeof miss - 1, &opt);
+    assert_string_equal(codes_of(item), "");
+    pm3k_item_free(item);
+    pm3k_stop_words_free(words);
+}
+
+static void template_leftovers_in_fields(void **state)
+{
+    (void)state;
+    expect_codes(V(",\"title\":\"{{ $json.title }}\""), "template_leftover", false);
+    expect_codes(V(",\"title\":\"undefined\""), "template_leftover", false);
+    expect_codes(V(",\"title\":\"undefined is a word\""), "", false);
+    expect_codes(V(",\"brand\":\"[object Object]\""), "template_leftover", false);
+    expect_codes(V(",\"disable_comment\":\"={{ $json.dc }}\""), "template_leftover", false);
+    /* a leftover replaces the field's other checks */
+    expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"{{ $json.url }}\"}",
+                 "template_leftover", false);
+    expect_codes("{\"privacy\":\"NaN\",\"source_url\":\"" VIDEO_URL "\"}", "template_leftover",
+                 false);
+    pm3k_item *item =
+        expect_codes(PH(",\"photo_images\":[\"={{ $json.a }}\"],\"photo_cover_index\":0"),
+                     "template_leftover", true);
+    assert_non_null(strstr(message_of(item, "template_leftover"), "photo_images[0]"));
+    pm3k_item_free(item);
+}
+
+/* ---- fix ---- */
+
+static char *fix(const char *body, char **notes)
+{
+    char *fixed = NULL;
+    pm3k_error err = {0};
+    assert_int_equal(pm3k_payload_fix(body, strlen(body), NULL, &fixed, notes, &err), PM3K_OK);
+    return fixed;
+}
+
+static void fix_canonical_form(void **state)
+{
+    (void)state;
+    char *notes = NULL;
+    char *fixed =
+        fix("{\"source_url\":\"" VIDEO_URL "\",\"title\":\"a\",\"title\":\"b\","
+            "\"privacy\":\" friends \",\"disable_comment\":\"No\",\"auto_add_music\":\"maybe\","
+            "\"ad_branded_content\":\"1\",\"is_ad\":true,\"extra\":{\"k\":[1]}}",
+            &notes);
+    assert_non_null(fixed);
+    cJSON *obj = cJSON_Parse(fixed);
+    assert_non_null(obj);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "title")->valuestring, "b");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "privacy")->valuestring,
+                        "MUTUAL_FOLLOW_FRIENDS");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(obj, "disable_comment")));
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "auto_add_music")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "brand_content_toggle")));
+    assert_null(cJSON_GetObjectItemCaseSensitive(obj, "ad_branded_content"));
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(obj, "extra")); /* never dropped */
+    cJSON_Delete(obj);
+    /* 2-space indentation, key order kept */
+    assert_non_null(strstr(fixed, "{\n  \"source_url\": "));
+    assert_true(strstr(fixed, "\"title\"") < strstr(fixed, "\"privacy\""));
+    assert_non_null(strstr(notes, "kept: \"auto_add_music\": \"maybe\""));
+    assert_non_null(strstr(notes, "kept: unknown key \"extra\""));
+    assert_non_null(
+        strstr(notes, "fixed: renamed \"ad_branded_content\" to \"brand_content_toggle\""));
+    free(notes);
+    free(fixed);
+}
+
+static void fix_is_stable(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "{\"source_url\":\"" VIDEO_URL "\",\"privacy\":\"public\",\"disable_duet\":\"true\"}",
+        "[{\"privacy\":\"private\",\"media_type\":\"PHOTO\",\"photo_images\":\"https://"
+        "files.pm3k.org/a.jpg\"}]",
+        "privacy=public&source_url=https%3A%2F%2Ffiles.pm3k.org%2Fa.mp4&is_ad=true&ad_your_brand="
+        "yes",
+        "\"{\\\"privacy\\\":\\\"followers\\\",\\\"photo_cover_index\\\":\\\"2\\\"}\"",
+        "{\"title\":\"x\\u0000y\\ud800\",\"ad_your_brand\":true,\"brand_organic_toggle\":false}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char *once = fix(bodies[i], NULL);
+        assert_non_null(once);
+        char *twice = fix(once, NULL);
+        assert_string_equal(once, twice);
+        free(once);
+        free(twice);
+    }
+}
+
+static void fix_refuses_what_is_not_an_object(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "", "{", "42", "[1,2]", "--b\r\nContent-Disposition: form-data\r\n", "\"not json inside\""};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char *notes = NULL;
+        assert_null(fix(bodies[i], &notes));
+        assert_non_null(notes);
+        free(notes);
+    }
+    /* lint can hand back the fix too */
+    pm3k_item *item = NULL;
+    char *fixed = NULL;
+    pm3k_error err = {0};
+    const char body[] = "{\"privacy\":\"public\",\"source_url\":\"" VIDEO_URL "\"}";
+    assert_int_equal(pm3k_payload_lint(body, sizeof body - 1, NULL, &item, &fixed, &err), PM3K_OK);
+    assert_non_null(strstr(fixed, "PUBLIC_TO_EVERYONE"));
+    free(fixed);
+    pm3k_item_free(item);
+}
+
+/* ---- build ---- */
+
+static void build_video_and_photo(void **state)
+{
+    (void)state;
+    pm3k_payload_options opt;
+    pm3k_error err = {0};
+    char *json = NULL;
+    pm3k_item *item = NULL;
+    pm3k_payload_options_init(&opt);
+    opt.video_url = VIDEO_URL;
+    opt.privacy = "Public";
+    opt.title = "Line\n\"quoted\" \\ 😀";
+    opt.title_len = strlen(opt.title);
+    opt.ad = PM3K_AD_BRANDED;
+    opt.brand = "Acme \"Co\"";
+    assert_int_equal(pm3k_payload_build(&opt, NULL, &json, &item, &err), PM3K_OK);
+    assert_non_null(json);
+    assert_int_equal(pm3k_item_status(item), PM3K_STATUS_PASS);
+    cJSON *obj = cJSON_Parse(json);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "title")->valuestring, opt.title);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "brand")->valuestring, opt.brand);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "brand_content_toggle")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(obj, "brand_organic_toggle")));
+    assert_null(cJSON_GetObjectItemCaseSensitive(obj, "media_type"));
+    cJSON_Delete(obj);
+    free(json);
+    pm3k_item_free(item);
+
+    static const char *const urls[] = {"https://files.pm3k.org/1.jpg",
+                                       "https://files.pm3k.org/2.png"};
+    pm3k_payload_options_init(&opt);
+    opt.photo = true;
+    opt.photo_urls = urls;
+    opt.photo_count = 2;
+    opt.cover_index = 1;
+    opt.privacy = "SELF_ONLY";
+    assert_int_equal(pm3k_payload_build(&opt, NULL, &json, &item, &err), PM3K_OK);
+    assert_non_null(json); /* a warning does not stop it */
+    assert_string_equal(codes_of(item), "png_on_pm3k_storage");
+    obj = cJSON_Parse(json);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "photo_images")), 2);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(obj, "photo_cover_index")->valueint, 1);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(obj, "auto_add_music")));
+    cJSON_Delete(obj);
+    free(json);
+    pm3k_item_free(item);
+}
+
+static void build_refuses(void **state)
+{
+    (void)state;
+    pm3k_payload_options opt;
+    pm3k_error err = {0};
+    char *json = NULL;
+    pm3k_item *item = NULL;
+    static const char *const urls[] = {"https://files.pm3k.org/1.jpg"};
+
+    /* lint failures: no body, the item says why */
+    pm3k_payload_options_init(&opt);
+    opt.video_url = VIDEO_URL;
+    opt.privacy = "private";
+    opt.ad = PM3K_AD_BRANDED;
+    assert_int_equal(pm3k_payload_build(&opt, NULL, &json, &item, &err), PM3K_OK);
+    assert_null(json);
+    assert_string_equal(codes_of(item), "branded_content_private");
+    pm3k_item_free(item);
+
+    /* usage errors */
+    struct {
+        const char *what;
+        pm3k_payload_options opt;
+    } bad[8];
+    for (size_t i = 0; i < 8; i++) {
+        pm3k_payload_options_init(&bad[i].opt);
+        bad[i].opt.video_url = VIDEO_URL;
+        bad[i].opt.privacy = "public";
+    }
+    bad[0].what = "privacy is required", bad[0].opt.privacy = NULL;
+    bad[1].what = "unknown privacy 'all'", bad[1].opt.privacy = "all";
+    bad[2].what = "not both", bad[2].opt.photo = true, bad[2].opt.photo_urls = urls,
+    bad[2].opt.photo_count = 1;
+    bad[3].what = "no media", bad[3].opt.video_url = NULL;
+    bad[4].what = "not valid UTF-8 (byte 2 is 0xFF)", bad[4].opt.title = "a\xFF",
+    bad[4].opt.title_len = 2;
+    bad[5].what = "holds a NUL character", bad[5].opt.title = "a\0b", bad[5].opt.title_len = 3;
+    bad[6].what = "goes with an ad", bad[6].opt.brand = "Acme";
+    bad[7].what = "photo posts only", bad[7].opt.auto_add_music = true;
+    for (size_t i = 0; i < 8; i++) {
+        item = NULL;
+        assert_int_equal(pm3k_payload_build(&bad[i].opt, NULL, &json, &item, &err),
+                         PM3K_ERR_INVALID_ARG);
+        assert_null(json);
+        assert_null(item);
+        if (!strstr(err.message, bad[i].what))
+            fail_msg("'%s' lacks '%s'", err.message, bad[i].what);
+    }
+    pm3k_payload_ad ad;
+    assert_int_equal(pm3k_payload_ad_parse("Branded", &ad), PM3K_OK);
+    assert_int_equal(ad, PM3K_AD_BRANDED);
+    assert_int_equal(pm3k_payload_ad_parse("paid", &ad), PM3K_ERR_INVALID_ARG);
+}
+
+static void string_boolean_words(void **state)
+{
+    (void)state;
+    bool v = false;
+    assert_true(pm3k__string_boolean(" TRUE ", &v) && v);
+    assert_true(pm3k__string_boolean("1", &v) && v);
+    assert_true(pm3k__string_boolean("on", &v) && v);
+    assert_true(pm3k__string_boolean("False", &v) && !v);
+    assert_true(pm3k__string_boolean("", &v) && !v);
+    assert_true(pm3k__string_boolean("no", &v) && !v);
+    assert_false(pm3k__string_boolean("maybe", &v));
+    assert_false(pm3k__string_boolean("truest", &v));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_bodies_pass),
+        cmocka_unit_test(invalid_json_line_and_column),
+        cmocka_unit_test(raw_nul_bytes_do_not_cut_the_input),
+        cmocka_unit_test(nesting_beyond_cjson),
+        cmocka_unit_test(form_and_multipart_bodies),
+        cmocka_unit_test(not_an_object),
+        cmocka_unit_test(nul_and_surrogate_escapes),
+        cmocka_unit_test(scan_replaces_escapes_in_place),
+        cmocka_unit_test(many_escapes_are_bounded),
+        cmocka_unit_test(findings_per_kind_are_capped),
+        cmocka_unit_test(line_column_counts_characters),
+        cmocka_unit_test(duplicate_keys_last_wins),
+        cmocka_unit_test(object_keys_helper),
+        cmocka_unit_test(unknown_keys_and_suggestions),
+        cmocka_unit_test(privacy_rules),
+        cmocka_unit_test(video_source_url_rules),
+        cmocka_unit_test(domain_rules),
+        cmocka_unit_test(photo_rules),
+        cmocka_unit_test(image_count_limits),
+        cmocka_unit_test(booleans_and_ads),
+        cmocka_unit_test(branded_content_privacy),
+        cmocka_unit_test(title_rules),
+        cmocka_unit_test(stop_words_in_lint),
+        cmocka_unit_test(template_leftovers_in_fields),
+        cmocka_unit_test(fix_canonical_form),
+        cmocka_unit_test(fix_is_stable),
+        cmocka_unit_test(fix_refuses_what_is_not_an_object),
+        cmocka_unit_test(build_video_and_photo),
+        cmocka_unit_test(build_refuses),
+        cmocka_unit_test(string_boolean_words),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
