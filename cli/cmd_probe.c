@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "pm3k/url.h"
 
 enum {
     OPT_HOSTING = CLI_OPT_COMMAND_FIRST,
@@ -189,7 +190,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
 
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "0", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "0", options, NULL)) != -1) {
         int handled = cli_common_option("probe", opt, optarg, &a->common);
         if (handled < 0)
             return cli_usage_error("probe", "invalid option value");
@@ -299,6 +300,10 @@ int cmd_probe(int argc, char **argv)
     if (exit_code >= 0)
         goto out;
     exit_code = PM3K_EXIT_USAGE;
+    if (pm3k_url_options_check(&args.config, &run.err) != PM3K_OK) {
+        exit_code = cli_usage_error("probe", "%s", run.err.message);
+        goto out;
+    }
 
     if (pm3k_batch_new(&args.config, &batch, &run.err) != PM3K_OK)
         goto fail;

@@ -6,6 +6,8 @@
 
 int cmd_probe(int argc, char **argv);
 void cmd_probe_usage(FILE *out);
+int cmd_domain(int argc, char **argv);
+void cmd_domain_usage(FILE *out);
 int cmd_payload(int argc, char **argv);
 void cmd_payload_usage(FILE *out);
 

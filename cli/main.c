@@ -9,6 +9,7 @@
 static const cli_command commands[] = {
     {"probe", cmd_probe, cmd_probe_usage,
      "check video/image files, folders and URLs before posting"},
+    {"domain", cmd_domain, cmd_domain_usage, "verify a custom domain the way PM3K does"},
     {"payload", cmd_payload, cmd_payload_usage,
      "build a direct_post JSON body, or lint and fix one"},
 };

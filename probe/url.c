@@ -1,14 +1,948 @@
-/* TEMPORARY seam until probe/url.c lands (URL preflight issue). */
-#include "probe/lane.h"
+/* pm3k — URL checks: the URL lane's engine.
+ *
+ * One libcurl multi handle runs many URLs at once, with a bound on
+ * connections per host and in total, and connections (and TLS sessions)
+ * reused between URLs. Each URL gets HEAD first; when HEAD answers 4xx
+ * (presigned S3/R2 URLs refuse HEAD with 403), 405/501 or no usable
+ * Content-Length, a GET stopped right after the headers decides, as PM3K's
+ * own GET would see it (--get always uses that GET). Redirects are reported,
+ * never followed. --deep probes then run on a few threads of their own with
+ * blocking range reads (probe/remote.c), so they never stall the loop.
+ *
+ * Every task taken from the lane is completed exactly once. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-void pm3k__url_lane_main(pm3k__lane *lane)
+#include "probe/lane.h"
+#include "pm3k/url.h"
+#include "probe/url_int.h"
+
+/* Politeness toward one server, and a bound on sockets overall. */
+#define MAX_HOST_CONNECTIONS 16
+#define MAX_TOTAL_CONNECTIONS 64
+/* Tasks taken from the lane and not yet completed. */
+#define MAX_IN_FLIGHT 1024
+#define DEEP_THREADS_MIN 2
+#define DEEP_THREADS_MAX 8
+#define POLL_MS 1000
+
+/* Header facts worth showing (lowercase); values are redacted and cut. */
+static const char *const shown_headers[] = {"content-type",
+                                            "content-length",
+                                            "transfer-encoding",
+                                            "content-encoding",
+                                            "content-range",
+                                            "location",
+                                            "accept-ranges",
+                                            "etag",
+                                            "last-modified",
+                                            "cache-control",
+                                            "age",
+                                            "server",
+                                            "via",
+                                            "x-cache",
+                                            "cf-cache-status",
+                                            NULL};
+#define SHOWN_VALUE_MAX 256
+
+typedef enum phase { PHASE_HEAD, PHASE_GET } phase;
+
+/* One per host:port with URLs in the engine; the URLs point at it. */
+typedef struct host_slot {
+    char *key;  /* "host:port", lowercase */
+    int active; /* transfers running */
+    int refs;   /* URLs waiting or running */
+} host_slot;
+
+typedef struct xfer {
+    struct xfer *next;
+    pm3k__task task;
+    /* the URL as parsed */
+    bool invalid;
+    char invalid_reason[128];
+    char *url, *scheme, *host, *path, *host_key;
+    char ext[16];
+    host_slot *slot;
+    /* the requests */
+    bool fetched;
+    phase phase;
+    CURL *easy;
+    pm3k__http_response *resp;
+    bool head_seen; /* HEAD did not decide: GET followed */
+    long head_status;
+    CURLcode code;
+    long http_version;
+    char *redirect_url;
+    struct timespec start;
+    int64_t elapsed_ms;
+} xfer;
+
+typedef struct engine engine;
+
+typedef struct deep_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t work;
+    xfer *head, *tail;
+    size_t outstanding; /* queued or running */
+    bool closing;
+    pthread_t threads[DEEP_THREADS_MAX];
+    int thread_count, thread_max;
+    engine *engine;
+} deep_pool;
+
+struct engine {
+    pm3k__lane *lane;
+    const pm3k_probe_config *config;
+    char domain[256];
+    bool has_domain;
+    pm3k__http_ctx http;
+    CURLM *multi;
+    CURLSH *share;
+    uint64_t wake_id;
+    xfer *wait_head, *wait_tail;
+    size_t waiting, active;
+    host_slot **hosts;
+    size_t host_count, host_cap;
+    CURL *idle[MAX_TOTAL_CONNECTIONS];
+    size_t idle_count;
+    bool deep_ready;
+    deep_pool deep;
+};
+
+/* ---- waking the loop from other threads ----
+ * The batch may call the notify hook just as the engine shuts down, so the
+ * hook gets a number, not a pointer: it finds the multi handle under a lock
+ * that the engine also takes to unregister it. A new task only wakes the
+ * loop when it sleeps waiting for one (idle); a busy loop takes new tasks
+ * on its next turn anyway, and a wakeup per task would cost a system call
+ * and a thread switch each. */
+
+#define WAKE_SLOTS 64
+static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uint64_t id;
+    CURLM *multi;
+    bool wants_tasks; /* polling, and would take a new task */
+} wake_table[WAKE_SLOTS];
+static uint64_t wake_next = 1;
+
+static uint64_t wake_register(CURLM *multi)
+{
+    uint64_t id = 0;
+    pthread_mutex_lock(&wake_mu);
+    for (int i = 0; i < WAKE_SLOTS; i++)
+        if (wake_table[i].id == 0) {
+            id = wake_next++;
+            wake_table[i].id = id;
+            wake_table[i].multi = multi;
+            break;
+        }
+    pthread_mutex_unlock(&wake_mu);
+    return id;
+}
+
+static void wake_unregister(uint64_t id)
+{
+    pthread_mutex_lock(&wake_mu);
+    for (int i = 0; i < WAKE_SLOTS; i++)
+        if (id && wake_table[i].id == id)
+            wake_table[i].id = 0;
+    pthread_mutex_unlock(&wake_mu);
+}
+
+/* for_task: a new task was queued (wakes only a loop that wants tasks). */
+static void wake(uint64_t id, bool for_task)
+{
+    pthread_mutex_lock(&wake_mu);
+    for (int i = 0; i < WAKE_SLOTS; i++)
+        if (id && wake_table[i].id == id && (!for_task || wake_table[i].wants_tasks)) {
+            wake_table[i].wants_tasks = false;
+            curl_multi_wakeup(wake_table[i].multi);
+        }
+    pthread_mutex_unlock(&wake_mu);
+}
+
+static void wake_want_tasks(uint64_t id, bool wants)
+{
+    pthread_mutex_lock(&wake_mu);
+    for (int i = 0; i < WAKE_SLOTS; i++)
+        if (id && wake_table[i].id == id)
+            wake_table[i].wants_tasks = wants;
+    pthread_mutex_unlock(&wake_mu);
+}
+
+static void on_lane_notify(void *data)
+{
+    wake((uint64_t)(uintptr_t)data, true);
+}
+
+/* ---- hosts ---- */
+
+static host_slot *host_ref(engine *e, const char *key)
+{
+    for (size_t i = 0; i < e->host_count; i++)
+        if (strcmp(e->hosts[i]->key, key) == 0) {
+            e->hosts[i]->refs++;
+            return e->hosts[i];
+        }
+    if (e->host_count == e->host_cap) {
+        size_t cap = e->host_cap ? e->host_cap * 2 : 16;
+        host_slot **grown = realloc(e->hosts, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        e->hosts = grown;
+        e->host_cap = cap;
+    }
+    host_slot *slot = calloc(1, sizeof *slot);
+    if (!slot || !(slot->key = strdup(key))) {
+        free(slot);
+        return NULL;
+    }
+    slot->refs = 1;
+    e->hosts[e->host_count++] = slot;
+    return slot;
+}
+
+/* A URL leaves the engine; the last one of a host takes the slot along. */
+static void host_unref(engine *e, xfer *x)
+{
+    host_slot *slot = x->slot;
+    x->slot = NULL;
+    if (!slot || --slot->refs > 0)
+        return;
+    for (size_t i = 0; i < e->host_count; i++)
+        if (e->hosts[i] == slot) {
+            e->hosts[i] = e->hosts[--e->host_count];
+            break;
+        }
+    free(slot->key);
+    free(slot);
+}
+
+/* ---- a URL ---- */
+
+static void xfer_free(xfer *x)
+{
+    if (!x)
+        return;
+    free(x->task.path);
+    free(x->url);
+    free(x->scheme);
+    free(x->host);
+    free(x->path);
+    free(x->host_key);
+    free(x->resp);
+    free(x->redirect_url);
+    free(x);
+}
+
+static char *url_part(CURLU *cu, CURLUPart part, unsigned flags)
+{
+    char *value = NULL, *copy = NULL;
+    if (curl_url_get(cu, part, &value, flags) == CURLUE_OK && value)
+        copy = strdup(value);
+    curl_free(value);
+    return copy;
+}
+
+/* Parse with libcurl's URL parser; a problem is an invalid_url finding. */
+static bool parse_url(xfer *x)
+{
+    CURLU *cu = curl_url();
+    char *port = NULL;
+    bool ok = false;
+    if (!cu)
+        return false;
+    CURLUcode rc = curl_url_set(cu, CURLUPART_URL, x->task.path, CURLU_NON_SUPPORT_SCHEME);
+    if (rc != CURLUE_OK) {
+        x->invalid = true;
+        snprintf(x->invalid_reason, sizeof x->invalid_reason, "%s", curl_url_strerror(rc));
+        ok = true;
+        goto out;
+    }
+    x->scheme = url_part(cu, CURLUPART_SCHEME, 0);
+    x->host = url_part(cu, CURLUPART_HOST, 0);
+    x->path = url_part(cu, CURLUPART_PATH, 0);
+    x->url = url_part(cu, CURLUPART_URL, 0);
+    port = url_part(cu, CURLUPART_PORT, CURLU_DEFAULT_PORT);
+    if (!x->scheme || !x->url || !x->path) {
+        x->invalid = true;
+        snprintf(x->invalid_reason, sizeof x->invalid_reason, "cannot take the URL apart");
+        ok = true;
+        goto out;
+    }
+    if (!x->host || !x->host[0]) {
+        x->invalid = true;
+        snprintf(x->invalid_reason, sizeof x->invalid_reason, "it has no host");
+        ok = true;
+        goto out;
+    }
+    for (char *p = x->scheme; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    size_t key_len = strlen(x->host) + (port ? strlen(port) : 1) + 2;
+    x->host_key = malloc(key_len);
+    if (!x->host_key)
+        goto out;
+    snprintf(x->host_key, key_len, "%s:%s", x->host, port ? port : "-");
+    for (char *p = x->host_key; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    pm3k__url_path_extension(x->path, x->ext, sizeof x->ext);
+    ok = true;
+out:
+    free(port);
+    curl_url_cleanup(cu);
+    return ok;
+}
+
+/* ---- the report item, built from what the requests saw ---- */
+
+static pm3k_limits url_limits(const pm3k_probe_config *config, const xfer *x)
+{
+    pm3k_limits limits = config->limits;
+    if (!config->hosting_given)
+        pm3k_limits_set_hosting(&limits, x->host && pm3k__host_is_storage(x->host)
+                                             ? PM3K_HOSTING_PM3K
+                                             : PM3K_HOSTING_EXTERNAL);
+    return limits;
+}
+
+static void add_header_facts(pm3k_item *item, const pm3k__http_response *resp)
+{
+    char key[64], value[SHOWN_VALUE_MAX];
+    for (size_t i = 0; i < resp->header_count; i++) {
+        const pm3k__http_header *h = &resp->headers[i];
+        size_t n = strlen(h->name);
+        if (n >= sizeof key)
+            continue;
+        for (size_t j = 0; j <= n; j++)
+            key[j] = (char)(h->name[j] >= 'A' && h->name[j] <= 'Z' ? h->name[j] + 32 : h->name[j]);
+        for (const char *const *s = shown_headers; *s; s++)
+            if (strcmp(key, *s) == 0) {
+                pm3k__http_redact_header(h->name, h->value, value, sizeof value);
+                pm3k_item_fact_group_str(item, "headers", key, value);
+                break;
+            }
+    }
+}
+
+static void check_host(const engine *e, const xfer *x, pm3k_item *item)
+{
+    if (pm3k__host_is_storage(x->host))
+        return;
+    if (!e->has_domain)
+        pm3k_item_add(item, PM3K_RULE_URL_DOMAIN_NOT_VERIFIED, "host", x->host, NULL);
+    else if (!pm3k__host_equal(x->host, e->domain))
+        pm3k_item_add(item, PM3K_RULE_URL_DOMAIN_MISMATCH, "host", x->host, "domain", e->domain,
+                      NULL);
+}
+
+/* The 2xx answer that decided: length, size and type. */
+static void check_answer(const engine *e, const xfer *x, bool size_check, pm3k_item *item)
+{
+    const pm3k__http_response *resp = x->resp;
+    char reason[160], expected[64], size_mb[32], max_mb[32];
+    pm3k__ct ct;
+    int64_t length = -1;
+
+    pm3k__content_type_parse(pm3k__http_header_get(resp, "Content-Type"), &ct);
+    bool image = pm3k__url_is_image(e->config->photo_mode, &ct, x->ext);
+    pm3k_item_fact_str(item, "media", image ? "image" : "video");
+    if (pm3k__http_content_length(resp, &length, reason, sizeof reason) != PM3K_HTTP_LENGTH_VALID) {
+        pm3k_item_add(item, PM3K_RULE_URL_CONTENT_LENGTH, "reason", reason, NULL);
+    } else if (size_check) {
+        pm3k_limits limits = url_limits(e->config, x);
+        pm3k__format_mb(length, size_mb, sizeof size_mb);
+        if (image && length > limits.max_image_bytes)
+            pm3k_item_add(item, PM3K_RULE_URL_IMAGE_TOO_LARGE, "size_mb", size_mb, "max_mb",
+                          pm3k__format_mb(limits.max_image_bytes, max_mb, sizeof max_mb), NULL);
+        else if (!image && length > limits.max_video_bytes)
+            pm3k_item_add(item, PM3K_RULE_URL_TOO_LARGE, "size_mb", size_mb, "max_mb",
+                          pm3k__format_mb(limits.max_video_bytes, max_mb, sizeof max_mb), "plan",
+                          pm3k_plan_name(limits.plan), NULL);
+    }
+    if (!pm3k__content_type_fits(&ct, x->ext, e->config->photo_mode, expected, sizeof expected))
+        pm3k_item_add(item, PM3K_RULE_URL_CONTENT_TYPE, "content_type",
+                      ct.essence[0] ? ct.essence : "(none)", "expected", expected, NULL);
+}
+
+static void add_fetch_facts(const xfer *x, pm3k_item *item)
+{
+    const pm3k__http_response *resp = x->resp;
+    char text[SHOWN_VALUE_MAX], reason[8];
+    int64_t length;
+
+    pm3k_item_fact_str(item, "method", x->phase == PHASE_HEAD ? "HEAD" : "GET");
+    if (resp->status > 0)
+        pm3k_item_fact_int(item, "status", resp->status);
+    else
+        pm3k_item_fact_null(item, "status");
+    if (x->head_seen) {
+        if (x->head_status > 0)
+            pm3k_item_fact_int(item, "head_status", x->head_status);
+        else
+            pm3k_item_fact_null(item, "head_status");
+    }
+    if (resp->status > 0)
+        pm3k_item_fact_str(item, "http_version", pm3k__http_version_name(x->http_version));
+    if (pm3k__http_content_length(resp, &length, reason, sizeof reason) == PM3K_HTTP_LENGTH_VALID)
+        pm3k_item_fact_int(item, "content_length", length);
+    else
+        pm3k_item_fact_null(item, "content_length");
+    const char *type = pm3k__http_header_get(resp, "Content-Type");
+    if (type) {
+        pm3k__http_redact_header("Content-Type", type, text, sizeof text);
+        pm3k_item_fact_str(item, "content_type", text);
+    } else {
+        pm3k_item_fact_null(item, "content_type");
+    }
+    pm3k_item_fact_int(item, "elapsed_ms", x->elapsed_ms);
+    add_header_facts(item, resp);
+}
+
+static pm3k_item *build_item(const engine *e, const xfer *x, bool size_check)
+{
+    char reason[PM3K_ERROR_MESSAGE_MAX], location[SHOWN_VALUE_MAX], status[16];
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_URL, x->task.path);
+    if (!item)
+        return NULL;
+    if (x->invalid) {
+        pm3k_item_add(item, PM3K_RULE_URL_INVALID, "reason", x->invalid_reason, NULL);
+        return item;
+    }
+    pm3k_item_fact_str(item, "scheme", x->scheme);
+    pm3k_item_fact_str(item, "host", x->host);
+    pm3k_item_fact_str(item, "hosting", pm3k_hosting_name(url_limits(e->config, x).hosting));
+    if (strcmp(x->scheme, "https") != 0)
+        pm3k_item_add(item, PM3K_RULE_URL_NOT_HTTPS, "scheme", x->scheme, NULL);
+    check_host(e, x, item);
+    if (!x->fetched)
+        return item;
+
+    add_fetch_facts(x, item);
+    switch (pm3k__http_classify(x->code, x->resp, reason, sizeof reason)) {
+    case PM3K_HTTP_OK:
+        check_answer(e, x, size_check, item);
+        break;
+    case PM3K_HTTP_REDIRECT: {
+        const char *target =
+            x->redirect_url ? x->redirect_url : pm3k__http_header_get(x->resp, "Location");
+        if (target)
+            pm3k__http_redact_url(target, location, sizeof location);
+        else
+            snprintf(location, sizeof location, "(none)");
+        pm3k_item_fact_str(item, "location", location);
+        snprintf(status, sizeof status, "%ld", x->resp->status);
+        pm3k_item_add(item, PM3K_RULE_URL_REDIRECT, "status", status, "location", location, NULL);
+        break;
+    }
+    case PM3K_HTTP_DEFINITE:
+        pm3k_item_add(item, PM3K_RULE_URL_FETCH_ERROR, "reason", reason, NULL);
+        break;
+    case PM3K_HTTP_TRANSIENT:
+        pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", reason, NULL);
+        break;
+    }
+    return item;
+}
+
+/* ---- --deep, on threads of its own ---- */
+
+static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
+{
+    pm3k__deep_result result;
+    pm3k_probe_config config = *e->config;
+    int64_t length = -1;
+    char reason[8];
+
+    config.limits = url_limits(e->config, x);
+    if (pm3k__http_content_length(x->resp, &length, reason, sizeof reason) !=
+        PM3K_HTTP_LENGTH_VALID)
+        length = -1;
+    /* The video/image rules check the size themselves, as for a file. */
+    pm3k_item *item = build_item(e, x, false);
+    if (!item)
+        return NULL;
+    if (!easy) {
+        result = (pm3k__deep_result){.network_failed = true};
+        snprintf(result.reason, sizeof result.reason, "--deep cannot start libcurl");
+    } else {
+        pm3k__deep_probe(&config, easy, &e->http, x->url, x->ext, length, item, &result);
+    }
+    if (result.network_failed) {
+        /* The media checks saw a broken read, not the media: drop them. */
+        pm3k_item_free(item);
+        item = build_item(e, x, true);
+        if (item)
+            pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", result.reason, NULL);
+    }
+    if (item) {
+        pm3k_item_fact_int(item, "bytes_read", result.bytes_fetched);
+        pm3k_item_fact_int(item, "range_requests", result.requests);
+    }
+    return item;
+}
+
+static void *deep_main(void *arg)
+{
+    deep_pool *pool = arg;
+    engine *e = pool->engine;
+    CURL *easy = curl_easy_init();
+    for (;;) {
+        pthread_mutex_lock(&pool->mu);
+        while (!pool->head && !pool->closing)
+            pthread_cond_wait(&pool->work, &pool->mu);
+        xfer *x = pool->head;
+        if (x) {
+            pool->head = x->next;
+            if (!pool->head)
+                pool->tail = NULL;
+        }
+        pthread_mutex_unlock(&pool->mu);
+        if (!x)
+            break;
+        pm3k__lane_complete(e->lane, &x->task, deep_item(e, easy, x));
+        xfer_free(x);
+        pthread_mutex_lock(&pool->mu);
+        pool->outstanding--;
+        pthread_mutex_unlock(&pool->mu);
+        wake(e->wake_id, false);
+    }
+    curl_easy_cleanup(easy);
+    return NULL;
+}
+
+static size_t deep_outstanding(engine *e)
+{
+    if (!e->deep_ready)
+        return 0;
+    pthread_mutex_lock(&e->deep.mu);
+    size_t n = e->deep.outstanding;
+    pthread_mutex_unlock(&e->deep.mu);
+    return n;
+}
+
+/* Queue x for a deep probe; false when no thread could run it. */
+static bool deep_submit(engine *e, xfer *x)
+{
+    deep_pool *pool = &e->deep;
+    bool queued = false;
+    pthread_mutex_lock(&pool->mu);
+    if (pool->thread_count < pool->thread_max && (size_t)pool->thread_count <= pool->outstanding &&
+        pthread_create(&pool->threads[pool->thread_count], NULL, deep_main, pool) == 0)
+        pool->thread_count++;
+    if (pool->thread_count > 0) {
+        x->next = NULL;
+        if (pool->tail)
+            pool->tail->next = x;
+        else
+            pool->head = x;
+        pool->tail = x;
+        pool->outstanding++;
+        pthread_cond_signal(&pool->work);
+        queued = true;
+    }
+    pthread_mutex_unlock(&pool->mu);
+    return queued;
+}
+
+static void deep_close(engine *e)
+{
+    if (!e->deep_ready)
+        return;
+    pthread_mutex_lock(&e->deep.mu);
+    e->deep.closing = true;
+    pthread_cond_broadcast(&e->deep.work);
+    pthread_mutex_unlock(&e->deep.mu);
+    for (int i = 0; i < e->deep.thread_count; i++)
+        pthread_join(e->deep.threads[i], NULL);
+    pthread_cond_destroy(&e->deep.work);
+    pthread_mutex_destroy(&e->deep.mu);
+    e->deep_ready = false;
+}
+
+/* ---- the loop ---- */
+
+static void finish(engine *e, xfer *x)
+{
+    host_unref(e, x);
+    pm3k_item *item = build_item(e, x, true);
+    pm3k__lane_complete(e->lane, &x->task, item);
+    xfer_free(x);
+}
+
+/* A task that cannot even be started (out of memory, libcurl refused). */
+static void finish_broken(engine *e, xfer *x, const char *why)
+{
+    host_unref(e, x);
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_URL, x->task.path);
+    if (item)
+        pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", why, NULL);
+    pm3k__lane_complete(e->lane, &x->task, item);
+    xfer_free(x);
+}
+
+static void accept_task(engine *e, pm3k__task *task)
+{
+    xfer *x = calloc(1, sizeof *x);
+    if (!x) {
+        pm3k__lane_complete(e->lane, task, NULL);
+        return;
+    }
+    x->task = *task;
+    if (!parse_url(x)) {
+        pm3k__lane_complete(e->lane, &x->task, NULL);
+        xfer_free(x);
+        return;
+    }
+    /* Only https is fetched: PM3K refuses anything else before fetching. */
+    if (x->invalid || strcmp(x->scheme, "https") != 0) {
+        finish(e, x);
+        return;
+    }
+    x->phase = e->config->force_get ? PHASE_GET : PHASE_HEAD;
+    if (!(x->slot = host_ref(e, x->host_key))) {
+        finish_broken(e, x, "out of memory");
+        return;
+    }
+    if (e->wait_tail)
+        e->wait_tail->next = x;
+    else
+        e->wait_head = x;
+    e->wait_tail = x;
+    e->waiting++;
+}
+
+static void release_easy(engine *e, xfer *x)
+{
+    if (!x->easy)
+        return;
+    if (e->idle_count < MAX_TOTAL_CONNECTIONS)
+        e->idle[e->idle_count++] = x->easy;
+    else
+        curl_easy_cleanup(x->easy);
+    x->easy = NULL;
+}
+
+static int64_t ms_since(const struct timespec *t);
+
+/* fresh: a new handle that needs every option; a reused one only needs
+ * the request's own. */
+static bool add_request(engine *e, xfer *x, bool fresh)
+{
+    pm3k_error err = {0};
+    x->resp->abort_after_headers = x->phase == PHASE_GET;
+    x->resp->body = NULL;
+    if (fresh) {
+        if (pm3k__http_setup(x->easy, &e->http, x->url, x->resp, &err) != PM3K_OK)
+            return false;
+        if (e->share)
+            curl_easy_setopt(x->easy, CURLOPT_SHARE, e->share);
+    } else if (pm3k__http_retarget(x->easy, &e->http, x->url, x->resp, &err) != PM3K_OK) {
+        return false;
+    }
+    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+    if (x->phase == PHASE_HEAD)
+        curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+    if (x->head_seen) {
+        /* --timeout is per URL: the GET after a HEAD gets what is left. */
+        int64_t left = e->http.timeout_ms - ms_since(&x->start);
+        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left > 1 ? left : 1));
+    }
+    return curl_multi_add_handle(e->multi, x->easy) == CURLM_OK;
+}
+
+static void start(engine *e, xfer *x)
+{
+    x->fetched = true;
+    clock_gettime(CLOCK_MONOTONIC, &x->start);
+    bool fresh = e->idle_count == 0;
+    x->easy = fresh ? curl_easy_init() : e->idle[--e->idle_count];
+    if (!x->resp)
+        x->resp = calloc(1, sizeof *x->resp);
+    if (!x->easy || !x->resp || !add_request(e, x, fresh)) {
+        /* Half set up: never back to the pool. */
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+        finish_broken(e, x, "cannot start the request (out of memory or libcurl refused)");
+        return;
+    }
+    x->slot->active++;
+    e->active++;
+}
+
+/* Hosts with URLs waiting and room for another transfer. */
+static size_t hosts_with_room(const engine *e)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->host_count; i++) {
+        const host_slot *h = e->hosts[i];
+        if (h->refs > h->active && h->active < MAX_HOST_CONNECTIONS)
+            n++;
+    }
+    return n;
+}
+
+/* Start waiting URLs whose host has room, in input order. The scan ends as
+ * soon as no host with waiting URLs has room, so a long queue for one busy
+ * host costs nothing. */
+static void start_waiting(engine *e)
+{
+    xfer *prev = NULL, *x = e->wait_head;
+    size_t room = hosts_with_room(e);
+    while (x && room > 0 && e->active < MAX_TOTAL_CONNECTIONS) {
+        xfer *next = x->next;
+        host_slot *slot = x->slot;
+        if (slot->active >= MAX_HOST_CONNECTIONS) {
+            prev = x;
+            x = next;
+            continue;
+        }
+        if (prev)
+            prev->next = next;
+        else
+            e->wait_head = next;
+        if (e->wait_tail == x)
+            e->wait_tail = prev;
+        x->next = NULL;
+        e->waiting--;
+        /* slot may be gone after start() when the start failed. */
+        bool host_done = slot->refs - slot->active == 1 || slot->active + 1 >= MAX_HOST_CONNECTIONS;
+        start(e, x);
+        if (host_done)
+            room--;
+        x = next;
+    }
+}
+
+static int64_t ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Does a HEAD answer leave the decision to a GET? */
+static bool head_needs_get(const xfer *x)
+{
+    long s = x->resp->status;
+    int64_t length;
+    char reason[8];
+    if (x->code != CURLE_OK)
+        return false;
+    if ((s >= 400 && s < 500) || s == 501)
+        return true;
+    return s >= 200 && s < 300 &&
+           pm3k__http_content_length(x->resp, &length, reason, sizeof reason) !=
+               PM3K_HTTP_LENGTH_VALID;
+}
+
+static void on_done(engine *e, xfer *x, CURLcode code)
+{
+    char *redirect = NULL;
+    x->code = code;
+    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &x->http_version);
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redirect);
+    free(x->redirect_url);
+    x->redirect_url = redirect ? strdup(redirect) : NULL;
+
+    if (x->phase == PHASE_HEAD && head_needs_get(x)) {
+        x->head_seen = true;
+        x->head_status = x->resp->status;
+        x->phase = PHASE_GET;
+        if (add_request(e, x, false))
+            return;
+        code = CURLE_FAILED_INIT;
+        x->code = code;
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+    }
+    x->slot->active--;
+    host_unref(e, x);
+    e->active--;
+    release_easy(e, x);
+    x->elapsed_ms = ms_since(&x->start);
+    if (e->config->deep && e->deep_ready &&
+        pm3k__http_classify(x->code, x->resp, NULL, 0) == PM3K_HTTP_OK && deep_submit(e, x))
+        return;
+    finish(e, x);
+}
+
+static void collect_done(engine *e)
+{
+    CURLMsg *msg;
+    int queued;
+    while ((msg = curl_multi_info_read(e->multi, &queued))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = msg->easy_handle;
+        CURLcode code = msg->data.result;
+        xfer *x = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+        curl_multi_remove_handle(e->multi, easy);
+        if (x)
+            on_done(e, x, code);
+    }
+}
+
+static size_t in_flight(engine *e)
+{
+    return e->waiting + e->active + deep_outstanding(e);
+}
+
+static bool engine_init(engine *e, pm3k__lane *lane, pm3k_error *err)
+{
+    const pm3k_probe_config *config = pm3k__lane_config(lane);
+    pm3k__http_options opt = {.cacert = config->cacert,
+                              .resolve = config->resolve,
+                              .resolve_count = config->resolve_count,
+                              .timeout_ms = config->timeout_ms};
+    e->lane = lane;
+    e->config = config;
+    if (config->domain) {
+        if (!pm3k__domain_host(config->domain, e->domain, sizeof e->domain)) {
+            pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "--domain '%s' is not a host name",
+                           config->domain);
+            return false;
+        }
+        e->has_domain = true;
+    }
+    if (pm3k__http_ctx_init(&e->http, &opt, err) != PM3K_OK)
+        return false;
+    e->multi = curl_multi_init();
+    if (!e->multi) {
+        pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot start libcurl");
+        return false;
+    }
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_HOST_CONNECTIONS);
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)MAX_TOTAL_CONNECTIONS);
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)MAX_TOTAL_CONNECTIONS);
+    /* TLS sessions resumed across handles; only this thread uses the share. */
+    e->share = curl_share_init();
+    if (e->share)
+        curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    if (config->deep) {
+        int threads = config->jobs * 2;
+        e->deep.thread_max = threads < DEEP_THREADS_MIN   ? DEEP_THREADS_MIN
+                             : threads > DEEP_THREADS_MAX ? DEEP_THREADS_MAX
+                                                          : threads;
+        e->deep.engine = e;
+        pthread_mutex_init(&e->deep.mu, NULL);
+        pthread_cond_init(&e->deep.work, NULL);
+        e->deep_ready = true;
+    }
+    e->wake_id = wake_register(e->multi);
+    if (e->wake_id)
+        pm3k__lane_set_notify(lane, on_lane_notify, (void *)(uintptr_t)e->wake_id);
+    return true;
+}
+
+static void engine_free(engine *e)
+{
+    /* First no one may wake the multi handle any more, then it goes. */
+    if (e->lane && e->wake_id)
+        pm3k__lane_set_notify(e->lane, NULL, NULL);
+    wake_unregister(e->wake_id);
+    deep_close(e);
+    for (size_t i = 0; i < e->idle_count; i++)
+        curl_easy_cleanup(e->idle[i]);
+    if (e->multi)
+        curl_multi_cleanup(e->multi);
+    if (e->share)
+        curl_share_cleanup(e->share);
+    for (size_t i = 0; i < e->host_count; i++) {
+        free(e->hosts[i]->key);
+        free(e->hosts[i]);
+    }
+    free(e->hosts);
+    pm3k__http_ctx_free(&e->http);
+}
+
+/* The engine could not start: every task still gets its item. */
+static void drain(pm3k__lane *lane, const char *why)
 {
     pm3k__task task;
+    char reason[PM3K_ERROR_MESSAGE_MAX + 64];
+    snprintf(reason, sizeof reason, "cannot start the URL checks: %s", why);
     while (pm3k__lane_pop(lane, &task, true)) {
         pm3k_item *item = pm3k_item_new(PM3K_KIND_URL, task.path);
         if (item)
-            pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", "URL checks not built yet",
-                          NULL);
+            pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", reason, NULL);
         pm3k__lane_complete(lane, &task, item);
     }
+}
+
+void pm3k__url_lane_main(pm3k__lane *lane)
+{
+    engine e = {0};
+    pm3k_error err = {0};
+    pm3k__task task;
+
+    if (!engine_init(&e, lane, &err)) {
+        drain(lane, err.message);
+        goto out;
+    }
+    for (;;) {
+        while (in_flight(&e) < MAX_IN_FLIGHT && pm3k__lane_pop(lane, &task, false))
+            accept_task(&e, &task);
+        start_waiting(&e);
+        if (e.active == 0 && e.waiting == 0) {
+            if (pm3k__lane_finished(lane))
+                break; /* deep probes still running finish in deep_close */
+            if (in_flight(&e) < MAX_IN_FLIGHT) {
+                /* Nothing to drive: sleep until a task comes. */
+                if (pm3k__lane_pop(lane, &task, true))
+                    accept_task(&e, &task);
+                continue;
+            }
+        }
+        int running = 0;
+        curl_multi_perform(e.multi, &running);
+        collect_done(&e);
+        if (e.active == 0 && in_flight(&e) < MAX_IN_FLIGHT)
+            continue;
+        /* Ask for a wakeup on new tasks, then look once more: a task
+         * queued before the flag was set is seen here, one queued after it
+         * wakes the poll. */
+        bool wants = in_flight(&e) < MAX_IN_FLIGHT;
+        if (wants) {
+            wake_want_tasks(e.wake_id, true);
+            if (pm3k__lane_pop(lane, &task, false)) {
+                wake_want_tasks(e.wake_id, false);
+                accept_task(&e, &task);
+                continue;
+            }
+        }
+        curl_multi_poll(e.multi, NULL, 0, e.wake_id ? POLL_MS : 50, NULL);
+        if (wants)
+            wake_want_tasks(e.wake_id, false);
+    }
+    /* Stopped early (the run is stopping): nothing may stay unreported. */
+    while (e.wait_head) {
+        xfer *x = e.wait_head;
+        e.wait_head = x->next;
+        finish_broken(&e, x, "the run stopped before this URL was checked");
+    }
+out:
+    engine_free(&e);
+}
+
+/* ---- options ---- */
+
+pm3k_code pm3k_url_options_check(const pm3k_probe_config *config, pm3k_error *err)
+{
+    char host[256];
+    pm3k__http_options opt = {.cacert = config->cacert,
+                              .resolve = config->resolve,
+                              .resolve_count = config->resolve_count,
+                              .timeout_ms = config->timeout_ms};
+    if (config->domain && !pm3k__domain_host(config->domain, host, sizeof host))
+        return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
+                              "--domain expects a host name such as media.example.com, not '%s'",
+                              config->domain);
+    return pm3k__http_options_check(&opt, err);
 }

@@ -1,0 +1,307 @@
+/* pm3k — --deep: a pm3k__source over HTTP range requests, and the remote
+ * probe that hands it to the same video/image checks as a local file.
+ *
+ * Reads go through a small cache of aligned blocks, so the demuxer's many
+ * small reads near each other cost one request; a read bigger than two
+ * blocks is fetched straight into the caller's buffer. Every answer must be
+ * 206 with a Content-Range that matches what was asked; redirects are never
+ * followed (core/http.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/report_int.h"
+#include "probe/url_int.h"
+
+#define BLOCK_SIZE (128 * 1024)
+#define BLOCK_COUNT 8
+/* Range requests one probe may make: a demuxer walking a hostile file must
+ * not turn into an endless stream of requests. */
+#define MAX_REQUESTS 4096
+/* The whole --deep probe of one URL may take this many request timeouts. */
+#define DEADLINE_TIMEOUTS 4
+
+typedef struct block {
+    int64_t start; /* -1: empty */
+    size_t len;
+    uint64_t used; /* LRU stamp */
+    char *data;
+} block;
+
+typedef struct remote {
+    CURL *easy;
+    const pm3k__http_ctx *http;
+    const char *url;
+    int64_t size; /* known after the first answer */
+    struct timespec deadline;
+    block blocks[BLOCK_COUNT];
+    uint64_t clock;
+    pm3k__http_response resp;
+    /* the request in flight */
+    char *dest;
+    size_t dest_cap, dest_len;
+    bool overflow;
+    /* results */
+    bool failed;
+    char reason[256];
+    int64_t bytes_fetched;
+    int requests;
+} remote;
+
+static size_t on_range_body(void *userdata, const char *data, size_t len)
+{
+    remote *r = userdata;
+    /* A whole file instead of the range (Range ignored), or an error page:
+     * its body is of no use. */
+    if (r->resp.status != 206)
+        return 0;
+    if (len > r->dest_cap - r->dest_len) {
+        r->overflow = true;
+        return 0;
+    }
+    memcpy(r->dest + r->dest_len, data, len);
+    r->dest_len += len;
+    return len;
+}
+
+static bool fail(remote *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Record why the remote read failed; returns false for the caller. */
+static bool fail(remote *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+    r->failed = true;
+    return false;
+}
+
+/* GET bytes first..last (inclusive) into dest. With r->size unknown (-1) the
+ * answer's Content-Range sets it. */
+static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
+{
+    char range[64], reason[160];
+    pm3k_error err = {0};
+    int64_t want = last - first + 1;
+
+    if (r->requests >= MAX_REQUESTS)
+        return fail(r, "--deep gave up after %d range requests", MAX_REQUESTS);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left_ms = (int64_t)(r->deadline.tv_sec - now.tv_sec) * 1000 +
+                      (r->deadline.tv_nsec - now.tv_nsec) / 1000000;
+    if (left_ms <= 0)
+        return fail(r, "--deep took longer than %ld s",
+                    r->http->timeout_ms * DEADLINE_TIMEOUTS / 1000);
+    r->requests++;
+    curl_easy_reset(r->easy);
+    r->resp.abort_after_headers = false;
+    r->resp.body = on_range_body;
+    r->resp.body_userdata = r;
+    if (pm3k__http_setup(r->easy, r->http, r->url, &r->resp, &err) != PM3K_OK)
+        return fail(r, "--deep cannot set up a request: %s", err.message);
+    snprintf(range, sizeof range, "%lld-%lld", (long long)first, (long long)last);
+    curl_easy_setopt(r->easy, CURLOPT_RANGE, range);
+    if (left_ms < r->http->timeout_ms)
+        curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)left_ms);
+    r->dest = dest;
+    r->dest_cap = (size_t)want;
+    r->dest_len = 0;
+    r->overflow = false;
+
+    CURLcode code = curl_easy_perform(r->easy);
+    r->bytes_fetched += (int64_t)r->dest_len;
+    if (r->overflow)
+        return fail(r, "--deep asked for bytes %lld-%lld and got more (is Range ignored?)",
+                    (long long)first, (long long)last);
+    if (code == CURLE_WRITE_ERROR && r->resp.status != 206 && r->resp.headers_done)
+        code = CURLE_OK; /* stopped on purpose, the status says why */
+    switch (pm3k__http_classify(code, &r->resp, reason, sizeof reason)) {
+    case PM3K_HTTP_OK:
+        break;
+    case PM3K_HTTP_REDIRECT: {
+        char location[160] = "";
+        const char *loc = pm3k__http_header_get(&r->resp, "Location");
+        if (loc)
+            pm3k__http_redact_url(loc, location, sizeof location);
+        return fail(r, "--deep range request redirected to %s (never followed)",
+                    location[0] ? location : "?");
+    }
+    default:
+        return fail(r, "--deep range request failed: %s", reason);
+    }
+    if (r->resp.status != 206)
+        return fail(r,
+                    "the server answered %ld to a Range request, not 206; --deep needs "
+                    "ranges (PM3K itself does not)",
+                    r->resp.status);
+    int64_t cr_first, cr_last, cr_total;
+    const char *cr = pm3k__http_header_get(&r->resp, "Content-Range");
+    if (!cr || !pm3k__http_parse_content_range(cr, &cr_first, &cr_last, &cr_total))
+        return fail(r, "206 answer without a valid Content-Range");
+    if (r->size < 0) {
+        if (cr_total < 0)
+            return fail(r, "the server does not say the file's size (Content-Range */*)");
+        r->size = cr_total;
+        if (last >= r->size)
+            last = r->size - 1;
+        want = last - first + 1;
+    }
+    if (cr_total >= 0 && cr_total != r->size)
+        return fail(r, "the file changed size during --deep (%lld, then %lld bytes)",
+                    (long long)r->size, (long long)cr_total);
+    if (cr_first != first || cr_last != last || (int64_t)r->dest_len != want)
+        return fail(r, "asked for bytes %lld-%lld, got a different range", (long long)first,
+                    (long long)last);
+    return true;
+}
+
+static block *find_block(remote *r, int64_t pos)
+{
+    for (int i = 0; i < BLOCK_COUNT; i++) {
+        block *b = &r->blocks[i];
+        if (b->start >= 0 && pos >= b->start && pos < b->start + (int64_t)b->len) {
+            b->used = ++r->clock;
+            return b;
+        }
+    }
+    return NULL;
+}
+
+static block *load_block(remote *r, int64_t pos)
+{
+    block *victim = &r->blocks[0];
+    for (int i = 1; i < BLOCK_COUNT; i++)
+        if (r->blocks[i].used < victim->used)
+            victim = &r->blocks[i];
+    if (!victim->data && !(victim->data = malloc(BLOCK_SIZE))) {
+        fail(r, "out of memory");
+        return NULL;
+    }
+    int64_t start = pos - pos % BLOCK_SIZE;
+    int64_t last = start + BLOCK_SIZE - 1;
+    if (r->size >= 0 && last >= r->size)
+        last = r->size - 1;
+    victim->start = -1;
+    if (!fetch_range(r, start, last, victim->data))
+        return NULL;
+    /* fetch_range may have learnt the size and shortened the range. */
+    if (r->size >= 0 && last >= r->size)
+        last = r->size - 1;
+    victim->start = start;
+    victim->len = (size_t)(last - start + 1);
+    victim->used = ++r->clock;
+    return victim;
+}
+
+static int64_t remote_read_at(void *ctx, int64_t offset, void *buf, size_t len)
+{
+    remote *r = ctx;
+    size_t done = 0;
+    if (r->failed)
+        return -1;
+    if (offset < 0 || offset >= r->size)
+        return 0;
+    if ((int64_t)len > r->size - offset)
+        len = (size_t)(r->size - offset);
+    /* Each pass copies at least one byte or fails: bounded by len. */
+    while (done < len) {
+        int64_t pos = offset + (int64_t)done;
+        size_t left = len - done;
+        block *b = find_block(r, pos);
+        if (!b && left >= 2 * (size_t)BLOCK_SIZE) {
+            if (!fetch_range(r, pos, pos + (int64_t)left - 1, (char *)buf + done))
+                return -1;
+            done += left;
+            break;
+        }
+        if (!b && !(b = load_block(r, pos)))
+            return -1;
+        size_t avail = (size_t)(b->start + (int64_t)b->len - pos);
+        size_t n = avail < left ? avail : left;
+        memcpy((char *)buf + done, b->data + (pos - b->start), n);
+        done += n;
+    }
+    return (int64_t)done;
+}
+
+/* ---- the remote probe ---- */
+
+/* Which checks the media gets: as the local probe decides (probe.c). */
+static bool probe_as_image(const pm3k_probe_config *config, const pm3k__sniff *sniff,
+                           const char *ext)
+{
+    if (config->photo_mode || sniff->image)
+        return true;
+    if (sniff->video)
+        return false;
+    return pm3k__extension_is_image(ext);
+}
+
+void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__http_ctx *http,
+                      const char *url, const char *path_ext, int64_t size, pm3k_item *item,
+                      pm3k__deep_result *result)
+{
+    remote r = {.easy = easy, .http = http, .url = url, .size = size};
+    pm3k__source src = {0};
+    uint8_t head[PM3K_SNIFF_BYTES];
+    pm3k__sniff sniff;
+    char *header_type = NULL;
+
+    memset(result, 0, sizeof *result);
+    for (int i = 0; i < BLOCK_COUNT; i++)
+        r.blocks[i].start = -1;
+    clock_gettime(CLOCK_MONOTONIC, &r.deadline);
+    r.deadline.tv_sec += (time_t)(http->timeout_ms * DEADLINE_TIMEOUTS / 1000);
+    /* The first block tells whether ranges work and, if need be, the size. */
+    if (r.size != 0 && !load_block(&r, 0))
+        goto out;
+    src.ctx = &r;
+    src.name = url;
+    src.path = NULL;
+    src.size = r.size < 0 ? 0 : r.size;
+    src.read_at = remote_read_at;
+
+    int64_t n = pm3k__source_read(&src, 0, head, sizeof head);
+    if (n < 0)
+        goto out;
+    pm3k__sniff_buffer(head, (size_t)n, &sniff);
+    bool image = probe_as_image(config, &sniff, path_ext);
+
+    /* Facts and messages as the local probe gives them: the media type
+     * sniffed from the content stands in for content_type while the checks
+     * run; the HTTP Content-Type goes back in afterwards. */
+    header_type = pm3k_item_fact_text(item, "content_type");
+    pm3k_item_fact_str(item, "media_type", sniff.name);
+    pm3k_item_fact_str(item, "content_type", sniff.name);
+    pm3k_item_fact_int(item, "size_bytes", src.size);
+    if (path_ext[0])
+        pm3k_item_fact_str(item, "extension", path_ext);
+    bool known;
+    if (sniff.media != PM3K_MEDIA_UNKNOWN && sniff.media != PM3K_MEDIA_EMPTY &&
+        !pm3k__extension_fits(path_ext, sniff.media, &known) && known)
+        pm3k_item_add(item, image ? PM3K_RULE_IMAGE_EXT_MISMATCH : PM3K_RULE_VIDEO_EXT_MISMATCH,
+                      "content_type", sniff.name, "extension", path_ext, NULL);
+
+    pm3k_probe_config deep_config = *config;
+    if (image)
+        pm3k__probe_image(&deep_config, &src, &sniff, item);
+    else
+        pm3k__probe_video(&deep_config, &src, &sniff, item);
+    if (header_type)
+        pm3k_item_fact_str(item, "content_type", header_type);
+    else
+        pm3k_item_fact_null(item, "content_type");
+
+out:
+    result->network_failed = r.failed;
+    snprintf(result->reason, sizeof result->reason, "%s", r.reason);
+    result->bytes_fetched = r.bytes_fetched;
+    result->requests = r.requests;
+    free(header_type);
+    for (int i = 0; i < BLOCK_COUNT; i++)
+        free(r.blocks[i].data);
+}

@@ -1,0 +1,303 @@
+/* Unit tests for core/http.c (header capture, lengths, ranges, verdicts,
+ * redaction, option checks) and probe/urlcheck.c (hosts, Content-Type). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/http.h"
+#include "pm3k_version.h"
+#include "probe/url_int.h"
+
+static pm3k__http_response resp;
+
+/* Feed a whole header block, lines separated by "\n" (CRLF added). */
+static void feed(const char *block)
+{
+    char line[2048];
+    pm3k__http_response_reset(&resp);
+    resp.abort_after_headers = false;
+    for (const char *p = block; *p;) {
+        size_t n = strcspn(p, "\n");
+        snprintf(line, sizeof line, "%.*s\r\n", (int)n, p);
+        pm3k__http_feed_header(&resp, line, strlen(line));
+        p += n;
+        if (*p)
+            p++;
+    }
+}
+
+static void parse_length(void **state)
+{
+    int64_t v = -1;
+    assert_true(pm3k__http_parse_length("3017098", &v));
+    assert_int_equal(v, 3017098);
+    assert_true(pm3k__http_parse_length(" 5, 5 ", &v));
+    assert_int_equal(v, 5);
+    assert_true(pm3k__http_parse_length("0", &v));
+    assert_int_equal(v, 0);
+    assert_false(pm3k__http_parse_length("5, 6", &v));
+    assert_false(pm3k__http_parse_length("", &v));
+    assert_false(pm3k__http_parse_length("-1", &v));
+    assert_false(pm3k__http_parse_length("12a", &v));
+    assert_false(pm3k__http_parse_length("1.5", &v));
+    assert_false(pm3k__http_parse_length("99999999999999999999", &v));
+    assert_false(pm3k__http_parse_length("5,", &v));
+}
+
+static void parse_content_range(void **state)
+{
+    int64_t a, b, t;
+    assert_true(pm3k__http_parse_content_range("bytes 0-131071/3017098", &a, &b, &t));
+    assert_int_equal(a, 0);
+    assert_int_equal(b, 131071);
+    assert_int_equal(t, 3017098);
+    assert_true(pm3k__http_parse_content_range("bytes 10-19/*", &a, &b, &t));
+    assert_int_equal(t, -1);
+    assert_false(pm3k__http_parse_content_range("bytes 19-10/100", &a, &b, &t));
+    assert_false(pm3k__http_parse_content_range("bytes 0-100/100", &a, &b, &t));
+    assert_false(pm3k__http_parse_content_range("bytes */100", &a, &b, &t));
+    assert_false(pm3k__http_parse_content_range("items 0-9/10", &a, &b, &t));
+    assert_false(pm3k__http_parse_content_range("bytes 0-9/10 x", &a, &b, &t));
+}
+
+static void header_capture(void **state)
+{
+    feed("HTTP/1.1 100 Continue\n\nHTTP/1.1 404 Not Found\nContent-Type:  text/html \n"
+         "X-Empty:\n no-colon-folded\n\n");
+    assert_int_equal(resp.status, 404);
+    assert_string_equal(resp.reason, "Not Found");
+    assert_true(resp.headers_done);
+    assert_int_equal(resp.header_count, 2);
+    assert_string_equal(pm3k__http_header_get(&resp, "content-type"), "text/html");
+    assert_string_equal(pm3k__http_header_get(&resp, "X-EMPTY"), "");
+    assert_null(pm3k__http_header_get(&resp, "Location"));
+
+    /* Bounded: more headers than fit are counted as left out. */
+    char block[8192];
+    size_t n = (size_t)snprintf(block, sizeof block, "HTTP/2 200 \n");
+    for (int i = 0; i < PM3K_HTTP_MAX_HEADERS + 5; i++)
+        n += (size_t)snprintf(block + n, sizeof block - n, "X-H%d: %d\n", i, i);
+    feed(block);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(resp.header_count, PM3K_HTTP_MAX_HEADERS);
+    assert_true(resp.headers_truncated);
+
+    /* Stop right after the headers when asked. */
+    pm3k__http_response_reset(&resp);
+    resp.abort_after_headers = true;
+    pm3k__http_feed_header(&resp, "HTTP/1.1 200 OK\r\n", 17);
+    assert_int_equal(pm3k__http_feed_header(&resp, "\r\n", 2), 0);
+    assert_true(resp.aborted);
+}
+
+static void content_length(void **state)
+{
+    int64_t len = -1;
+    char reason[160];
+    feed("HTTP/1.1 200 OK\nContent-Length: 42\n\n");
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K_HTTP_LENGTH_VALID);
+    assert_int_equal(len, 42);
+    feed("HTTP/1.1 200 OK\n\n");
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K_HTTP_LENGTH_ABSENT);
+    feed("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\nContent-Length: 42\n\n");
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K_HTTP_LENGTH_CHUNKED);
+    assert_non_null(strstr(reason, "chunked"));
+    feed("HTTP/1.1 200 OK\nContent-Length: 42\ncontent-length: 43\n\n");
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K_HTTP_LENGTH_INVALID);
+    feed("HTTP/1.1 200 OK\nContent-Length: lots\n\n");
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K_HTTP_LENGTH_INVALID);
+    assert_non_null(strstr(reason, "'lots'"));
+}
+
+static void classify(void **state)
+{
+    char reason[256];
+    feed("HTTP/1.1 200 OK\n\n");
+    assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason), PM3K_HTTP_OK);
+    feed("HTTP/1.1 301 Moved\n\n");
+    assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason),
+                     PM3K_HTTP_REDIRECT);
+    feed("HTTP/1.1 404 Not Found\n\n");
+    assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason),
+                     PM3K_HTTP_DEFINITE);
+    assert_string_equal(reason, "the server answered 404 Not Found");
+    feed("HTTP/1.1 503 Busy\n\n");
+    assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+    /* Stopped after the headers on purpose: the status decides. */
+    pm3k__http_response_reset(&resp);
+    resp.abort_after_headers = true;
+    pm3k__http_feed_header(&resp, "HTTP/1.1 200 OK\r\n", 17);
+    pm3k__http_feed_header(&resp, "\r\n", 2);
+    assert_int_equal(pm3k__http_classify(CURLE_WRITE_ERROR, &resp, reason, sizeof reason),
+                     PM3K_HTTP_OK);
+    pm3k__http_response_reset(&resp);
+    assert_int_equal(pm3k__http_classify(CURLE_WRITE_ERROR, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+    assert_int_equal(
+        pm3k__http_classify(CURLE_PEER_FAILED_VERIFICATION, &resp, reason, sizeof reason),
+        PM3K_HTTP_DEFINITE);
+    assert_non_null(strstr(reason, "TLS"));
+    assert_int_equal(pm3k__http_classify(CURLE_OPERATION_TIMEDOUT, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+    assert_int_equal(pm3k__http_classify(CURLE_COULDNT_RESOLVE_HOST, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+    assert_int_equal(pm3k__http_classify(CURLE_COULDNT_CONNECT, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+    assert_int_equal(pm3k__http_classify(CURLE_GOT_NOTHING, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+}
+
+static void redact_url(void **state)
+{
+    char out[256];
+    pm3k__http_redact_url("https://user:pw@cdn.test:8443/a/b.mp4?X-Amz-Algorithm=AWS4&"
+                          "X-Amz-Credential=AK%2F1&X-Amz-Signature=deadbeef&n=2#t=1",
+                          out, sizeof out);
+    assert_string_equal(out, "https://REDACTED@cdn.test:8443/a/b.mp4?X-Amz-Algorithm=AWS4&"
+                             "X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&n=2#t=1");
+    pm3k__http_redact_url("https://x.test/p?sig=1&Signature=2&token=3&access_token=4&a=5", out,
+                          sizeof out);
+    assert_string_equal(out, "https://x.test/p?sig=REDACTED&Signature=REDACTED&token=REDACTED&"
+                             "access_token=REDACTED&a=5");
+    /* A "://" inside the query is not an authority. */
+    pm3k__http_redact_url("?X-Amz-Signature=a://b@c/d", out, sizeof out);
+    assert_string_equal(out, "?X-Amz-Signature=REDACTED");
+    pm3k__http_redact_url("/relative?key=k", out, sizeof out);
+    assert_string_equal(out, "/relative?key=REDACTED");
+    pm3k__http_redact_url("https://x.test/\x01?a=b", out, 12);
+    assert_string_equal(out, "https://x.t");
+    pm3k__http_redact_url("https://x.test/\x01", out, sizeof out);
+    assert_string_equal(out, "https://x.test/?");
+}
+
+static void redact_header(void **state)
+{
+    char out[128];
+    pm3k__http_redact_header("Authorization", "Bearer secret", out, sizeof out);
+    assert_string_equal(out, "REDACTED");
+    pm3k__http_redact_header("x-amz-security-token", "abc", out, sizeof out);
+    assert_string_equal(out, "REDACTED");
+    pm3k__http_redact_header("Set-Cookie", "s=1", out, sizeof out);
+    assert_string_equal(out, "REDACTED");
+    pm3k__http_redact_header("Location", "https://c.test/x?Signature=1", out, sizeof out);
+    assert_string_equal(out, "https://c.test/x?Signature=REDACTED");
+    pm3k__http_redact_header("Server", "nginx", out, sizeof out);
+    assert_string_equal(out, "nginx");
+    assert_true(pm3k__http_header_is_secret("Proxy-Authorization"));
+    assert_true(pm3k__http_header_is_secret("X-Auth-Token"));
+    assert_false(pm3k__http_header_is_secret("Content-Length"));
+}
+
+static void options_check(void **state)
+{
+    pm3k_error err = {0};
+    const char *good[] = {"media.test:443:127.0.0.1", "+a.test:8443:10.0.0.1,10.0.0.2",
+                          "-a.test:443", "[::1]:443:::1"};
+    pm3k__http_options opt = {.resolve = good, .resolve_count = 4};
+    assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_OK);
+    const char *bad[][1] = {{"media.test:0:127.0.0.1"}, {"media.test:70000:1.2.3.4"},
+                            {"media.test:443"},         {"media.test:x:1.2.3.4"},
+                            {":443:1.2.3.4"},           {"media.test:443:"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pm3k__http_options one = {.resolve = bad[i], .resolve_count = 1};
+        assert_int_equal(pm3k__http_options_check(&one, &err), PM3K_ERR_INVALID_ARG);
+        assert_non_null(strstr(err.message, "--resolve"));
+    }
+    pm3k__http_options ca = {.cacert = "/nonexistent/ca.pem"};
+    assert_int_equal(pm3k__http_options_check(&ca, &err), PM3K_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "--cacert"));
+
+    pm3k__http_ctx ctx;
+    pm3k__http_options plain = {.timeout_ms = 0};
+    assert_int_equal(pm3k__http_ctx_init(&ctx, &plain, &err), PM3K_OK);
+    assert_int_equal(ctx.timeout_ms, PM3K_HTTP_DEFAULT_TIMEOUT_MS);
+    assert_string_equal(ctx.user_agent, "pm3k/" PM3K_VERSION_STRING);
+    pm3k__http_ctx_free(&ctx);
+}
+
+static void hosts(void **state)
+{
+    char host[64];
+    assert_true(pm3k__host_equal("Media.Test.", "media.test"));
+    assert_false(pm3k__host_equal("a.media.test", "media.test"));
+    assert_false(pm3k__host_equal("media.test", "test"));
+    assert_false(pm3k__host_equal("", ""));
+    assert_true(pm3k__host_is_storage("FILES.pm3k.org"));
+    assert_false(pm3k__host_is_storage("files.pm3k.org.evil.test"));
+    assert_true(pm3k__domain_host("Media.Example.com:8443", host, sizeof host));
+    assert_string_equal(host, "media.example.com");
+    assert_true(pm3k__domain_host("https://cdn.test/", host, sizeof host));
+    assert_string_equal(host, "cdn.test");
+    assert_true(pm3k__domain_host("media.test.", host, sizeof host));
+    assert_string_equal(host, "media.test");
+    assert_false(pm3k__domain_host("media test", host, sizeof host));
+    assert_false(pm3k__domain_host("media.test/x", host, sizeof host));
+    assert_false(pm3k__domain_host("", host, sizeof host));
+}
+
+static bool fits(const char *type, const char *ext, bool photo)
+{
+    pm3k__ct ct;
+    char expected[64];
+    pm3k__content_type_parse(type, &ct);
+    return pm3k__content_type_fits(&ct, ext, photo, expected, sizeof expected);
+}
+
+static void content_types(void **state)
+{
+    pm3k__ct ct;
+    pm3k__content_type_parse(" Video/MP4 ; codecs=\"avc1\"", &ct);
+    assert_string_equal(ct.essence, "video/mp4");
+    assert_int_equal(ct.major, PM3K_CT_VIDEO);
+    assert_int_equal(ct.media, PM3K_MEDIA_MP4);
+    pm3k__content_type_parse(NULL, &ct);
+    assert_int_equal(ct.major, PM3K_CT_NONE);
+
+    assert_true(fits("video/mp4", "mp4", false));
+    assert_true(fits("video/quicktime", "mp4", false));
+    assert_true(fits("video/x-something", "mov", false));
+    assert_false(fits("video/webm", "mp4", false));
+    assert_false(fits("text/html", "mp4", false));
+    assert_false(fits(NULL, "mp4", false));
+    assert_false(fits("application/octet-stream", "", false));
+    assert_true(fits("image/jpeg", "", false));
+    assert_true(fits("video/mp4", "", false));
+    assert_false(fits("image/png", "jpg", false));
+    assert_false(fits("video/mp4", "", true));
+    assert_true(fits("image/webp", "", true));
+
+    char expected[64];
+    pm3k__content_type_parse("text/html", &ct);
+    pm3k__content_type_fits(&ct, "mp4", false, expected, sizeof expected);
+    assert_string_equal(expected, "video (.mp4)");
+
+    pm3k__content_type_parse("video/mp4", &ct);
+    assert_false(pm3k__url_is_image(false, &ct, "jpg"));
+    assert_true(pm3k__url_is_image(true, &ct, "mp4"));
+    pm3k__content_type_parse("application/octet-stream", &ct);
+    assert_true(pm3k__url_is_image(false, &ct, "webp"));
+    assert_false(pm3k__url_is_image(false, &ct, ""));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_length),   cmocka_unit_test(parse_content_range),
+        cmocka_unit_test(header_capture), cmocka_unit_test(content_length),
+        cmocka_unit_test(classify),       cmocka_unit_test(redact_url),
+        cmocka_unit_test(redact_header),  cmocka_unit_test(options_check),
+        cmocka_unit_test(hosts),          cmocka_unit_test(content_types),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
