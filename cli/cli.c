@@ -190,14 +190,23 @@ int cli_output_open(cli_output *out, const char *path)
 pm3k_code cli_output_sink(void *userdata, const char *data, size_t len)
 {
     cli_output *out = userdata;
-    /* Streamed formats should reach a pipe item by item. */
-    if ((len && fwrite(data, 1, len, out->fp) != len) ||
-        (out->fp == stdout && fflush(out->fp) != 0)) {
+    if (out->write_errno) /* a flush already failed: the reader is gone */
+        return PM3K_ERR_IO;
+    /* stdio buffers; cli_output_flush runs whenever the batch waits, so a
+     * streamed report still reaches a pipe item by item. */
+    if (len && fwrite(data, 1, len, out->fp) != len) {
         if (!out->write_errno)
             out->write_errno = errno;
         return PM3K_ERR_IO;
     }
     return PM3K_OK;
+}
+
+void cli_output_flush(void *userdata)
+{
+    cli_output *out = userdata;
+    if (out->fp && fflush(out->fp) != 0 && !out->write_errno)
+        out->write_errno = errno;
 }
 
 int cli_output_close(cli_output *out, bool commit)

@@ -335,6 +335,7 @@ int cmd_probe(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &run.start);
     run.last_progress = run.start;
     pm3k_batch_set_progress(batch, on_progress, &run);
+    pm3k_batch_set_idle(batch, cli_output_flush, &output);
 
     pm3k_code rc = pm3k_batch_run(batch, on_item, &run, &run.err);
     if (run.progress_shown)

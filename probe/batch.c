@@ -33,6 +33,7 @@ typedef struct slot {
 /* A queue of tasks; never holds more than WINDOW tasks. */
 struct pm3k__lane {
     pm3k_batch *batch;
+    pthread_cond_t work; /* a task was queued here, or the producer is done */
     pm3k__task *tasks;
     size_t head, count;
     void (*notify)(void *);
@@ -45,10 +46,11 @@ struct pm3k_batch {
     size_t input_count, input_cap;
     pm3k_progress_fn progress;
     void *progress_data;
+    void (*idle)(void *);
+    void *idle_data;
 
     /* run state, guarded by mu */
     pthread_mutex_t mu;
-    pthread_cond_t work;  /* a task was queued, or the producer is done */
     pthread_cond_t ready; /* an item was completed */
     pthread_cond_t space; /* the window moved */
     size_t window;
@@ -131,6 +133,12 @@ void pm3k_batch_set_progress(pm3k_batch *b, pm3k_progress_fn fn, void *userdata)
     b->progress_data = userdata;
 }
 
+void pm3k_batch_set_idle(pm3k_batch *b, void (*idle)(void *userdata), void *userdata)
+{
+    b->idle = idle;
+    b->idle_data = userdata;
+}
+
 void pm3k_batch_free(pm3k_batch *b)
 {
     if (!b)
@@ -152,7 +160,8 @@ static void fail_locked(pm3k_batch *b, pm3k_code code, const char *message)
         snprintf(b->failure_message, sizeof b->failure_message, "%s", message);
     }
     b->stop = true;
-    pthread_cond_broadcast(&b->work);
+    pthread_cond_broadcast(&b->files.work);
+    pthread_cond_broadcast(&b->urls.work);
     pthread_cond_broadcast(&b->ready);
     pthread_cond_broadcast(&b->space);
 }
@@ -163,7 +172,7 @@ bool pm3k__lane_pop(pm3k__lane *lane, pm3k__task *task, bool wait)
     bool taken = false;
     pthread_mutex_lock(&b->mu);
     while (wait && lane->count == 0 && !b->producer_done && !b->stop)
-        pthread_cond_wait(&b->work, &b->mu);
+        pthread_cond_wait(&lane->work, &b->mu);
     if (lane->count > 0 && !b->stop) {
         *task = lane->tasks[lane->head];
         lane->head = (lane->head + 1) % b->window;
@@ -213,16 +222,20 @@ const pm3k_probe_config *pm3k__lane_config(const pm3k__lane *lane)
     return &lane->batch->config;
 }
 
+/* Called with b->mu held, so the lane's owner can unregister the hook
+ * (pm3k__lane_set_notify takes the same lock) before it frees what the hook
+ * touches. */
+static void notify_lane_locked(pm3k__lane *lane)
+{
+    if (lane->notify)
+        lane->notify(lane->notify_data);
+}
+
 static void notify_lane(pm3k_batch *b, pm3k__lane *lane)
 {
-    void (*notify)(void *);
-    void *data;
     pthread_mutex_lock(&b->mu);
-    notify = lane->notify;
-    data = lane->notify_data;
+    notify_lane_locked(lane);
     pthread_mutex_unlock(&b->mu);
-    if (notify)
-        notify(data);
 }
 
 static void *url_thread_main(void *arg)
@@ -260,10 +273,10 @@ static bool enqueue(pm3k_batch *b, char *path, int errnum)
     t->path = path;
     t->errnum = errnum;
     lane->count++;
-    pthread_cond_broadcast(&b->work);
-    pthread_mutex_unlock(&b->mu);
+    pthread_cond_signal(&lane->work);
     if (url)
-        notify_lane(b, lane);
+        notify_lane_locked(lane);
+    pthread_mutex_unlock(&b->mu);
     return true;
 }
 
@@ -349,10 +362,11 @@ static void *producer_main(void *arg)
     }
     pthread_mutex_lock(&b->mu);
     b->producer_done = true;
-    pthread_cond_broadcast(&b->work);
+    pthread_cond_broadcast(&b->files.work);
+    pthread_cond_broadcast(&b->urls.work);
     pthread_cond_broadcast(&b->ready);
+    notify_lane_locked(&b->urls);
     pthread_mutex_unlock(&b->mu);
-    notify_lane(b, &b->urls);
     return NULL;
 }
 
@@ -414,6 +428,12 @@ static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata,
     for (;;) {
         pthread_mutex_lock(&b->mu);
         slot *s = &b->slots[b->next_emit % b->window];
+        if (!s->ready && b->idle) {
+            /* Nothing to hand out yet: let the caller flush what it wrote. */
+            pthread_mutex_unlock(&b->mu);
+            b->idle(b->idle_data);
+            pthread_mutex_lock(&b->mu);
+        }
         while (!b->stop && !s->ready && !(b->producer_done && b->next_emit == b->next_index))
             pthread_cond_wait(&b->ready, &b->mu);
         if (b->stop || !s->ready) {
@@ -446,12 +466,13 @@ pm3k_code pm3k_batch_run(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, pm
     uint64_t emitted = 0;
 
     pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->work, NULL);
     pthread_cond_init(&b->ready, NULL);
     pthread_cond_init(&b->space, NULL);
     b->slots = calloc(b->window, sizeof *b->slots);
     b->files = (pm3k__lane){.batch = b, .tasks = calloc(b->window, sizeof(pm3k__task))};
     b->urls = (pm3k__lane){.batch = b, .tasks = calloc(b->window, sizeof(pm3k__task))};
+    pthread_cond_init(&b->files.work, NULL);
+    pthread_cond_init(&b->urls.work, NULL);
     workers = calloc((size_t)b->config.jobs, sizeof *workers);
     if (!b->slots || !b->files.tasks || !b->urls.tasks || !workers) {
         rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
@@ -509,7 +530,8 @@ out:
     free(workers);
     b->slots = NULL;
     b->files.tasks = b->urls.tasks = NULL;
-    pthread_cond_destroy(&b->work);
+    pthread_cond_destroy(&b->files.work);
+    pthread_cond_destroy(&b->urls.work);
     pthread_cond_destroy(&b->ready);
     pthread_cond_destroy(&b->space);
     pthread_mutex_destroy(&b->mu);

@@ -34,7 +34,20 @@ pm3k_code pm3k_global_init(pm3k_error *err)
     if (done)
         return PM3K_OK;
     av_log_set_level(AV_LOG_QUIET);
-    if (VIPS_INIT("pm3k") != 0)
+    /* libvips loads its optional modules (ImageMagick, poppler, OpenSlide,
+     * HEIF, JPEG XL) from a folder under $VIPSHOME at init. pm3k needs none:
+     * JPEG, PNG and WebP are built in, and every other type is refused from
+     * its signature. Pointing VIPSHOME at nothing for the init keeps hostile
+     * files away from those loaders for good and saves ~40 ms per run. */
+    char *saved_home = getenv("VIPSHOME") ? strdup(getenv("VIPSHOME")) : NULL;
+    setenv("VIPSHOME", "/nonexistent/pm3k-no-vips-modules", 1);
+    int vips_rc = VIPS_INIT("pm3k");
+    if (saved_home)
+        setenv("VIPSHOME", saved_home, 1);
+    else
+        unsetenv("VIPSHOME");
+    free(saved_home);
+    if (vips_rc != 0)
         return pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot start libvips: %s",
                               vips_error_buffer());
     /* Hostile files must never reach ImageMagick & co, and thousands of files
