@@ -378,6 +378,15 @@ static bool looks_form(const char *body, size_t len)
     return any_pair;
 }
 
+/* A body cJSON rejects only for what follows its first value. */
+static bool value_then_garbage(const char *text, size_t len)
+{
+    cJSON *value = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 0);
+    bool parsed = value != NULL;
+    cJSON_Delete(value);
+    return parsed;
+}
+
 pm3k_code pm3k__payload_parse(const char *body, size_t len, pm3k__parsed *out)
 {
     pm3k_code rc;
@@ -390,35 +399,36 @@ pm3k_code pm3k__payload_parse(const char *body, size_t len, pm3k__parsed *out)
         out->kind = PM3K__BODY_FORM;
         return PM3K_OK;
     }
-    /* The raw scan decides validity and the error position, as JSON.parse
-     * would; cJSON then builds the tree from the copy with the escapes it
-     * cannot hold replaced. */
+    /* The raw scan looks inside strings only; cJSON decides validity, on
+     * the copy with the escapes it cannot hold replaced. */
     if ((rc = pm3k__json_scan_run(body, len, &out->scan)) != PM3K_OK)
         return rc;
-    if (out->scan.has_error) {
-        out->kind = PM3K__BODY_INVALID;
-        out->error_offset = out->scan.error_offset;
-        snprintf(out->reason, sizeof out->reason, "%s", out->scan.error_reason);
-        return PM3K_OK;
-    }
     const char *text = out->scan.text;
     const char *end = NULL;
     /* With require_null_terminated the length must count the NUL; cJSON
      * then rejects trailing garbage and `end` marks an error (the end
      * pointer, not the global cJSON_GetErrorPtr, which is not thread-safe). */
     out->root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+    size_t end_offset = len;
+    if (!out->root && end && end >= text && end <= text + len)
+        end_offset = (size_t)(end - text);
+    /* A string JSON.parse rejects, unless cJSON stopped before it. */
+    if (out->scan.has_error && out->scan.error_offset <= end_offset) {
+        cJSON_Delete(out->root);
+        out->root = NULL;
+        out->kind = PM3K__BODY_INVALID;
+        out->error_offset = out->scan.error_offset;
+        snprintf(out->reason, sizeof out->reason, "%s", out->scan.error_reason);
+        return PM3K_OK;
+    }
     if (out->root) {
         out->kind = PM3K__BODY_JSON;
         return PM3K_OK;
     }
-    /* Valid for JSON.parse but not for cJSON: its nesting limit, or memory. */
     out->kind = PM3K__BODY_INVALID;
-    out->error_offset = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-    if (out->scan.too_deep)
-        snprintf(out->reason, sizeof out->reason,
-                 "nested deeper than %d levels (pm3k cannot check it)", CJSON_NESTING_LIMIT);
-    else
-        return PM3K_ERR_NOMEM;
+    out->error_offset = end_offset;
+    pm3k__json_error_reason(&out->scan, end_offset, value_then_garbage(text, len), out->reason,
+                            sizeof out->reason);
     return PM3K_OK;
 }
 

@@ -12,14 +12,12 @@
 #include "pm3k/payload.h"
 
 /* ---- raw scan (scan.c) ----
- * A pass over the body before cJSON that checks JSON's grammar as
- * JSON.parse does (cJSON also takes control characters as whitespace, "01",
- * "1." and raw control characters in strings, and reports some errors one
- * character late), so the first error and its position are JavaScript's.
- * It also finds the string escapes cJSON cannot hold (\u0000 cuts its C
- * string; lone surrogates make it fail while JavaScript keeps them) and
- * replaces them by \ufffd (same length) in a copy, so offsets stay those
- * of the body. */
+ * A bounded pass over the body before cJSON that follows string boundaries
+ * only (cJSON decides validity). In strings it finds what JSON.parse rejects
+ * and cJSON takes (raw control characters, \u without four hex digits) and
+ * the escapes cJSON cannot hold (\u0000 cuts its C string; lone surrogates
+ * make it fail while JavaScript keeps them), which it replaces by \ufffd
+ * (same length) in a copy, so offsets stay those of the body. */
 
 #define PM3K__FIELD_MAX 64
 #define PM3K__SCAN_EVENTS_MAX 64
@@ -38,9 +36,11 @@ typedef struct pm3k__scan_event {
 typedef struct pm3k__json_scan {
     char *text; /* the body with the escapes replaced, NUL-terminated */
     size_t len;
-    bool has_error; /* JSON.parse would reject the body here: */
+    bool has_error; /* a string holds what JSON.parse rejects, here: */
     size_t error_offset;
-    char error_reason[96];
+    char error_reason[128];
+    bool unterminated; /* the body ends inside the string opened at: */
+    size_t unterminated_offset;
     pm3k__scan_event *events; /* the first PM3K__SCAN_EVENTS_MAX */
     size_t event_count;
     size_t events_total;
@@ -50,6 +50,13 @@ typedef struct pm3k__json_scan {
 
 pm3k_code pm3k__json_scan_run(const char *body, size_t len, pm3k__json_scan *out);
 void pm3k__json_scan_free(pm3k__json_scan *scan);
+
+/* Words for the byte(s) where cJSON stopped (its end pointer, as an offset
+ * into scan->text): "unexpected ','", with a hint for single quotes,
+ * comments, trailing commas and unquoted keys. after_value: cJSON read a
+ * whole value before that offset (trailing garbage). A hint, not a parse. */
+void pm3k__json_error_reason(const pm3k__json_scan *scan, size_t offset, bool after_value,
+                             char *reason, size_t cap);
 
 /* 1-based line and column (in characters) of a byte offset. */
 void pm3k__line_column(const char *body, size_t len, size_t offset, size_t *line, size_t *column);

@@ -1,12 +1,28 @@
-/* pm3k — the raw pass over a direct_post body before cJSON.
+/* pm3k — the raw scan of a direct_post body before cJSON.
  *
- * PM3K parses bodies with JavaScript's JSON.parse. cJSON differs in a few
- * places that matter for a lint: it takes any byte <= 0x20 as whitespace and
- * raw control characters inside strings, reads numbers with strtod ("01",
- * "1." pass), cuts a string at \u0000 and rejects lone UTF-16 surrogates that
- * JavaScript keeps. This bounded, single forward pass finds the first place
- * JSON.parse would reject, and records (and neutralises, in a copy) the
- * escapes cJSON cannot hold. Covered by tests/fuzz/fuzz_payload_lint.c. */
+ * cJSON decides whether a body is JSON (lint.c). This bounded forward pass
+ * only follows string boundaries, as any JSON lexer does: outside a string
+ * '"' opens one; inside, '\' escapes the next character (\uXXXX: four more)
+ * and '"' closes it. Inside strings it records what cJSON reads differently
+ * from JavaScript's JSON.parse, which PM3K uses:
+ * - \u0000, which would cut cJSON's C string short (and could hide a link),
+ *   and lone UTF-16 surrogate escapes, which JavaScript keeps and cJSON
+ *   rejects: both are replaced by \ufffd (same length) in the copy given to
+ *   cJSON, so offsets stay those of the body;
+ * - raw control characters (bytes < 0x20), which JSON.parse rejects ("Bad
+ *   control character in string literal": a multi-line caption in n8n's raw
+ *   JSON mode) and cJSON keeps;
+ * - \u without four hex digits, which cJSON reads as U+0000.
+ * Outside strings it only counts { and [, to name the top-level field a
+ * string belongs to and to tell cJSON's nesting limit from a syntax error.
+ *
+ * What still differs from JSON.parse (docs/rules.md says so): cJSON takes
+ * numbers with leading zeros ("01") or a bare decimal point ("1.", "-.5"),
+ * takes every byte <= 0x20 outside strings (NUL too) as whitespace where JSON
+ * has only space, tab, CR and LF, and stops at CJSON_NESTING_LIMIT (1000)
+ * levels of nesting, where JavaScript goes on. Its error position is
+ * sometimes one character past JavaScript's. Covered by
+ * tests/fuzz/fuzz_payload_lint.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,71 +32,36 @@
 #include "payload/payload_int.h"
 #include "pm3k/utf.h"
 
-typedef enum expect {
-    EXPECT_VALUE,        /* a value (start, after ':' or after ',' in an array) */
-    EXPECT_VALUE_OR_END, /* after '[' */
-    EXPECT_KEY_OR_END,   /* after '{' */
-    EXPECT_KEY,          /* after ',' in an object */
-    EXPECT_COLON,
-    EXPECT_COMMA_OR_END, /* after a value inside a container */
-    EXPECT_NOTHING       /* after the top-level value */
-} expect;
-
 typedef struct scanner {
     const unsigned char *in;
-    size_t len, pos;
-    char *out;
+    size_t len;
     pm3k__json_scan *res;
-    expect state;
-    char *stack; /* 'o' or 'a' per open container */
-    size_t depth, stack_cap;
-    char key[PM3K__FIELD_MAX]; /* the current key of the top-level object */
+    size_t depth;              /* { and [ open outside strings */
+    bool root_object;          /* the body starts with '{' */
+    char key[PM3K__FIELD_MAX]; /* the last key of the top-level object (raw) */
     bool have_key;
 } scanner;
 
-static void scan_error(scanner *s, size_t offset, const char *reason)
+/* cJSON's whitespace: every byte <= 0x20. */
+static bool is_space(unsigned char c)
+{
+    return c <= 0x20;
+}
+
+static size_t skip_bom(const unsigned char *in, size_t len)
+{
+    /* JSON.parse gets the text after UTF-8 decoding, which drops a BOM;
+     * cJSON skips it too. */
+    return len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
+static void string_error(scanner *s, size_t offset, const char *reason)
 {
     if (s->res->has_error)
         return;
     s->res->has_error = true;
     s->res->error_offset = offset;
     snprintf(s->res->error_reason, sizeof s->res->error_reason, "%s", reason);
-}
-
-/* "unexpected 'x'" for the byte at offset, with a word on the usual
- * reasons. */
-static void unexpected(scanner *s, size_t offset)
-{
-    char reason[96];
-    if (offset >= s->len) {
-        scan_error(s, offset, "unexpected end of input");
-        return;
-    }
-    unsigned char c = s->in[offset];
-    size_t before = offset;
-    while (before > 0 && (s->in[before - 1] == ' ' || s->in[before - 1] == '\t' ||
-                          s->in[before - 1] == '\r' || s->in[before - 1] == '\n'))
-        before--;
-    bool after_comma = before > 0 && s->in[before - 1] == ',';
-    const char *why = c == '\''                               ? " (JSON strings take double quotes)"
-                      : c == '/'                              ? " (JSON has no comments)"
-                      : (c == '}' || c == ']') && after_comma ? " (a trailing comma)"
-                                                              : "";
-    if (c >= 0x21 && c < 0x7F) {
-        snprintf(reason, sizeof reason, "unexpected '%c'%s%s", c,
-                 s->state == EXPECT_NOTHING ? " after the JSON value" : "", why);
-    } else {
-        uint32_t cp;
-        pm3k_utf8_decode((const char *)s->in + offset, s->len - offset, &cp);
-        snprintf(reason, sizeof reason, "unexpected character U+%04X%s", (unsigned)cp,
-                 s->state == EXPECT_NOTHING ? " after the JSON value" : "");
-    }
-    scan_error(s, offset, reason);
-}
-
-static bool is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
 }
 
 static int hex_value(unsigned char c)
@@ -97,7 +78,7 @@ static int hex_value(unsigned char c)
 /* The 4 hex digits at in[at..at+4), or -1. */
 static long hex4(const scanner *s, size_t at)
 {
-    if (at + 4 > s->len)
+    if (at > s->len || s->len - at < 4)
         return -1;
     long v = 0;
     for (size_t i = 0; i < 4; i++) {
@@ -109,9 +90,11 @@ static long hex4(const scanner *s, size_t at)
     return v;
 }
 
-static pm3k_code add_event(scanner *s, pm3k__scan_kind kind, size_t offset, bool in_key)
+/* Record the 6-byte escape at offset and write \ufffd over it in the copy. */
+static pm3k_code record_escape(scanner *s, pm3k__scan_kind kind, size_t offset)
 {
     pm3k__json_scan *r = s->res;
+    memcpy(r->text + offset, "\\ufffd", 6);
     r->events_total++;
     if (r->event_count >= PM3K__SCAN_EVENTS_MAX)
         return PM3K_OK;
@@ -126,254 +109,97 @@ static pm3k_code add_event(scanner *s, pm3k__scan_kind kind, size_t offset, bool
     e->offset = offset;
     memcpy(e->escape, s->in + offset, 6);
     e->escape[6] = '\0';
-    e->in_key = in_key;
-    e->top_level = !(s->depth >= 1 && s->stack[0] == 'o' && s->have_key) || in_key;
+    /* in_key is set when the string turns out to be a key */
+    e->top_level = !(s->root_object && s->depth >= 1 && s->have_key);
     if (!e->top_level)
         memcpy(e->field, s->key, sizeof e->field);
     return PM3K_OK;
 }
 
-/* Replace the 6-byte escape at offset by \ufffd in the copy. */
-static void neutralise(scanner *s, size_t offset)
+/* The \u escape at *at (the backslash); moves *at past it. */
+static pm3k_code scan_unicode_escape(scanner *s, size_t *at)
 {
-    memcpy(s->out + offset, "\\ufffd", 6);
+    size_t start = *at;
+    long code = hex4(s, start + 2);
+    if (code < 0) {
+        string_error(s, start, "an invalid \\u escape (it takes four hex digits)");
+        *at = start + 2;
+        return PM3K_OK;
+    }
+    *at = start + 6;
+    if (code == 0)
+        return record_escape(s, PM3K__SCAN_NUL, start);
+    if (code >= 0xDC00 && code <= 0xDFFF)
+        return record_escape(s, PM3K__SCAN_SURROGATE, start);
+    if (code < 0xD800 || code > 0xDBFF)
+        return PM3K_OK;
+    long low = -1;
+    if (*at + 1 < s->len && s->in[*at] == '\\' && s->in[*at + 1] == 'u')
+        low = hex4(s, *at + 2);
+    if (low >= 0xDC00 && low <= 0xDFFF) {
+        *at += 6; /* a pair */
+        return PM3K_OK;
+    }
+    return record_escape(s, PM3K__SCAN_SURROGATE, start);
 }
 
-/* A string starting at the opening quote s->pos; is_key when it is a
- * member name. */
-static pm3k_code scan_string(scanner *s, bool is_key)
+/* The string in[open+1..close) is a member name: its escapes are in a key,
+ * and at depth 1 of the top-level object it names the field that follows. */
+static void mark_key(scanner *s, size_t open, size_t close, size_t first_event)
 {
-    bool top_key = is_key && s->depth == 1;
-    size_t start = ++s->pos;
+    for (size_t i = first_event; i < s->res->event_count; i++) {
+        s->res->events[i].in_key = true;
+        s->res->events[i].top_level = true;
+        s->res->events[i].field[0] = '\0';
+    }
+    if (s->root_object && s->depth == 1) {
+        size_t n = close - open - 1;
+        if (n >= sizeof s->key)
+            n = sizeof s->key - 1;
+        memcpy(s->key, s->in + open + 1, n);
+        s->key[n] = '\0';
+        s->have_key = true;
+    }
+}
+
+/* The string whose opening quote is at `open`; *next is the offset after it
+ * (the length when it never closes). */
+static pm3k_code scan_string(scanner *s, size_t open, size_t *next)
+{
+    size_t first_event = s->res->event_count;
+    size_t i = open + 1;
     pm3k_code rc;
-    while (s->pos < s->len) {
-        unsigned char c = s->in[s->pos];
-        if (c == '"') {
-            if (top_key) {
-                size_t n = s->pos - start;
-                if (n >= sizeof s->key)
-                    n = sizeof s->key - 1;
-                memcpy(s->key, s->in + start, n);
-                s->key[n] = '\0';
-                s->have_key = true;
-            }
-            s->pos++;
-            return PM3K_OK;
-        }
+    while (i < s->len && s->in[i] != '"') {
+        unsigned char c = s->in[i];
         if (c < 0x20) {
-            scan_error(s, s->pos,
-                       c == 0 ? "a NUL byte inside a string"
-                              : "a control character inside a string (escape it "
-                                "as \\n, \\t or \\u00XX)");
-            return PM3K_OK;
-        }
-        if (c != '\\') {
-            s->pos++;
-            continue;
-        }
-        if (s->pos + 1 >= s->len)
-            break;
-        unsigned char e = s->in[s->pos + 1];
-        if (strchr("\"\\/bfnrt", e) && e != '\0') {
-            s->pos += 2;
-            continue;
-        }
-        long v = e == 'u' ? hex4(s, s->pos + 2) : -1;
-        if (v < 0) {
-            scan_error(s, s->pos, "an invalid escape sequence");
-            return PM3K_OK;
-        }
-        size_t at = s->pos;
-        s->pos += 6;
-        if (v == 0) {
-            if ((rc = add_event(s, PM3K__SCAN_NUL, at, is_key)) != PM3K_OK)
+            string_error(s, i,
+                         c == 0 ? "a NUL byte inside a string (JSON.parse rejects it)"
+                                : "a control character inside a string (JSON.parse rejects it: "
+                                  "write a line break as \\n, a tab as \\t)");
+            i++;
+        } else if (c != '\\') {
+            i++;
+        } else if (i + 1 < s->len && s->in[i + 1] == 'u') {
+            if ((rc = scan_unicode_escape(s, &i)) != PM3K_OK)
                 return rc;
-            neutralise(s, at);
-        } else if (v >= 0xD800 && v <= 0xDBFF) {
-            long low = -1;
-            if (s->pos + 1 < s->len && s->in[s->pos] == '\\' && s->in[s->pos + 1] == 'u')
-                low = hex4(s, s->pos + 2);
-            if (low >= 0xDC00 && low <= 0xDFFF) {
-                s->pos += 6;
-            } else {
-                if ((rc = add_event(s, PM3K__SCAN_SURROGATE, at, is_key)) != PM3K_OK)
-                    return rc;
-                neutralise(s, at);
-            }
-        } else if (v >= 0xDC00 && v <= 0xDFFF) {
-            if ((rc = add_event(s, PM3K__SCAN_SURROGATE, at, is_key)) != PM3K_OK)
-                return rc;
-            neutralise(s, at);
-        }
-    }
-    scan_error(s, s->len, "an unterminated string");
-    return PM3K_OK;
-}
-
-/* A number starting at s->pos ('-' or a digit), checked against JSON's
- * grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static void scan_number(scanner *s)
-{
-    if (s->in[s->pos] == '-')
-        s->pos++;
-    if (s->pos >= s->len || !is_digit(s->in[s->pos])) {
-        scan_error(s, s->pos, "no digit after the minus sign");
-        return;
-    }
-    if (s->in[s->pos] == '0') {
-        s->pos++;
-        if (s->pos < s->len && is_digit(s->in[s->pos])) {
-            scan_error(s, s->pos, "a number with a leading zero");
-            return;
-        }
-    } else {
-        while (s->pos < s->len && is_digit(s->in[s->pos]))
-            s->pos++;
-    }
-    if (s->pos < s->len && s->in[s->pos] == '.') {
-        s->pos++;
-        if (s->pos >= s->len || !is_digit(s->in[s->pos])) {
-            scan_error(s, s->pos, "no digit after the decimal point");
-            return;
-        }
-        while (s->pos < s->len && is_digit(s->in[s->pos]))
-            s->pos++;
-    }
-    if (s->pos < s->len && (s->in[s->pos] == 'e' || s->in[s->pos] == 'E')) {
-        s->pos++;
-        if (s->pos < s->len && (s->in[s->pos] == '+' || s->in[s->pos] == '-'))
-            s->pos++;
-        if (s->pos >= s->len || !is_digit(s->in[s->pos])) {
-            scan_error(s, s->pos, "no digit in the exponent");
-            return;
-        }
-        while (s->pos < s->len && is_digit(s->in[s->pos]))
-            s->pos++;
-    }
-}
-
-static bool push(scanner *s, char type)
-{
-    if (s->depth == s->stack_cap) {
-        size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
-        char *grown = realloc(s->stack, cap);
-        if (!grown)
-            return false;
-        s->stack = grown;
-        s->stack_cap = cap;
-    }
-    s->stack[s->depth++] = type;
-    if (s->depth > CJSON_NESTING_LIMIT && !s->res->too_deep) {
-        s->res->too_deep = true;
-        s->res->too_deep_offset = s->pos;
-    }
-    return true;
-}
-
-static void after_value(scanner *s)
-{
-    s->state = s->depth ? EXPECT_COMMA_OR_END : EXPECT_NOTHING;
-}
-
-/* true, false or null at s->pos. */
-static void scan_literal(scanner *s, const char *word)
-{
-    for (size_t i = 0; word[i]; i++, s->pos++)
-        if (s->pos >= s->len || s->in[s->pos] != (unsigned char)word[i]) {
-            unexpected(s, s->pos);
-            return;
-        }
-    after_value(s);
-}
-
-static pm3k_code scan_value(scanner *s, unsigned char c)
-{
-    pm3k_code rc = PM3K_OK;
-    switch (c) {
-    case '{':
-    case '[':
-        if (!push(s, c == '{' ? 'o' : 'a'))
-            return PM3K_ERR_NOMEM;
-        s->pos++;
-        s->state = c == '{' ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
-        return PM3K_OK;
-    case '"':
-        rc = scan_string(s, false);
-        after_value(s);
-        return rc;
-    case 't':
-        scan_literal(s, "true");
-        return PM3K_OK;
-    case 'f':
-        scan_literal(s, "false");
-        return PM3K_OK;
-    case 'n':
-        scan_literal(s, "null");
-        return PM3K_OK;
-    default:
-        if (c == '-' || is_digit(c)) {
-            scan_number(s);
-            after_value(s);
         } else {
-            unexpected(s, s->pos);
+            i += 2; /* other escapes are cJSON's to judge */
         }
+    }
+    if (i >= s->len) {
+        s->res->unterminated = true;
+        s->res->unterminated_offset = open;
+        *next = s->len;
         return PM3K_OK;
     }
-}
-
-static void close_container(scanner *s)
-{
-    s->depth--;
-    s->pos++;
-    after_value(s);
-}
-
-/* One token at s->pos (not whitespace). */
-static pm3k_code scan_token(scanner *s, unsigned char c)
-{
-    char top = s->depth ? s->stack[s->depth - 1] : 0;
-    switch (s->state) {
-    case EXPECT_VALUE_OR_END:
-        if (c == ']') {
-            close_container(s);
-            return PM3K_OK;
-        }
-        return scan_value(s, c);
-    case EXPECT_VALUE:
-        return scan_value(s, c);
-    case EXPECT_KEY_OR_END:
-        if (c == '}') {
-            close_container(s);
-            return PM3K_OK;
-        }
-        /* fall through */
-    case EXPECT_KEY:
-        if (c != '"') {
-            unexpected(s, s->pos);
-            return PM3K_OK;
-        }
-        s->state = EXPECT_COLON;
-        return scan_string(s, true);
-    case EXPECT_COLON:
-        if (c != ':')
-            unexpected(s, s->pos);
-        s->pos++;
-        s->state = EXPECT_VALUE;
-        return PM3K_OK;
-    case EXPECT_COMMA_OR_END:
-        if (c == ',') {
-            s->pos++;
-            s->state = top == 'o' ? EXPECT_KEY : EXPECT_VALUE;
-        } else if ((c == '}' && top == 'o') || (c == ']' && top == 'a')) {
-            close_container(s);
-        } else {
-            unexpected(s, s->pos);
-        }
-        return PM3K_OK;
-    case EXPECT_NOTHING:
-        unexpected(s, s->pos);
-        return PM3K_OK;
-    }
+    *next = i + 1;
+    /* A string followed by ':' is a member name. The whitespace skipped
+     * here follows this string only, so the whole scan stays linear. */
+    size_t after = i + 1;
+    while (after < s->len && is_space(s->in[after]))
+        after++;
+    if (after < s->len && s->in[after] == ':')
+        mark_key(s, open, i, first_event);
     return PM3K_OK;
 }
 
@@ -390,27 +216,27 @@ pm3k_code pm3k__json_scan_run(const char *body, size_t len, pm3k__json_scan *out
     out->len = len;
     s.in = (const unsigned char *)body;
     s.len = len;
-    s.out = out->text;
     s.res = out;
-    s.state = EXPECT_VALUE;
-    /* JSON.parse gets the text after UTF-8 decoding, which drops a BOM;
-     * cJSON skips it too. */
-    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
-        s.pos = 3;
-    while (s.pos < s.len && !out->has_error && rc == PM3K_OK) {
-        unsigned char c = s.in[s.pos];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-            s.pos++;
-        else if (c < 0x20)
-            scan_error(&s, s.pos, c == 0 ? "a NUL byte" : "a control character outside a string");
-        else
-            rc = scan_token(&s, c);
+    size_t pos = skip_bom(s.in, len);
+    while (pos < len && is_space(s.in[pos]))
+        pos++;
+    s.root_object = pos < len && s.in[pos] == '{';
+    while (pos < len && rc == PM3K_OK) {
+        unsigned char c = s.in[pos];
+        if (c == '"') {
+            rc = scan_string(&s, pos, &pos);
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            if (++s.depth > CJSON_NESTING_LIMIT && !out->too_deep) {
+                out->too_deep = true;
+                out->too_deep_offset = pos;
+            }
+        } else if ((c == '}' || c == ']') && s.depth > 0) {
+            s.depth--;
+        }
+        pos++;
     }
-    if (rc == PM3K_OK && !out->has_error && s.state != EXPECT_NOTHING)
-        scan_error(&s, s.len,
-                   s.state == EXPECT_VALUE && s.depth == 0 ? "the body is empty"
-                                                           : "unexpected end of input");
-    free(s.stack);
     if (rc != PM3K_OK)
         pm3k__json_scan_free(out);
     return rc;
@@ -423,6 +249,88 @@ void pm3k__json_scan_free(pm3k__json_scan *scan)
     free(scan->text);
     free(scan->events);
     memset(scan, 0, sizeof *scan);
+}
+
+/* ---- words for cJSON's error position ---- */
+
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The last byte before `at` that is not whitespace, or 0. */
+static unsigned char byte_before(const unsigned char *in, size_t at)
+{
+    while (at > 0 && is_space(in[at - 1]))
+        at--;
+    return at > 0 ? in[at - 1] : 0;
+}
+
+/* When cJSON expects a member name and finds no '"' (a single quote, an
+ * unquoted key, a trailing comma, a comment), its end pointer is one byte
+ * past the culprit: in[at] is that culprit when it directly follows '{' or
+ * ','. Digits, brackets and the '}' of "{}" can end a value just as well,
+ * and then cJSON points at the byte after them itself: left alone. */
+static bool member_name_culprit(const unsigned char *in, size_t at)
+{
+    unsigned char c = in[at];
+    if (is_space(c) || c == '"' || c == '[' || c == '{' || is_digit(c))
+        return false;
+    unsigned char before = byte_before(in, at);
+    return before == ',' || (before == '{' && c != '}');
+}
+
+void pm3k__json_error_reason(const pm3k__json_scan *scan, size_t offset, bool after_value,
+                             char *reason, size_t cap)
+{
+    const unsigned char *in = (const unsigned char *)scan->text;
+    size_t len = scan->len, first = skip_bom(in, len);
+    while (first < len && is_space(in[first]))
+        first++;
+    if (offset > len)
+        offset = len;
+    if (first == len) {
+        snprintf(reason, cap, "the body is empty");
+        return;
+    }
+    if (scan->too_deep && offset == scan->too_deep_offset) {
+        snprintf(reason, cap, "nested deeper than %d levels (pm3k cannot check it)",
+                 CJSON_NESTING_LIMIT);
+        return;
+    }
+    if (scan->unterminated && offset == scan->unterminated_offset + 1) {
+        snprintf(reason, cap, "an unterminated string");
+        return;
+    }
+    if (offset < len && in[offset] == '\\') {
+        snprintf(reason, cap, "an invalid escape sequence");
+        return;
+    }
+    size_t at = offset; /* trailing garbage: cJSON points at it */
+    bool unquoted_key = false;
+    if (!after_value && offset > 0 && member_name_culprit(in, offset - 1)) {
+        at = offset - 1;
+        unsigned char c = in[at];
+        unquoted_key = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
+    }
+    if (at >= len) {
+        snprintf(reason, cap, "unexpected end of input");
+        return;
+    }
+    unsigned char c = in[at];
+    const char *where = after_value ? " after the JSON value" : "";
+    const char *why = c == '\''  ? " (JSON strings take double quotes)"
+                      : c == '/' ? " (JSON has no comments)"
+                      : (c == '}' || c == ']') && byte_before(in, at) == ',' ? " (a trailing comma)"
+                      : unquoted_key ? " (keys take double quotes)"
+                                     : "";
+    if (c >= 0x21 && c < 0x7F) {
+        snprintf(reason, cap, "unexpected '%c'%s%s", c, where, why);
+    } else {
+        uint32_t cp;
+        pm3k_utf8_decode((const char *)in + at, len - at, &cp);
+        snprintf(reason, cap, "unexpected character U+%04X%s", (unsigned)cp, where);
+    }
 }
 
 void pm3k__line_column(const char *body, size_t len, size_t offset, size_t *line, size_t *column)

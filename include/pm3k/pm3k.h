@@ -4,6 +4,7 @@
 
 #include "pm3k/error.h"
 #include "pm3k/exit.h"
+#include "pm3k/payload.h"
 #include "pm3k/probe.h"
 #include "pm3k/report.h"
 #include "pm3k/rules.h"

@@ -3,7 +3,8 @@
  * title limits, --fix); the rest is the body. Besides "never crash, hang or
  * leak", it checks two properties: the fix is a fixed point
  * (fix(fix(x)) == fix(x)) and a fixed body never fails to parse. The body
- * also goes through the caption helpers and the stop-word parser. */
+ * also goes through the caption helpers and the stop-word parser, and the
+ * position and reason of invalid JSON are checked. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,20 @@ static void check_fix(const char *fixed, const pm3k_payload_lint_options *opt)
         pm3k_item_free(item);
     }
     free(again);
+}
+
+/* An invalid body names a place inside it (or its end) and a reason; the
+ * copy given to cJSON keeps the body's length. */
+static void check_parse(const char *body, size_t len)
+{
+    pm3k__parsed parsed;
+    if (pm3k__payload_parse(body, len, &parsed) != PM3K_OK)
+        return; /* out of memory */
+    if (parsed.kind == PM3K__BODY_INVALID && (parsed.error_offset > len || !parsed.reason[0]))
+        __builtin_trap();
+    if (parsed.scan.text && parsed.scan.len != len)
+        __builtin_trap();
+    pm3k__parsed_free(&parsed);
 }
 
 static void caption_helpers(const char *s, size_t len, const pm3k_stop_words *words)
@@ -99,5 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(fixed);
     if (flags & 16)
         caption_helpers(body, len, words);
+    if (flags & 32)
+        check_parse(body, len);
     return 0;
 }
