@@ -83,8 +83,7 @@ bool cli_parse_int(const char *option, const char *text, long min, long max, lon
     return true;
 }
 
-bool cli_parse_double(const char *option, const char *text, double min, double max,
-                      double *out)
+bool cli_parse_double(const char *option, const char *text, double min, double max, double *out)
 {
     char *end;
     errno = 0;
@@ -102,9 +101,8 @@ bool cli_parse_size(const char *option, const char *text, int64_t *out)
     static const struct {
         const char *suffix;
         double factor;
-    } units[] = {{"", 1e6},           {"b", 1},           {"kb", 1e3},
-                 {"mb", 1e6},         {"gb", 1e9},        {"kib", 1024.0},
-                 {"mib", 1048576.0},  {"gib", 1073741824.0}};
+    } units[] = {{"", 1e6},   {"b", 1},        {"kb", 1e3},        {"mb", 1e6},
+                 {"gb", 1e9}, {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}};
     char *end;
     errno = 0;
     double v = strtod(text, &end);
@@ -135,10 +133,18 @@ int cli_common_option(const char *command, int opt, const char *arg, cli_common 
             return -1;
         }
         return 1;
-    case 'o': common->output = arg; return 1;
-    case 'q': common->quiet = true; return 1;
-    case 'v': common->verbose = true; return 1;
-    case CLI_OPT_STRICT: common->strict = true; return 1;
+    case 'o':
+        common->output = arg;
+        return 1;
+    case 'q':
+        common->quiet = true;
+        return 1;
+    case 'v':
+        common->verbose = true;
+        return 1;
+    case CLI_OPT_STRICT:
+        common->strict = true;
+        return 1;
     case CLI_OPT_PLAN:
         if (pm3k_plan_parse(arg, &common->plan) != PM3K_OK) {
             cli_error("--plan must be free or paid, not '%s'", arg);
@@ -150,7 +156,8 @@ int cli_common_option(const char *command, int opt, const char *arg, cli_common 
             return -1;
         common->jobs = (int)n;
         return 1;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "pm3k/pm3k.h"
 
@@ -39,11 +40,13 @@ enum {
 
 #define CLI_COMMON_SHORTOPTS "o:qvj:h"
 #define CLI_COMMON_LONGOPTS                                                                        \
-    {"format", required_argument, NULL, CLI_OPT_FORMAT},                                           \
-        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},               \
-        {"verbose", no_argument, NULL, 'v'}, {"strict", no_argument, NULL, CLI_OPT_STRICT},        \
+    {"format", required_argument, NULL, CLI_OPT_FORMAT}, {"output", required_argument, NULL, 'o'}, \
+        {"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},                    \
+        {"strict", no_argument, NULL, CLI_OPT_STRICT},                                             \
         {"plan", required_argument, NULL, CLI_OPT_PLAN}, {"jobs", required_argument, NULL, 'j'},   \
-        {"help", no_argument, NULL, 'h'}
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
 
 /* The common options' help lines, for each command's usage text. */
 void cli_common_usage(FILE *out);
@@ -62,8 +65,7 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 
 /* Number parsing with a clear error: "--jobs expects a whole number". */
 bool cli_parse_int(const char *option, const char *text, long min, long max, long *out);
-bool cli_parse_double(const char *option, const char *text, double min, double max,
-                      double *out);
+bool cli_parse_double(const char *option, const char *text, double min, double max, double *out);
 /* "150", "150MB", "1.5GB", "900kB", "20MiB": plain numbers are MB (10^6). */
 bool cli_parse_size(const char *option, const char *text, int64_t *out);
 
@@ -86,8 +88,31 @@ int cli_output_close(cli_output *out, bool commit);
 /* Should text output be coloured? (a tty, and NO_COLOR unset) */
 bool cli_use_color(FILE *fp);
 
+/* The report of a checking command (cli/report.c). */
+typedef struct cli_report {
+    cli_output output;
+    pm3k_writer *writer;
+    pm3k_summary summary;
+    bool strict;
+    struct timespec start;
+    pm3k_error err; /* why the run or the writer stopped */
+} cli_report;
+
+/* Open -o FILE (or stdout) and the writer; starts the clock. -1 (error
+ * printed) when that fails. */
+int cli_report_open(cli_report *report, const cli_common *common, const char *command);
+/* Count and write one item; a pm3k_item_fn for pm3k_batch_run. */
+pm3k_code cli_report_item(void *report, const pm3k_item *item);
+/* Finish: run_rc is how the checking went (not OK: print report->err, or
+ * fallback, and exit 2). Writes the summary, commits -o, closes, and returns
+ * the exit code. */
+int cli_report_finish(cli_report *report, pm3k_code run_rc, const char *fallback);
+/* Close without committing -o (after an error before any checking). */
+void cli_report_close(cli_report *report);
+/* Seconds since t (CLOCK_MONOTONIC). */
+double cli_seconds_since(const struct timespec *t);
+
 /* A writer's options from the common options. */
-pm3k_writer_options cli_writer_options(const cli_common *common, const char *command,
-                                       FILE *fp);
+pm3k_writer_options cli_writer_options(const cli_common *common, const char *command, FILE *fp);
 
 #endif

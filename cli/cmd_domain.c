@@ -51,20 +51,6 @@ typedef struct domain_args {
     long timeout_ms;
 } domain_args;
 
-typedef struct domain_run {
-    pm3k_writer *writer;
-    pm3k_summary summary;
-    bool strict;
-    pm3k_error err;
-} domain_run;
-
-static pm3k_code on_item(void *userdata, const pm3k_item *item)
-{
-    domain_run *run = userdata;
-    pm3k_summary_add(&run->summary, item, run->strict);
-    return pm3k_writer_item(run->writer, item, &run->err);
-}
-
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, domain_args *a)
 {
@@ -135,7 +121,7 @@ static int parse_args(int argc, char **argv, domain_args *a)
 
 /* The --sample URL through the probe engine, with HOST as the verified
  * domain: the same checks `pm3k probe URL --domain HOST` makes. */
-static pm3k_code check_sample(const domain_args *a, domain_run *run)
+static pm3k_code check_sample(const domain_args *a, cli_report *report)
 {
     pm3k_probe_config config;
     pm3k_batch *batch = NULL;
@@ -145,18 +131,19 @@ static pm3k_code check_sample(const domain_args *a, domain_run *run)
     pm3k_probe_config_init(&config);
     pm3k_limits_init(&config.limits, a->common.plan, PM3K_HOSTING_EXTERNAL);
     if (!pm3k_domain_host(a->host, domain, sizeof domain))
-        return pm3k_error_set(&run->err, PM3K_ERR_INVALID_ARG, "'%s' is not a host name", a->host);
+        return pm3k_error_set(&report->err, PM3K_ERR_INVALID_ARG, "'%s' is not a host name",
+                              a->host);
     config.domain = domain;
     config.cacert = a->cacert;
     config.resolve = a->resolve;
     config.resolve_count = a->resolve_count;
     config.timeout_ms = a->timeout_ms;
     config.jobs = a->common.jobs;
-    if ((rc = pm3k_url_options_check(&config, &run->err)) != PM3K_OK)
+    if ((rc = pm3k_url_options_check(&config, &report->err)) != PM3K_OK)
         return rc;
-    if ((rc = pm3k_batch_new(&config, &batch, &run->err)) == PM3K_OK &&
-        (rc = pm3k_batch_add(batch, a->sample, &run->err)) == PM3K_OK)
-        rc = pm3k_batch_run(batch, on_item, run, &run->err);
+    if ((rc = pm3k_batch_new(&config, &batch, &report->err)) == PM3K_OK &&
+        (rc = pm3k_batch_add(batch, a->sample, &report->err)) == PM3K_OK)
+        rc = pm3k_batch_run(batch, cli_report_item, report, &report->err);
     pm3k_batch_free(batch);
     return rc;
 }
@@ -164,10 +151,9 @@ static pm3k_code check_sample(const domain_args *a, domain_run *run)
 int cmd_domain(int argc, char **argv)
 {
     domain_args args = {0};
-    domain_run run = {0};
-    cli_output output = {0};
+    cli_report report = {0};
     pm3k_item *item = NULL;
-    struct timespec start, end;
+    pm3k_error err = {0};
     int exit_code;
 
     cli_common_init(&args.common);
@@ -180,49 +166,28 @@ int cmd_domain(int argc, char **argv)
         exit_code = cli_usage_error("domain", "--sample expects a URL, not '%s'", args.sample);
         goto out;
     }
-
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (cli_report_open(&report, &args.common, "domain") != 0)
+        goto out;
     pm3k_domain_config config = {.host = args.host,
                                  .token = args.token,
                                  .cacert = args.cacert,
                                  .resolve = args.resolve,
                                  .resolve_count = args.resolve_count,
                                  .timeout_ms = args.timeout_ms};
-    pm3k_code rc = pm3k_domain_verify(&config, &item, &run.err);
+    pm3k_code rc = pm3k_domain_verify(&config, &item, &err);
     if (rc == PM3K_ERR_INVALID_ARG) {
-        exit_code = cli_usage_error("domain", "%s", run.err.message);
+        exit_code = cli_usage_error("domain", "%s", err.message);
         goto out;
     }
     if (rc != PM3K_OK)
-        goto fail;
-
-    if (cli_output_open(&output, args.common.output) != 0)
-        goto out;
-    pm3k_writer_options wopt = cli_writer_options(&args.common, "domain", output.fp);
-    if (pm3k_writer_new(&wopt, cli_output_sink, &output, &run.writer, &run.err) != PM3K_OK)
-        goto fail;
-    pm3k_summary_init(&run.summary);
-    run.strict = args.common.strict;
-    if (on_item(&run, item) != PM3K_OK)
-        goto fail;
-    if (args.sample && check_sample(&args, &run) != PM3K_OK)
-        goto fail;
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    run.summary.elapsed_ms =
-        (int64_t)(end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
-    if (pm3k_writer_finish(run.writer, &run.summary, &run.err) != PM3K_OK)
-        goto fail;
-    exit_code = run.summary.exit_code;
-    if (cli_output_close(&output, true) != 0)
-        exit_code = PM3K_EXIT_USAGE;
-    goto out;
-
-fail:
-    cli_error("%s", run.err.message[0] ? run.err.message : "domain verify failed");
-    exit_code = PM3K_EXIT_USAGE;
+        report.err = err;
+    else
+        rc = cli_report_item(&report, item);
+    if (rc == PM3K_OK && args.sample)
+        rc = check_sample(&args, &report);
+    exit_code = cli_report_finish(&report, rc, "domain verify failed");
 out:
-    cli_output_close(&output, false);
-    pm3k_writer_free(run.writer);
+    cli_report_close(&report);
     pm3k_item_free(item);
     free(args.resolve);
     return exit_code;

@@ -308,32 +308,16 @@ static pm3k_item *input_item(const char *path, read_result result, const char *r
     return item;
 }
 
-static double seconds_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
 /* ---- --check ---- */
 
 static int check_files(const payload_args *a, pm3k_payload_lint_options *lopt, int argc,
                        char **argv)
 {
-    cli_output output = {0};
-    pm3k_writer *writer = NULL;
-    pm3k_summary summary;
-    pm3k_error err = {0};
-    struct timespec start;
-    int exit_code = PM3K_EXIT_USAGE;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    if (cli_output_open(&output, a->common.output) != 0)
+    cli_report report;
+    pm3k_code rc = PM3K_OK;
+    if (cli_report_open(&report, &a->common, "payload") != 0)
         return PM3K_EXIT_USAGE;
-    pm3k_writer_options wopt = cli_writer_options(&a->common, "payload", output.fp);
-    if (pm3k_writer_new(&wopt, cli_output_sink, &output, &writer, &err) != PM3K_OK)
-        goto fail;
-    pm3k_summary_init(&summary);
-    for (int i = optind; i < argc; i++) {
+    for (int i = optind; rc == PM3K_OK && i < argc; i++) {
         char *body = NULL, reason[256] = "";
         size_t len = 0;
         pm3k_item *item = NULL;
@@ -341,34 +325,19 @@ static int check_files(const payload_args *a, pm3k_payload_lint_options *lopt, i
         if (r != READ_OK) {
             item = input_item(argv[i], r, reason);
             if (!item)
-                pm3k_error_set(&err, PM3K_ERR_NOMEM, "out of memory");
+                rc = pm3k_error_set(&report.err, PM3K_ERR_NOMEM, "out of memory");
         } else {
             lopt->path = argv[i];
-            pm3k_payload_lint(body, len, lopt, &item, NULL, &err);
+            rc = pm3k_payload_lint(body, len, lopt, &item, NULL, &report.err);
         }
         free(body);
-        if (!item)
-            goto fail;
-        pm3k_summary_add(&summary, item, a->common.strict);
-        pm3k_code rc = pm3k_writer_item(writer, item, &err);
+        if (rc == PM3K_OK && !item)
+            rc = pm3k_error_set(&report.err, PM3K_ERR_NOMEM, "out of memory");
+        if (rc == PM3K_OK)
+            rc = cli_report_item(&report, item);
         pm3k_item_free(item);
-        if (rc != PM3K_OK)
-            goto fail;
     }
-    summary.elapsed_ms = (int64_t)(seconds_since(&start) * 1000.0);
-    if (pm3k_writer_finish(writer, &summary, &err) != PM3K_OK)
-        goto fail;
-    exit_code = summary.exit_code;
-    if (cli_output_close(&output, true) != 0)
-        exit_code = PM3K_EXIT_USAGE;
-    goto out;
-fail:
-    cli_error("%s", err.message[0] ? err.message : "the check failed");
-    exit_code = PM3K_EXIT_USAGE;
-out:
-    cli_output_close(&output, false);
-    pm3k_writer_free(writer);
-    return exit_code;
+    return cli_report_finish(&report, rc, "the check failed");
 }
 
 static int fix_file(const payload_args *a, pm3k_payload_lint_options *lopt, const char *path)

@@ -1,5 +1,4 @@
 /* pm3k probe — check files, folders and URLs before posting. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,44 +71,23 @@ void cmd_probe_usage(FILE *out)
           out);
 }
 
-typedef struct probe_run {
-    pm3k_writer *writer;
-    pm3k_summary summary;
-    bool strict;
-    pm3k_error err;
-    /* progress on a terminal */
-    bool progress;
-    struct timespec start, last_progress;
-    bool progress_shown;
-} probe_run;
-
-static double seconds_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
-static pm3k_code on_item(void *userdata, const pm3k_item *item)
-{
-    probe_run *run = userdata;
-    pm3k_summary_add(&run->summary, item, run->strict);
-    return pm3k_writer_item(run->writer, item, &run->err);
-}
+/* Progress on a terminal, beside the report. */
+typedef struct progress {
+    bool enabled, shown;
+    struct timespec start, last;
+} progress;
 
 /* A progress line on stderr, only on a terminal and only for runs longer
  * than a second; redrawn at most 10 times a second. */
 static void on_progress(void *userdata, uint64_t done, const char *path)
 {
-    probe_run *run = userdata;
-    if (!run->progress || seconds_since(&run->start) < 1.0 ||
-        seconds_since(&run->last_progress) < 0.1)
+    progress *p = userdata;
+    if (!p->enabled || cli_seconds_since(&p->start) < 1.0 || cli_seconds_since(&p->last) < 0.1)
         return;
-    clock_gettime(CLOCK_MONOTONIC, &run->last_progress);
-    double elapsed = seconds_since(&run->start);
+    clock_gettime(CLOCK_MONOTONIC, &p->last);
     fprintf(stderr, "\r\033[K%llu checked, %.0f/s  %.60s", (unsigned long long)done,
-            (double)done / elapsed, path);
-    run->progress_shown = true;
+            (double)done / cli_seconds_since(&p->start), path);
+    p->shown = true;
 }
 
 typedef struct probe_args {
@@ -197,14 +175,18 @@ static int parse_args(int argc, char **argv, probe_args *a)
         if (handled > 0)
             continue;
         switch (opt) {
-        case 'h': cmd_probe_usage(stdout); return PM3K_EXIT_OK;
+        case 'h':
+            cmd_probe_usage(stdout);
+            return PM3K_EXIT_OK;
         case OPT_HOSTING:
             if (pm3k_hosting_parse(optarg, &hosting) != PM3K_OK)
                 return cli_usage_error("probe", "--hosting must be pm3k or external, not '%s'",
                                        optarg);
             c->hosting_given = true;
             break;
-        case OPT_DOMAIN: c->domain = optarg; break;
+        case OPT_DOMAIN:
+            c->domain = optarg;
+            break;
         case OPT_MAX_DURATION:
             if (!cli_parse_double("--max-duration", optarg, 1, 86400, &number))
                 return cli_usage_error("probe", "invalid option value");
@@ -224,7 +206,9 @@ static int parse_args(int argc, char **argv, probe_args *a)
                 return cli_usage_error("probe", "invalid option value");
             c->limits.max_image_side = (int)whole;
             break;
-        case OPT_CACERT: c->cacert = optarg; break;
+        case OPT_CACERT:
+            c->cacert = optarg;
+            break;
         case OPT_RESOLVE:
             if (!add_resolve(a, optarg))
                 return cli_usage_error("probe", "out of memory");
@@ -234,7 +218,9 @@ static int parse_args(int argc, char **argv, probe_args *a)
                 return cli_usage_error("probe", "invalid option value");
             c->timeout_ms = (long)(number * 1000.0);
             break;
-        case OPT_PHOTO: c->photo_mode = true; break;
+        case OPT_PHOTO:
+            c->photo_mode = true;
+            break;
         case OPT_COVER:
             if (!cli_parse_int("--cover", optarg, 0, 1000, &whole))
                 return cli_usage_error("probe", "invalid option value");
@@ -245,9 +231,15 @@ static int parse_args(int argc, char **argv, probe_args *a)
             if (!parse_ext_list(a, optarg))
                 return cli_usage_error("probe", "--ext expects a list such as mp4,mov,jpg");
             break;
-        case OPT_DEEP: c->deep = true; break;
-        case OPT_GET: c->force_get = true; break;
-        case '0': a->null_separated = true; break;
+        case OPT_DEEP:
+            c->deep = true;
+            break;
+        case OPT_GET:
+            c->force_get = true;
+            break;
+        case '0':
+            a->null_separated = true;
+            break;
         case '?':
         default:
             if (optopt && optopt < 256)
@@ -288,9 +280,10 @@ static void free_args(probe_args *a)
 int cmd_probe(int argc, char **argv)
 {
     probe_args args = {0};
-    probe_run run = {0};
+    cli_report report = {0};
+    progress prog = {0};
     pm3k_batch *batch = NULL;
-    cli_output output = {0};
+    pm3k_error err = {0};
     bool stdin_used = false;
     int exit_code;
 
@@ -300,68 +293,44 @@ int cmd_probe(int argc, char **argv)
     if (exit_code >= 0)
         goto out;
     exit_code = PM3K_EXIT_USAGE;
-    if (pm3k_url_options_check(&args.config, &run.err) != PM3K_OK) {
-        exit_code = cli_usage_error("probe", "%s", run.err.message);
+    if (pm3k_url_options_check(&args.config, &err) != PM3K_OK) {
+        exit_code = cli_usage_error("probe", "%s", err.message);
         goto out;
     }
-
-    if (pm3k_batch_new(&args.config, &batch, &run.err) != PM3K_OK)
-        goto fail;
+    if (pm3k_batch_new(&args.config, &batch, &err) != PM3K_OK) {
+        cli_error("%s", err.message);
+        goto out;
+    }
     for (int i = optind; i < argc; i++) {
         pm3k_code rc;
         if (strcmp(argv[i], "-") == 0) {
             if (stdin_used) {
-                cli_error("'-' (stdin) can only be given once");
+                exit_code = cli_usage_error("probe", "'-' (stdin) can only be given once");
                 goto out;
             }
             stdin_used = true;
-            rc = pm3k_batch_add_list(batch, stdin, args.null_separated ? '\0' : '\n', "-",
-                                     &run.err);
+            rc = pm3k_batch_add_list(batch, stdin, args.null_separated ? '\0' : '\n', "-", &err);
         } else {
-            rc = pm3k_batch_add(batch, argv[i], &run.err);
+            rc = pm3k_batch_add(batch, argv[i], &err);
         }
-        if (rc != PM3K_OK)
-            goto fail;
+        if (rc != PM3K_OK) {
+            cli_error("%s", err.message);
+            goto out;
+        }
     }
 
-    if (cli_output_open(&output, args.common.output) != 0)
+    if (cli_report_open(&report, &args.common, "probe") != 0)
         goto out;
-    pm3k_writer_options wopt = cli_writer_options(&args.common, "probe", output.fp);
-    if (pm3k_writer_new(&wopt, cli_output_sink, &output, &run.writer, &run.err) != PM3K_OK)
-        goto fail;
-    pm3k_summary_init(&run.summary);
-    run.strict = args.common.strict;
-    run.progress = !args.common.quiet && isatty(STDERR_FILENO);
-    clock_gettime(CLOCK_MONOTONIC, &run.start);
-    run.last_progress = run.start;
-    pm3k_batch_set_progress(batch, on_progress, &run);
-    pm3k_batch_set_idle(batch, cli_output_flush, &output);
-
-    pm3k_code rc = pm3k_batch_run(batch, on_item, &run, &run.err);
-    if (run.progress_shown)
+    prog.enabled = !args.common.quiet && isatty(STDERR_FILENO);
+    prog.start = prog.last = report.start;
+    pm3k_batch_set_progress(batch, on_progress, &prog);
+    pm3k_batch_set_idle(batch, cli_output_flush, &report.output);
+    pm3k_code rc = pm3k_batch_run(batch, cli_report_item, &report, &report.err);
+    if (prog.shown)
         fputs("\r\033[K", stderr);
-    if (rc != PM3K_OK)
-        goto fail;
-    run.summary.elapsed_ms = (int64_t)(seconds_since(&run.start) * 1000.0);
-    if (pm3k_writer_finish(run.writer, &run.summary, &run.err) != PM3K_OK)
-        goto fail;
-    exit_code = run.summary.exit_code;
-    if (cli_output_close(&output, true) != 0)
-        exit_code = PM3K_EXIT_USAGE;
-    goto out;
-
-fail:
-    /* The reader of a pipe went away (pm3k probe ... | head): stop quietly. */
-    if (output.write_errno == EPIPE)
-        clearerr(stdout);
-    else if (output.write_errno)
-        cli_error("cannot write the report: %s", strerror(output.write_errno));
-    else
-        cli_error("%s", run.err.message[0] ? run.err.message : "probe failed");
-    exit_code = PM3K_EXIT_USAGE;
+    exit_code = cli_report_finish(&report, rc, "probe failed");
 out:
-    cli_output_close(&output, false);
-    pm3k_writer_free(run.writer);
+    cli_report_close(&report);
     pm3k_batch_free(batch);
     free_args(&args);
     return exit_code;

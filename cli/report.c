@@ -1,0 +1,77 @@
+/* pm3k CLI — the report a checking command prints: output, writer and run
+ * totals in one place, shared by probe, domain and payload --check. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+double cli_seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+int cli_report_open(cli_report *report, const cli_common *common, const char *command)
+{
+    memset(report, 0, sizeof *report);
+    clock_gettime(CLOCK_MONOTONIC, &report->start);
+    report->strict = common->strict;
+    pm3k_summary_init(&report->summary);
+    if (cli_output_open(&report->output, common->output) != 0)
+        return -1;
+    pm3k_writer_options wopt = cli_writer_options(common, command, report->output.fp);
+    if (pm3k_writer_new(&wopt, cli_output_sink, &report->output, &report->writer, &report->err) !=
+        PM3K_OK) {
+        cli_error("%s", report->err.message);
+        cli_output_close(&report->output, false);
+        return -1;
+    }
+    return 0;
+}
+
+pm3k_code cli_report_item(void *userdata, const pm3k_item *item)
+{
+    cli_report *report = userdata;
+    pm3k_summary_add(&report->summary, item, report->strict);
+    return pm3k_writer_item(report->writer, item, &report->err);
+}
+
+/* Say why the report stopped; a reader that went away (| head) is not an
+ * error worth a message. */
+static void say_failure(const cli_report *report, const char *fallback)
+{
+    int write_errno = report->output.write_errno;
+    if (write_errno == EPIPE)
+        return;
+    if (write_errno)
+        cli_error("cannot write the report: %s", strerror(write_errno));
+    else
+        cli_error("%s", report->err.message[0] ? report->err.message : fallback);
+}
+
+int cli_report_finish(cli_report *report, pm3k_code run_rc, const char *fallback)
+{
+    int exit_code = PM3K_EXIT_USAGE;
+    if (run_rc != PM3K_OK)
+        goto fail;
+    report->summary.elapsed_ms = (int64_t)(cli_seconds_since(&report->start) * 1000.0);
+    if (pm3k_writer_finish(report->writer, &report->summary, &report->err) != PM3K_OK)
+        goto fail;
+    exit_code = report->summary.exit_code;
+    if (cli_output_close(&report->output, true) != 0)
+        exit_code = PM3K_EXIT_USAGE;
+    goto out;
+fail:
+    say_failure(report, fallback);
+out:
+    cli_report_close(report);
+    return exit_code;
+}
+
+void cli_report_close(cli_report *report)
+{
+    cli_output_close(&report->output, false);
+    pm3k_writer_free(report->writer);
+    report->writer = NULL;
+}
