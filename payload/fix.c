@@ -250,17 +250,6 @@ static void note_escapes(fix_ctx *f, const pm3k__json_scan *scan)
 
 /* ---- bodies that are not an object ---- */
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* application/x-www-form-urlencoded decoding of s[0..len), as UTF-8. */
 static char *form_decode(const char *s, size_t len)
 {
@@ -271,9 +260,10 @@ static char *form_decode(const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '+') {
             raw[n++] = ' ';
-        } else if (s[i] == '%' && i + 2 < len && hex_digit(s[i + 1]) >= 0 &&
-                   hex_digit(s[i + 2]) >= 0) {
-            raw[n++] = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+        } else if (s[i] == '%' && i + 2 < len && pm3k__hex_value((unsigned char)s[i + 1]) >= 0 &&
+                   pm3k__hex_value((unsigned char)s[i + 2]) >= 0) {
+            raw[n++] = (char)(pm3k__hex_value((unsigned char)s[i + 1]) * 16 +
+                              pm3k__hex_value((unsigned char)s[i + 2]));
             i += 2;
         } else {
             raw[n++] = s[i];

@@ -167,4 +167,7 @@ pm3k_code pm3k__stop_words_scan(const pm3k_stop_words *words, const char *s, siz
 /* Simple case folding of one code point (the scripts named in payload.h). */
 uint32_t pm3k__fold_case(uint32_t cp);
 
+/* The value of one hex digit, or -1 (payload/scan.c). */
+int pm3k__hex_value(unsigned char c);
+
 #endif

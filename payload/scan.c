@@ -64,7 +64,7 @@ static void string_error(scanner *s, size_t offset, const char *reason)
     snprintf(s->res->error_reason, sizeof s->res->error_reason, "%s", reason);
 }
 
-static int hex_value(unsigned char c)
+int pm3k__hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -82,7 +82,7 @@ static long hex4(const scanner *s, size_t at)
         return -1;
     long v = 0;
     for (size_t i = 0; i < 4; i++) {
-        int h = hex_value(s->in[at + i]);
+        int h = pm3k__hex_value(s->in[at + i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
