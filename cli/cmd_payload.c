@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "pm3k/url.h"
 #include "cli/commands.h"
 #include "pm3k/payload.h"
 
@@ -94,7 +95,8 @@ typedef struct payload_args {
     long cover;
     bool disable_comment, disable_duet, disable_stitch, auto_music;
     const char *video, *title, *title_file, *privacy, *ad, *brand;
-    const char *domain, *stop_words;
+    const char *stop_words;
+    char domain[256];           /* --domain, as a bare lowercase host */
     const char *builder_option; /* the first build-only option given */
 } payload_args;
 
@@ -180,12 +182,13 @@ static int parse_args(int argc, char **argv, payload_args *a)
             a->brand = optarg;
             break;
         case OPT_DOMAIN:
-            if (!*optarg || strpbrk(optarg, "/:@ "))
+            /* The same reading of --domain as probe's: a host, any case,
+             * a port or an https:// prefix allowed and ignored. */
+            if (!pm3k_domain_host(optarg, a->domain, sizeof a->domain))
                 return cli_usage_error("payload",
                                        "--domain takes a host name such as media.example.com, "
                                        "not '%s'",
                                        optarg);
-            a->domain = optarg;
             break;
         case OPT_STOP_WORDS:
             a->stop_words = optarg;
@@ -519,7 +522,7 @@ int cmd_payload(int argc, char **argv)
         return exit_code;
     pm3k_payload_lint_options_init(&lopt);
     pm3k_limits_init(&lopt.limits, args.common.plan, PM3K_HOSTING_EXTERNAL);
-    lopt.domain = args.domain;
+    lopt.domain = args.domain[0] ? args.domain : NULL;
     if (args.stop_words) {
         if (pm3k_stop_words_load(args.stop_words, &words, &err) != PM3K_OK)
             return cli_usage_error("payload", "%s", err.message);

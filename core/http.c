@@ -726,3 +726,24 @@ void pm3k__http_redact_header(const char *name, const char *value, char *out, si
         }
     put(&o, value, strlen(value));
 }
+
+/* ---- hosts ---- */
+
+size_t pm3k__host_len(const char *host)
+{
+    size_t n = strlen(host);
+    if (n > 1 && host[n - 1] == '.')
+        n--;
+    return n;
+}
+
+bool pm3k__host_equal(const char *a, const char *b)
+{
+    size_t na = pm3k__host_len(a), nb = pm3k__host_len(b);
+    return na > 0 && na == nb && strncasecmp(a, b, na) == 0;
+}
+
+bool pm3k__host_is_storage(const char *host)
+{
+    return pm3k__host_equal(host, PM3K_STORAGE_HOST);
+}

@@ -153,4 +153,14 @@ void pm3k__http_redact_url(const char *url, char *out, size_t out_len);
  * characters become '?'. */
 void pm3k__http_redact_header(const char *name, const char *value, char *out, size_t out_len);
 
+/* ---- hosts ---- */
+
+/* Host names compared the way PM3K compares them: exactly, ignoring case
+ * and one trailing dot; a port is not part of a host. */
+bool pm3k__host_equal(const char *a, const char *b);
+/* Is host PM3K's own storage (files.pm3k.org)? */
+bool pm3k__host_is_storage(const char *host);
+/* Length of host without one trailing dot. */
+size_t pm3k__host_len(const char *host);
+
 #endif

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "core/http.h"
 #include "core/strbuf.h"
 #include "payload/payload_int.h"
 #include "pm3k/utf.h"
@@ -699,8 +700,8 @@ static bool check_url(lint_ctx *c, const char *field, const cJSON *v, url_parts 
         return false;
     }
     const char *domain = c->opt->domain;
-    if (domain && *domain && strcasecmp(parts->host, PM3K_STORAGE_HOST) != 0 &&
-        strcasecmp(parts->host, domain) != 0) {
+    if (domain && *domain && !pm3k__host_is_storage(parts->host) &&
+        !pm3k__host_equal(parts->host, domain)) {
         char *host = pm3k__display_text(parts->host, strlen(parts->host), 80);
         ADD(c, PM3K_RULE_PAYLOAD_DOMAIN_MISMATCH, "field", field, "host", host ? host : "?",
             "domain", domain);
@@ -754,7 +755,7 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
     url_parts parts;
     if (!check_url(c, field, v, &parts))
         return;
-    if (strcasecmp(parts.host, PM3K_STORAGE_HOST) == 0 && path_is_png(parts.path)) {
+    if (pm3k__host_is_storage(parts.host) && path_is_png(parts.path)) {
         char *shown = value_text(v);
         ADD(c, PM3K_RULE_PAYLOAD_PNG_ON_PM3K, "index", idx, "value", shown ? shown : "?");
         free(shown);

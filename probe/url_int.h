@@ -12,13 +12,7 @@
 #include "core/http.h"
 #include "probe/probe_int.h"
 
-/* ---- hosts (probe/urlcheck.c) ---- */
-
-/* Host names compared the way PM3K compares them: exactly, ignoring case
- * and one trailing dot; a port is not part of a host. */
-bool pm3k__host_equal(const char *a, const char *b);
-/* Is host PM3K's own storage (files.pm3k.org)? */
-bool pm3k__host_is_storage(const char *host);
+/* ---- hosts (probe/urlcheck.c; comparisons are in core/http.h) ---- */
 
 /* The host of a --domain value ("media.example.com", "Media.Example.com:8443",
  * "https://media.example.com/"), lowercased, without port, into out.

@@ -13,25 +13,6 @@
 
 /* ---- hosts ---- */
 
-static size_t host_len(const char *host)
-{
-    size_t n = strlen(host);
-    if (n > 1 && host[n - 1] == '.')
-        n--;
-    return n;
-}
-
-bool pm3k__host_equal(const char *a, const char *b)
-{
-    size_t na = host_len(a), nb = host_len(b);
-    return na > 0 && na == nb && strncasecmp(a, b, na) == 0;
-}
-
-bool pm3k__host_is_storage(const char *host)
-{
-    return pm3k__host_equal(host, PM3K_STORAGE_HOST);
-}
-
 bool pm3k__domain_host(const char *domain, char *out, size_t out_len)
 {
     bool ok = false;
@@ -56,7 +37,7 @@ bool pm3k__domain_host(const char *domain, char *out, size_t out_len)
     if (!url || !cu || curl_url_set(cu, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(cu, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !host[0])
         goto out;
-    len = host_len(host);
+    len = pm3k__host_len(host);
     if (len + 1 > out_len)
         goto out;
     for (size_t i = 0; i < len; i++)
