@@ -41,7 +41,14 @@ static void main_usage(FILE *out)
 
 static int print_version(void)
 {
+    pm3k_error err = {0};
+    /* The versions are those a media check would load, set up the same way. */
+    if (pm3k_global_init(&err) != PM3K_OK) {
+        cli_error("%s", err.message);
+        return PM3K_EXIT_USAGE;
+    }
     printf("pm3k %s\n%s\n", pm3k_version(), pm3k_library_versions());
+    pm3k_global_cleanup();
     return PM3K_EXIT_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/medialib.h"
 #include "probe/lane.h"
 #include "probe/probe_int.h"
 #include "probe/walk.h"
@@ -244,12 +245,31 @@ static void *url_thread_main(void *arg)
     return NULL;
 }
 
+/* FFmpeg and libvips are loaded here, before the first task that needs
+ * them (a local file, or a URL with --deep) is queued: a run without one
+ * never maps them, and when they cannot be loaded the run stops with that
+ * error before any item. */
+static bool media_ready(pm3k_batch *b)
+{
+    pm3k_error err = {0};
+    if (pm3k__medialib_load(&err) == PM3K_OK)
+        return true;
+    pthread_mutex_lock(&b->mu);
+    fail_locked(b, err.code, err.message);
+    pthread_mutex_unlock(&b->mu);
+    return false;
+}
+
 /* Queue one input for its lane; blocks while the window is full. Takes
  * ownership of path. Returns false when the run is stopping. */
 static bool enqueue(pm3k_batch *b, char *path, int errnum)
 {
     bool url = errnum == 0 && pm3k__is_url(path);
     pm3k__lane *lane = url ? &b->urls : &b->files;
+    if (errnum == 0 && (!url || b->config.deep) && !media_ready(b)) {
+        free(path);
+        return false;
+    }
     if (url && !b->url_thread_started) {
         if (pthread_create(&b->url_thread, NULL, url_thread_main, &b->urls) != 0) {
             pthread_mutex_lock(&b->mu);
@@ -370,7 +390,8 @@ static void *producer_main(void *arg)
     return NULL;
 }
 
-static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task)
+static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task,
+                             pm3k_error *err)
 {
     pm3k_item *item = NULL;
     if (task->errnum != 0) {
@@ -380,16 +401,25 @@ static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task)
                           NULL);
         return item;
     }
-    pm3k_probe_file(config, task->path, &item, NULL);
+    pm3k_probe_file(config, task->path, &item, err);
     return item;
 }
 
 static void *worker_main(void *arg)
 {
     pm3k__lane *lane = arg;
+    pm3k_batch *b = lane->batch;
     pm3k__task task;
     while (pm3k__lane_pop(lane, &task, true)) {
-        pm3k_item *item = probe_task(&lane->batch->config, &task);
+        pm3k_error err = {0};
+        pm3k_item *item = probe_task(&b->config, &task, &err);
+        if (!item && err.code != PM3K_OK) {
+            /* Memory ran out, or FFmpeg/libvips could not be loaded (which
+             * media_ready reports first). */
+            pthread_mutex_lock(&b->mu);
+            fail_locked(b, err.code, err.message);
+            pthread_mutex_unlock(&b->mu);
+        }
         pm3k__lane_complete(lane, &task, item);
     }
     return NULL;

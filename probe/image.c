@@ -14,6 +14,7 @@
 
 #include <vips/vips.h>
 
+#include "core/medialib_calls.h"
 #include "probe/imgend.h"
 #include "probe/probe_int.h"
 

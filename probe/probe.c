@@ -9,9 +9,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <libavutil/log.h>
-#include <vips/vips.h>
 
+#include "core/medialib.h"
 #include "probe/probe_int.h"
 
 void pm3k_probe_config_init(pm3k_probe_config *config)
@@ -22,41 +21,33 @@ void pm3k_probe_config_init(pm3k_probe_config *config)
     config->jobs = 0;
 }
 
-/* libvips and GLib report through g_log; the library never prints. */
-static void drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message,
-                     gpointer data)
-{
-}
+/* The caller's VIPSHOME, given back by pm3k_global_cleanup. */
+static char *caller_vipshome;
+static bool vipshome_pinned;
 
+/* Only what every command needs: FFmpeg and libvips are loaded and set up
+ * by the first media check (core/medialib.c), maybe on a worker thread. */
 pm3k_code pm3k_global_init(pm3k_error *err)
 {
     static bool done;
     if (done)
         return PM3K_OK;
-    av_log_set_level(AV_LOG_QUIET);
     /* libvips loads its optional modules (ImageMagick, poppler, OpenSlide,
      * HEIF, JPEG XL) from a folder under $VIPSHOME at init. pm3k needs none:
      * JPEG, PNG and WebP are built in, and every other type is refused from
-     * its signature. Pointing VIPSHOME at nothing for the init keeps hostile
-     * files away from those loaders for good and saves ~40 ms per run. */
-    char *saved_home = getenv("VIPSHOME") ? strdup(getenv("VIPSHOME")) : NULL;
-    setenv("VIPSHOME", "/nonexistent/pm3k-no-vips-modules", 1);
-    int vips_rc = VIPS_INIT("pm3k");
-    if (saved_home)
-        setenv("VIPSHOME", saved_home, 1);
-    else
-        unsetenv("VIPSHOME");
-    free(saved_home);
-    if (vips_rc != 0)
-        return pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot start libvips: %s",
-                              vips_error_buffer());
-    /* Hostile files must never reach ImageMagick & co, and thousands of files
-     * must not fill the operation cache. */
-    vips_block_untrusted_set(TRUE);
-    vips_cache_set_max(0);
-    vips_concurrency_set(1);
-    g_log_set_handler("VIPS", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
-                      drop_log, NULL);
+     * its signature. Pointing VIPSHOME at nothing keeps hostile files away
+     * from those loaders for good and saves ~40 ms. It is set here, while the
+     * process has one thread, because the media init may run later beside
+     * the URL thread, whose libcurl reads the environment. */
+    if (!vipshome_pinned) {
+        const char *home = getenv("VIPSHOME");
+        caller_vipshome = home ? strdup(home) : NULL;
+        if (home && !caller_vipshome)
+            return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+        if (setenv("VIPSHOME", "/nonexistent/pm3k-no-vips-modules", 1) != 0)
+            return pm3k_error_set(err, PM3K_ERR_NOMEM, "cannot set VIPSHOME");
+        vipshome_pinned = true;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot start libcurl");
     done = true;
@@ -66,7 +57,16 @@ pm3k_code pm3k_global_init(pm3k_error *err)
 void pm3k_global_cleanup(void)
 {
     curl_global_cleanup();
-    vips_shutdown();
+    pm3k__medialib_shutdown();
+    if (vipshome_pinned) {
+        if (caller_vipshome)
+            setenv("VIPSHOME", caller_vipshome, 1);
+        else
+            unsetenv("VIPSHOME");
+        free(caller_vipshome);
+        caller_vipshome = NULL;
+        vipshome_pinned = false;
+    }
 }
 
 const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen)
@@ -139,9 +139,8 @@ static pm3k_kind kind_for(const pm3k_probe_config *config, const char *path,
         return PM3K_KIND_IMAGE;
     if (sniff->video)
         return PM3K_KIND_VIDEO;
-    return pm3k__extension_is_image(pm3k__path_extension(path, ext, sizeof ext))
-               ? PM3K_KIND_IMAGE
-               : PM3K_KIND_VIDEO;
+    return pm3k__extension_is_image(pm3k__path_extension(path, ext, sizeof ext)) ? PM3K_KIND_IMAGE
+                                                                                 : PM3K_KIND_VIDEO;
 }
 
 static pm3k_item *missing_item(const pm3k_probe_config *config, const char *path, int errnum,
@@ -173,6 +172,9 @@ pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3
     file_ctx fctx = {.fd = -1, .error = src.error, .error_len = sizeof src.error};
 
     *out = NULL;
+    rc = pm3k__medialib_load(err);
+    if (rc != PM3K_OK)
+        return rc;
     fctx.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fctx.fd < 0) {
         item = missing_item(config, path, errno, NULL);

@@ -75,7 +75,11 @@ typedef struct pm3k__source {
 /* Read through src->read_at, counting bytes. */
 int64_t pm3k__source_read(pm3k__source *src, int64_t offset, void *buf, size_t len);
 
-/* ---- media checks: fill facts and findings of an item ---- */
+/* ---- media checks: fill facts and findings of an item ----
+ *
+ * Both need FFmpeg and libvips loaded (pm3k__medialib_load, core/medialib.h):
+ * pm3k_probe_file loads them, and a batch does before it queues a file or a
+ * --deep URL. */
 
 /* Video rules (probe/video.c), from libavformat headers and the MP4 boxes.
  * The item's kind is video; sniff says what the signature found. */

@@ -16,6 +16,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/display.h>
 
+#include "core/medialib_calls.h"
 #include "probe/mp4box.h"
 #include "probe/probe_int.h"
 #include "probe/video_int.h"

@@ -40,13 +40,16 @@ typedef struct pm3k_probe_config {
 
 void pm3k_probe_config_init(pm3k_probe_config *config);
 
-/* One-time process setup of the media libraries (libvips hardening, FFmpeg
- * logging off). Call once from main before any probe; safe to call again. */
+/* One-time process setup (libcurl). Call once from main before any probe;
+ * safe to call again. FFmpeg and libvips are loaded and set up (libvips
+ * hardening, FFmpeg logging off) by the first media check, so runs that
+ * check no media never load them. */
 pm3k_code pm3k_global_init(pm3k_error *err);
 void pm3k_global_cleanup(void);
 
 /* Probe one local file (not a folder). Always produces an item unless
- * memory runs out: problems with the file are findings, not errors. */
+ * memory runs out or FFmpeg/libvips cannot be loaded (PM3K_ERR_LIBRARY):
+ * problems with the file are findings, not errors. */
 pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3k_item **out,
                           pm3k_error *err);
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <vips/vips.h>
 
+#include "core/medialib.h"
 #include "pm3k/pm3k.h"
 #include "probe/imgend.h"
 #include "probe/probe_int.h"
@@ -447,7 +448,8 @@ static void probe_remote_truncated_and_png_on_pm3k(void **state)
 static int setup(void **state)
 {
     (void)state;
-    return pm3k_global_init(NULL) == PM3K_OK ? 0 : -1;
+    /* pm3k__probe_image needs libvips loaded, as a batch would have. */
+    return pm3k_global_init(NULL) == PM3K_OK && pm3k__medialib_load(NULL) == PM3K_OK ? 0 : -1;
 }
 
 int main(void)
