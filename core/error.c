@@ -8,20 +8,34 @@
 const char *pm3k_code_name(pm3k_code code)
 {
     switch (code) {
-    case PM3K_OK: return "ok";
-    case PM3K_ERR_NOMEM: return "nomem";
-    case PM3K_ERR_INVALID_ARG: return "invalid_arg";
-    case PM3K_ERR_NOT_FOUND: return "not_found";
-    case PM3K_ERR_IO: return "io";
-    case PM3K_ERR_PARSE: return "parse";
-    case PM3K_ERR_NETWORK: return "network";
-    case PM3K_ERR_TLS: return "tls";
-    case PM3K_ERR_TIMEOUT: return "timeout";
-    case PM3K_ERR_HTTP: return "http";
-    case PM3K_ERR_UNSUPPORTED: return "unsupported";
-    case PM3K_ERR_LIBRARY: return "library";
-    case PM3K_ERR_ABORTED: return "aborted";
-    case PM3K_ERR_INTERNAL: return "internal";
+    case PM3K_OK:
+        return "ok";
+    case PM3K_ERR_NOMEM:
+        return "nomem";
+    case PM3K_ERR_INVALID_ARG:
+        return "invalid_arg";
+    case PM3K_ERR_NOT_FOUND:
+        return "not_found";
+    case PM3K_ERR_IO:
+        return "io";
+    case PM3K_ERR_PARSE:
+        return "parse";
+    case PM3K_ERR_NETWORK:
+        return "network";
+    case PM3K_ERR_TLS:
+        return "tls";
+    case PM3K_ERR_TIMEOUT:
+        return "timeout";
+    case PM3K_ERR_HTTP:
+        return "http";
+    case PM3K_ERR_UNSUPPORTED:
+        return "unsupported";
+    case PM3K_ERR_LIBRARY:
+        return "library";
+    case PM3K_ERR_ABORTED:
+        return "aborted";
+    case PM3K_ERR_INTERNAL:
+        return "internal";
     }
     return "unknown";
 }
@@ -49,10 +63,14 @@ void pm3k_error_clear(pm3k_error *err)
 static int exit_rank(int code)
 {
     switch (code) {
-    case PM3K_EXIT_USAGE: return 3;
-    case PM3K_EXIT_RULE_FAILED: return 2;
-    case PM3K_EXIT_TRANSIENT: return 1;
-    default: return 0;
+    case PM3K_EXIT_USAGE:
+        return 3;
+    case PM3K_EXIT_RULE_FAILED:
+        return 2;
+    case PM3K_EXIT_TRANSIENT:
+        return 1;
+    default:
+        return 0;
     }
 }
 

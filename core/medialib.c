@@ -77,8 +77,7 @@ static pm3k_code open_libraries(pm3k_error *err)
                            "cannot use '%s' (%s): %s; pm3k was built against another version "
                            "of it",
                            libraries[functions[i].library].soname,
-                           libraries[functions[i].library].project,
-                           why ? why : functions[i].name);
+                           libraries[functions[i].library].project, why ? why : functions[i].name);
             goto fail;
         }
         memcpy(functions[i].slot, &symbol, sizeof symbol);
@@ -95,8 +94,7 @@ fail:
 #include "core/medialib_calls.h"
 
 /* libvips and GLib report through g_log; the library never prints. */
-static void drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message,
-                     gpointer data)
+static void drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
 {
 }
 
@@ -114,8 +112,8 @@ static pm3k_code start_libraries(pm3k_error *err)
     vips_block_untrusted_set(TRUE);
     vips_cache_set_max(0);
     vips_concurrency_set(1);
-    g_log_set_handler("VIPS", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
-                      drop_log, NULL);
+    g_log_set_handler("VIPS", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION, drop_log,
+                      NULL);
     return PM3K_OK;
 }
 

@@ -26,12 +26,18 @@ struct pm3k_item {
 const char *pm3k_kind_name(pm3k_kind kind)
 {
     switch (kind) {
-    case PM3K_KIND_VIDEO: return "video";
-    case PM3K_KIND_IMAGE: return "image";
-    case PM3K_KIND_URL: return "url";
-    case PM3K_KIND_CAROUSEL: return "carousel";
-    case PM3K_KIND_PAYLOAD: return "payload";
-    case PM3K_KIND_DOMAIN: return "domain";
+    case PM3K_KIND_VIDEO:
+        return "video";
+    case PM3K_KIND_IMAGE:
+        return "image";
+    case PM3K_KIND_URL:
+        return "url";
+    case PM3K_KIND_CAROUSEL:
+        return "carousel";
+    case PM3K_KIND_PAYLOAD:
+        return "payload";
+    case PM3K_KIND_DOMAIN:
+        return "domain";
     }
     return "video";
 }
@@ -39,10 +45,14 @@ const char *pm3k_kind_name(pm3k_kind kind)
 const char *pm3k_status_name(pm3k_status status)
 {
     switch (status) {
-    case PM3K_STATUS_PASS: return "pass";
-    case PM3K_STATUS_WARN: return "warn";
-    case PM3K_STATUS_FAIL: return "fail";
-    case PM3K_STATUS_ERROR: return "error";
+    case PM3K_STATUS_PASS:
+        return "pass";
+    case PM3K_STATUS_WARN:
+        return "warn";
+    case PM3K_STATUS_FAIL:
+        return "fail";
+    case PM3K_STATUS_ERROR:
+        return "error";
     }
     return "error";
 }
@@ -123,10 +133,14 @@ int pm3k_item_exit_code(const pm3k_item *item, bool strict)
 {
     int code = PM3K_EXIT_OK;
     switch (pm3k_item_status(item)) {
-    case PM3K_STATUS_PASS: return PM3K_EXIT_OK;
-    case PM3K_STATUS_WARN: return strict ? PM3K_EXIT_RULE_FAILED : PM3K_EXIT_OK;
-    case PM3K_STATUS_FAIL: return PM3K_EXIT_RULE_FAILED;
-    case PM3K_STATUS_ERROR: break;
+    case PM3K_STATUS_PASS:
+        return PM3K_EXIT_OK;
+    case PM3K_STATUS_WARN:
+        return strict ? PM3K_EXIT_RULE_FAILED : PM3K_EXIT_OK;
+    case PM3K_STATUS_FAIL:
+        return PM3K_EXIT_RULE_FAILED;
+    case PM3K_STATUS_ERROR:
+        break;
     }
     if (item->incomplete)
         code = PM3K_EXIT_TRANSIENT;
@@ -311,8 +325,8 @@ char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char 
             close = strchr(p + 1, '}');
         /* Only "{name}" with a plain identifier is a placeholder; other
          * braces (JSON examples in hints) are copied as they are. */
-        if (close && close > p + 1 && strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
-                                          (size_t)(close - p - 1)) {
+        if (close && close > p + 1 &&
+            strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(close - p - 1)) {
             char *value = template_value(item, p + 1, (size_t)(close - p - 1), pairs, pair_count);
             if (value) {
                 pm3k_strbuf_add(&out, value);
@@ -412,10 +426,18 @@ void pm3k_summary_add(pm3k_summary *summary, const pm3k_item *item, bool strict)
 {
     summary->items++;
     switch (pm3k_item_status(item)) {
-    case PM3K_STATUS_PASS: summary->passed++; break;
-    case PM3K_STATUS_WARN: summary->warned++; break;
-    case PM3K_STATUS_FAIL: summary->failed++; break;
-    case PM3K_STATUS_ERROR: summary->errors++; break;
+    case PM3K_STATUS_PASS:
+        summary->passed++;
+        break;
+    case PM3K_STATUS_WARN:
+        summary->warned++;
+        break;
+    case PM3K_STATUS_FAIL:
+        summary->failed++;
+        break;
+    case PM3K_STATUS_ERROR:
+        summary->errors++;
+        break;
     }
     summary->exit_code = pm3k_exit_merge(summary->exit_code, pm3k_item_exit_code(item, strict));
 }

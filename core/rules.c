@@ -18,8 +18,7 @@
 
 static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     /* ---- inputs ---- */
-    {PM3K_RULE_INPUT_MISSING, "input_missing", "any", E, INPUT, NULL,
-     "'{path}' does not exist",
+    {PM3K_RULE_INPUT_MISSING, "input_missing", "any", E, INPUT, NULL, "'{path}' does not exist",
      "check the path; files named on the command line or on stdin must exist"},
     {PM3K_RULE_INPUT_UNREADABLE, "input_unreadable", "any", E, INPUT, NULL,
      "cannot read '{path}': {reason}",
@@ -91,8 +90,7 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
 
     /* ---- carousels ---- */
     {PM3K_RULE_CAROUSEL_TOO_FEW, "too_few_images", "carousel", E, DEF, "too_few_images",
-     "a photo post needs at least {min_images} image, got {images}",
-     "add the images to the post"},
+     "a photo post needs at least {min_images} image, got {images}", "add the images to the post"},
     {PM3K_RULE_CAROUSEL_TOO_MANY, "too_many_images", "carousel", E, DEF, "too_many_images",
      "a photo post takes at most {max_images} images, got {images}",
      "split the album into several posts"},
@@ -106,8 +104,7 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     {PM3K_RULE_URL_NOT_HTTPS, "not_https", "url", E, DEF, "bad_request",
      "scheme is {scheme}; PM3K fetches https URLs only",
      "serve the file over HTTPS with a valid certificate"},
-    {PM3K_RULE_URL_DOMAIN_NOT_VERIFIED, "domain_not_verified", "url", E, DEF,
-     "domain_not_verified",
+    {PM3K_RULE_URL_DOMAIN_NOT_VERIFIED, "domain_not_verified", "url", E, DEF, "domain_not_verified",
      "host {host} is not PM3K storage and no verified domain was given",
      "verify the domain in PM3K and pass --domain {host}, or upload to PM3K storage"},
     {PM3K_RULE_URL_DOMAIN_MISMATCH, "domain_mismatch", "url", E, DEF, "domain_mismatch",
@@ -159,8 +156,7 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "{field} contains a lone UTF-16 surrogate {escape} (at line {line}, column {column})",
      "fix the text encoding; emoji must be sent as a complete surrogate pair"},
     {PM3K_RULE_PAYLOAD_DUPLICATE_KEY, "duplicate_key", "payload", W, DEF, NULL,
-     "key \"{key}\" appears {times} times; PM3K uses the last one",
-     "keep one \"{key}\""},
+     "key \"{key}\" appears {times} times; PM3K uses the last one", "keep one \"{key}\""},
     {PM3K_RULE_PAYLOAD_UNKNOWN_KEY, "unknown_key", "payload", W, DEF, NULL,
      "unknown key \"{key}\" is ignored by PM3K{suggestion}",
      "remove it, or fix its name (keys are case-sensitive)"},
@@ -173,8 +169,8 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "use PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR or SELF_ONLY"},
     {PM3K_RULE_PAYLOAD_PRIVACY_ALIAS, "privacy_alias", "payload", I, DEF, NULL,
      "privacy \"{value}\" is an alias for {canonical}", "--fix writes {canonical}"},
-    {PM3K_RULE_PAYLOAD_MISSING_SOURCE_URL, "missing_source_url", "payload", E, DEF,
-     "bad_request", "\"source_url\" is {state} for a video post",
+    {PM3K_RULE_PAYLOAD_MISSING_SOURCE_URL, "missing_source_url", "payload", E, DEF, "bad_request",
+     "\"source_url\" is {state} for a video post",
      "add \"source_url\", or set \"media_type\": \"PHOTO\" with \"photo_images\""},
     {PM3K_RULE_PAYLOAD_NOT_HTTPS, "not_https", "payload", E, DEF, "bad_request",
      "{field} is not an https URL: {value}", "PM3K fetches https URLs only"},
@@ -186,15 +182,15 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "use \"media_type\": \"PHOTO\" for photo posts, or leave it out for video"},
     {PM3K_RULE_PAYLOAD_MIXED_MEDIA, "mixed_media_fields", "payload", W, DEF, NULL,
      "{present} is ignored in {mode} mode", "remove the fields of the other mode"},
-    {PM3K_RULE_PAYLOAD_PHOTO_NOT_ARRAY, "photo_images_not_array", "payload", E, DEF,
-     "bad_request", "\"photo_images\" is {json_type}, not an array",
+    {PM3K_RULE_PAYLOAD_PHOTO_NOT_ARRAY, "photo_images_not_array", "payload", E, DEF, "bad_request",
+     "\"photo_images\" is {json_type}, not an array",
      "send \"photo_images\": [\"https://...\", ...] even for one image"},
     {PM3K_RULE_PAYLOAD_PHOTO_ITEM, "invalid_photo_item", "payload", E, DEF, "bad_request",
      "photo_images[{index}] is {json_type}, not a URL string", "list image URLs as strings"},
     {PM3K_RULE_PAYLOAD_TOO_FEW_IMAGES, "too_few_images", "payload", E, DEF, "too_few_images",
      "\"photo_images\" is {state}", "add 1 to 35 image URLs"},
-    {PM3K_RULE_PAYLOAD_TOO_MANY_IMAGES, "too_many_images", "payload", E, DEF,
-     "too_many_images", "\"photo_images\" has {count} images; at most {max_images}",
+    {PM3K_RULE_PAYLOAD_TOO_MANY_IMAGES, "too_many_images", "payload", E, DEF, "too_many_images",
+     "\"photo_images\" has {count} images; at most {max_images}",
      "split the album into several posts"},
     {PM3K_RULE_PAYLOAD_COVER_MISSING, "cover_index_missing", "payload", E, DEF, "bad_request",
      "\"photo_cover_index\" is missing (PM3K requires it for photo posts)",
@@ -259,9 +255,12 @@ size_t pm3k_rule_count(void)
 const char *pm3k_severity_name(pm3k_severity sev)
 {
     switch (sev) {
-    case PM3K_SEV_INFO: return "info";
-    case PM3K_SEV_WARNING: return "warning";
-    case PM3K_SEV_ERROR: return "error";
+    case PM3K_SEV_INFO:
+        return "info";
+    case PM3K_SEV_WARNING:
+        return "warning";
+    case PM3K_SEV_ERROR:
+        return "error";
     }
     return "error";
 }

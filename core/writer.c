@@ -174,10 +174,14 @@ static pm3k_code header_json(pm3k_writer *w, pm3k_error *err)
 static const char *status_label(pm3k_status status)
 {
     switch (status) {
-    case PM3K_STATUS_PASS: return "PASS";
-    case PM3K_STATUS_WARN: return "WARN";
-    case PM3K_STATUS_FAIL: return "FAIL";
-    case PM3K_STATUS_ERROR: return "ERROR";
+    case PM3K_STATUS_PASS:
+        return "PASS";
+    case PM3K_STATUS_WARN:
+        return "WARN";
+    case PM3K_STATUS_FAIL:
+        return "FAIL";
+    case PM3K_STATUS_ERROR:
+        return "ERROR";
     }
     return "ERROR";
 }
@@ -185,10 +189,14 @@ static const char *status_label(pm3k_status status)
 static const char *status_color(pm3k_status status)
 {
     switch (status) {
-    case PM3K_STATUS_PASS: return "\033[32m";
-    case PM3K_STATUS_WARN: return "\033[33m";
-    case PM3K_STATUS_FAIL: return "\033[31m";
-    case PM3K_STATUS_ERROR: return "\033[1;35m";
+    case PM3K_STATUS_PASS:
+        return "\033[32m";
+    case PM3K_STATUS_WARN:
+        return "\033[33m";
+    case PM3K_STATUS_FAIL:
+        return "\033[31m";
+    case PM3K_STATUS_ERROR:
+        return "\033[1;35m";
     }
     return "";
 }
@@ -292,11 +300,21 @@ static void xml_escape(pm3k_strbuf *sb, const char *s)
     for (const char *p = clean; *p; p++) {
         unsigned char c = (unsigned char)*p;
         switch (c) {
-        case '&': pm3k_strbuf_add(sb, "&amp;"); break;
-        case '<': pm3k_strbuf_add(sb, "&lt;"); break;
-        case '>': pm3k_strbuf_add(sb, "&gt;"); break;
-        case '"': pm3k_strbuf_add(sb, "&quot;"); break;
-        case '\'': pm3k_strbuf_add(sb, "&apos;"); break;
+        case '&':
+            pm3k_strbuf_add(sb, "&amp;");
+            break;
+        case '<':
+            pm3k_strbuf_add(sb, "&lt;");
+            break;
+        case '>':
+            pm3k_strbuf_add(sb, "&gt;");
+            break;
+        case '"':
+            pm3k_strbuf_add(sb, "&quot;");
+            break;
+        case '\'':
+            pm3k_strbuf_add(sb, "&apos;");
+            break;
         default:
             /* XML 1.0 has no other control characters. */
             if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
@@ -419,8 +437,12 @@ pm3k_code pm3k_writer_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *er
 {
     pm3k_code rc = PM3K_OK;
     switch (w->opt.format) {
-    case PM3K_FORMAT_TEXT: rc = text_item(w, item, err); break;
-    case PM3K_FORMAT_JUNIT: rc = junit_item(w, item, err); break;
+    case PM3K_FORMAT_TEXT:
+        rc = text_item(w, item, err);
+        break;
+    case PM3K_FORMAT_JUNIT:
+        rc = junit_item(w, item, err);
+        break;
     case PM3K_FORMAT_JSON:
     case PM3K_FORMAT_NDJSON: {
         if (w->opt.format == PM3K_FORMAT_JSON && w->written == 0)
@@ -446,8 +468,12 @@ pm3k_code pm3k_writer_finish(pm3k_writer *w, const pm3k_summary *summary, pm3k_e
     pm3k_code rc = PM3K_OK;
     cJSON *sum = NULL, *line = NULL;
     switch (w->opt.format) {
-    case PM3K_FORMAT_TEXT: rc = text_summary(w, summary, err); break;
-    case PM3K_FORMAT_JUNIT: rc = junit_finish(w, summary, err); break;
+    case PM3K_FORMAT_TEXT:
+        rc = text_summary(w, summary, err);
+        break;
+    case PM3K_FORMAT_JUNIT:
+        rc = junit_finish(w, summary, err);
+        break;
     case PM3K_FORMAT_JSON:
         if (w->written == 0 && (rc = header_json(w, err)) != PM3K_OK)
             break;

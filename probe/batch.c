@@ -375,8 +375,8 @@ static void *producer_main(void *arg)
 {
     pm3k_batch *b = arg;
     for (size_t i = 0; i < b->input_count; i++) {
-        bool ok = b->inputs[i].list ? enqueue_list(b, &b->inputs[i])
-                                    : enqueue_arg(b, b->inputs[i].arg);
+        bool ok =
+            b->inputs[i].list ? enqueue_list(b, &b->inputs[i]) : enqueue_arg(b, b->inputs[i].arg);
         if (!ok)
             break;
     }
@@ -390,15 +390,13 @@ static void *producer_main(void *arg)
     return NULL;
 }
 
-static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task,
-                             pm3k_error *err)
+static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task, pm3k_error *err)
 {
     pm3k_item *item = NULL;
     if (task->errnum != 0) {
         item = pm3k_item_new(PM3K_KIND_VIDEO, task->path);
         if (item)
-            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(task->errnum),
-                          NULL);
+            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(task->errnum), NULL);
         return item;
     }
     pm3k_probe_file(config, task->path, &item, err);
@@ -443,8 +441,7 @@ static pm3k_item *carousel_item(const pm3k_probe_config *config, uint64_t images
     if (images < (uint64_t)l->min_images)
         pm3k_item_add(item, PM3K_RULE_CAROUSEL_TOO_FEW, "images", count, "min_images", min, NULL);
     if (images > (uint64_t)l->max_images)
-        pm3k_item_add(item, PM3K_RULE_CAROUSEL_TOO_MANY, "images", count, "max_images", max,
-                      NULL);
+        pm3k_item_add(item, PM3K_RULE_CAROUSEL_TOO_MANY, "images", count, "max_images", max, NULL);
     if (images > 0 && (config->cover_index < 0 || (uint64_t)config->cover_index >= images))
         pm3k_item_add(item, PM3K_RULE_CAROUSEL_COVER, "cover_index", cover, "last_index", last,
                       NULL);
@@ -452,8 +449,7 @@ static pm3k_item *carousel_item(const pm3k_probe_config *config, uint64_t images
 }
 
 /* Hand items to the callback in order until every task is reported. */
-static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata,
-                           uint64_t *emitted)
+static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, uint64_t *emitted)
 {
     for (;;) {
         pthread_mutex_lock(&b->mu);

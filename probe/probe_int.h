@@ -83,13 +83,13 @@ int64_t pm3k__source_read(pm3k__source *src, int64_t offset, void *buf, size_t l
 
 /* Video rules (probe/video.c), from libavformat headers and the MP4 boxes.
  * The item's kind is video; sniff says what the signature found. */
-void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src,
-                       const pm3k__sniff *sniff, pm3k_item *item);
+void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
+                       pm3k_item *item);
 
 /* Image rules (probe/image.c), from libvips header-only loads and the end
  * checks. The item's kind is image. */
-void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src,
-                       const pm3k__sniff *sniff, pm3k_item *item);
+void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
+                       pm3k_item *item);
 
 /* Size in MB (10^6 bytes) as text for messages: "104.9". buf >= 32 bytes. */
 const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen);

@@ -14,16 +14,16 @@ static const struct {
     const char *name;
     bool video, image;
 } media_info[] = {
-    {PM3K_MEDIA_UNKNOWN, "unknown", false, false}, {PM3K_MEDIA_EMPTY, "empty", false, false},
-    {PM3K_MEDIA_MP4, "mp4", true, false},          {PM3K_MEDIA_MOV, "mov", true, false},
+    {PM3K_MEDIA_UNKNOWN, "unknown", false, false},  {PM3K_MEDIA_EMPTY, "empty", false, false},
+    {PM3K_MEDIA_MP4, "mp4", true, false},           {PM3K_MEDIA_MOV, "mov", true, false},
     {PM3K_MEDIA_MATROSKA, "matroska", true, false}, {PM3K_MEDIA_WEBM, "webm", true, false},
-    {PM3K_MEDIA_AVI, "avi", true, false},          {PM3K_MEDIA_MPEGTS, "mpegts", true, false},
-    {PM3K_MEDIA_MPEGPS, "mpegps", true, false},    {PM3K_MEDIA_FLV, "flv", true, false},
-    {PM3K_MEDIA_OGG, "ogg", true, false},          {PM3K_MEDIA_ASF, "asf", true, false},
-    {PM3K_MEDIA_JPEG, "jpeg", false, true},        {PM3K_MEDIA_PNG, "png", false, true},
-    {PM3K_MEDIA_WEBP, "webp", false, true},        {PM3K_MEDIA_GIF, "gif", false, true},
-    {PM3K_MEDIA_TIFF, "tiff", false, true},        {PM3K_MEDIA_BMP, "bmp", false, true},
-    {PM3K_MEDIA_HEIC, "heic", false, true},        {PM3K_MEDIA_AVIF, "avif", false, true},
+    {PM3K_MEDIA_AVI, "avi", true, false},           {PM3K_MEDIA_MPEGTS, "mpegts", true, false},
+    {PM3K_MEDIA_MPEGPS, "mpegps", true, false},     {PM3K_MEDIA_FLV, "flv", true, false},
+    {PM3K_MEDIA_OGG, "ogg", true, false},           {PM3K_MEDIA_ASF, "asf", true, false},
+    {PM3K_MEDIA_JPEG, "jpeg", false, true},         {PM3K_MEDIA_PNG, "png", false, true},
+    {PM3K_MEDIA_WEBP, "webp", false, true},         {PM3K_MEDIA_GIF, "gif", false, true},
+    {PM3K_MEDIA_TIFF, "tiff", false, true},         {PM3K_MEDIA_BMP, "bmp", false, true},
+    {PM3K_MEDIA_HEIC, "heic", false, true},         {PM3K_MEDIA_AVIF, "avif", false, true},
 };
 
 static void set_media(pm3k__sniff *out, pm3k__media media)
@@ -209,8 +209,8 @@ bool pm3k__extension_fits(const char *ext, pm3k__media media, bool *known)
 
 bool pm3k__extension_is_image(const char *ext)
 {
-    static const char *const images[] = {"jpg", "jpeg", "png",  "webp", "gif", "tif",
-                                         "tiff", "bmp", "heic", "heif", "avif", NULL};
+    static const char *const images[] = {"jpg",  "jpeg", "png",  "webp", "gif",  "tif",
+                                         "tiff", "bmp",  "heic", "heif", "avif", NULL};
     for (const char *const *p = images; *p; p++)
         if (strcmp(ext, *p) == 0)
             return true;

@@ -15,9 +15,9 @@
 #include "pm3k/probe.h"
 #include "probe/walk.h"
 
-static const char *const default_extensions[] = {
-    "mp4", "m4v", "mov", "webm", "mkv",  "avi",  "jpg",  "jpeg", "png", "webp",
-    "gif", "tif", "tiff", "bmp", "heic", "heif", "avif", NULL};
+static const char *const default_extensions[] = {"mp4",  "m4v",  "mov",  "webm", "mkv",  "avi",
+                                                 "jpg",  "jpeg", "png",  "webp", "gif",  "tif",
+                                                 "tiff", "bmp",  "heic", "heif", "avif", NULL};
 
 const char *const *pm3k_walk_default_extensions(void)
 {

@@ -20,22 +20,22 @@ extern "C" {
  * outlive the run. */
 typedef struct pm3k_probe_config {
     pm3k_limits limits;
-    bool hosting_given;  /* --hosting was set: URLs do not follow their host */
-    bool photo_mode;     /* --photo: the inputs are one carousel of images */
-    int cover_index;     /* --cover (photo mode), default 0 */
-    int jobs;            /* worker threads for local files; 0 = online CPUs */
+    bool hosting_given; /* --hosting was set: URLs do not follow their host */
+    bool photo_mode;    /* --photo: the inputs are one carousel of images */
+    int cover_index;    /* --cover (photo mode), default 0 */
+    int jobs;           /* worker threads for local files; 0 = online CPUs */
     /* Extensions a folder walk takes (lowercase, no dot). NULL = the
      * documented default list (pm3k_walk_default_extensions). */
     const char *const *extensions;
     size_t extension_count;
     /* URL checks (issue: URL and custom-domain preflight). */
-    const char *domain;            /* --domain: the verified custom domain */
-    const char *cacert;            /* --cacert FILE: an extra CA */
-    const char *const *resolve;    /* --resolve HOST:PORT:ADDR entries */
+    const char *domain;         /* --domain: the verified custom domain */
+    const char *cacert;         /* --cacert FILE: an extra CA */
+    const char *const *resolve; /* --resolve HOST:PORT:ADDR entries */
     size_t resolve_count;
-    long timeout_ms;               /* --timeout, per URL; 0 = default */
-    bool deep;                     /* --deep: also probe the remote media */
-    bool force_get;                /* --get: decide with GET, not HEAD */
+    long timeout_ms; /* --timeout, per URL; 0 = default */
+    bool deep;       /* --deep: also probe the remote media */
+    bool force_get;  /* --get: decide with GET, not HEAD */
 } pm3k_probe_config;
 
 void pm3k_probe_config_init(pm3k_probe_config *config);
@@ -80,8 +80,7 @@ void pm3k_batch_set_progress(pm3k_batch *batch, pm3k_progress_fn fn, void *userd
  * the moment to flush buffered output, so streamed reports stay live without
  * a write per item. */
 void pm3k_batch_set_idle(pm3k_batch *batch, void (*idle)(void *userdata), void *userdata);
-pm3k_code pm3k_batch_run(pm3k_batch *batch, pm3k_item_fn on_item, void *userdata,
-                         pm3k_error *err);
+pm3k_code pm3k_batch_run(pm3k_batch *batch, pm3k_item_fn on_item, void *userdata, pm3k_error *err);
 void pm3k_batch_free(pm3k_batch *batch);
 
 #ifdef __cplusplus

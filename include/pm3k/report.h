@@ -120,12 +120,11 @@ typedef struct pm3k_writer_options {
 
 typedef struct pm3k_writer pm3k_writer;
 
-pm3k_code pm3k_writer_new(const pm3k_writer_options *options, pm3k_sink_fn sink,
-                          void *userdata, pm3k_writer **out, pm3k_error *err);
+pm3k_code pm3k_writer_new(const pm3k_writer_options *options, pm3k_sink_fn sink, void *userdata,
+                          pm3k_writer **out, pm3k_error *err);
 /* Items are written (or, for junit, spooled) as they come, in call order. */
 pm3k_code pm3k_writer_item(pm3k_writer *writer, const pm3k_item *item, pm3k_error *err);
-pm3k_code pm3k_writer_finish(pm3k_writer *writer, const pm3k_summary *summary,
-                             pm3k_error *err);
+pm3k_code pm3k_writer_finish(pm3k_writer *writer, const pm3k_summary *summary, pm3k_error *err);
 void pm3k_writer_free(pm3k_writer *writer);
 
 #ifdef __cplusplus

@@ -116,8 +116,8 @@ typedef enum pm3k_rule_id {
  * item's fact of that name. */
 typedef struct pm3k_rule {
     pm3k_rule_id id;
-    const char *code;     /* stable finding code, e.g. "not_vertical" */
-    const char *kind;     /* item kind the row applies to, e.g. "video" */
+    const char *code; /* stable finding code, e.g. "not_vertical" */
+    const char *kind; /* item kind the row applies to, e.g. "video" */
     pm3k_severity severity;
     pm3k_outcome outcome; /* meaning of an error-severity finding */
     const char *predicts; /* remote error it predicts, or NULL */

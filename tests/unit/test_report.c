@@ -187,8 +187,7 @@ static void json_writer_streams_one_document(void **state)
     cJSON *items = cJSON_GetObjectItem(doc, "items");
     assert_int_equal(cJSON_GetArraySize(items), 2);
     cJSON *first = cJSON_GetArrayItem(items, 0);
-    assert_string_equal(cJSON_GetObjectItem(first, "path")->valuestring,
-                        "dir/clip <1>&\"x\".mp4");
+    assert_string_equal(cJSON_GetObjectItem(first, "path")->valuestring, "dir/clip <1>&\"x\".mp4");
     assert_string_equal(cJSON_GetObjectItem(first, "status")->valuestring, "fail");
     cJSON *facts = cJSON_GetObjectItem(first, "facts");
     assert_true(cJSON_GetObjectItem(facts, "fps")->valuedouble == 29.97);

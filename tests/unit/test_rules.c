@@ -68,9 +68,12 @@ static char *read_file(const char *path)
 static const char *outcome_word(pm3k_outcome o)
 {
     switch (o) {
-    case PM3K_OUTCOME_DEFINITE: return "definite";
-    case PM3K_OUTCOME_TRANSIENT: return "transient";
-    case PM3K_OUTCOME_INPUT: return "input";
+    case PM3K_OUTCOME_DEFINITE:
+        return "definite";
+    case PM3K_OUTCOME_TRANSIENT:
+        return "transient";
+    case PM3K_OUTCOME_INPUT:
+        return "input";
     }
     return "?";
 }
@@ -160,9 +163,9 @@ static void templates_render_with_values(void **state)
     assert_non_null(item);
     pm3k_item_fact_int(item, "display_width", 1920);
     pm3k_item_fact_int(item, "display_height", 1080);
-    assert_int_equal(pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_VERTICAL, "orientation",
-                                   "landscape", NULL),
-                     PM3K_OK);
+    assert_int_equal(
+        pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_VERTICAL, "orientation", "landscape", NULL),
+        PM3K_OK);
     const pm3k_finding *f = pm3k_item_find(item, "not_vertical");
     assert_non_null(f);
     assert_string_equal(f->message,
@@ -175,12 +178,9 @@ static void templates_render_with_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_row_is_complete),
-        cmocka_unit_test(codes_are_unique_per_kind),
-        cmocka_unit_test(docs_list_every_rule),
-        cmocka_unit_test(profiles_hold_documented_limits),
-        cmocka_unit_test(profile_names_parse),
-        cmocka_unit_test(templates_render_with_values),
+        cmocka_unit_test(every_row_is_complete), cmocka_unit_test(codes_are_unique_per_kind),
+        cmocka_unit_test(docs_list_every_rule),  cmocka_unit_test(profiles_hold_documented_limits),
+        cmocka_unit_test(profile_names_parse),   cmocka_unit_test(templates_render_with_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
