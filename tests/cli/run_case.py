@@ -47,10 +47,8 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    import jsonschema
-except ImportError:  # pragma: no cover
-    jsonschema = None
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from report_check import ReportError, jsonschema, load_report, load_schema  # noqa: E402
 
 SKIP = 77
 
@@ -116,48 +114,6 @@ def parse_value(text):
         return json.loads(text)
     except ValueError:
         return text
-
-
-def load_report(fmt, stdout, schema):
-    if fmt == "json":
-        try:
-            doc = json.loads(stdout)
-        except ValueError as e:
-            fail("stdout is not JSON: %s\n%s" % (e, stdout[:2000]))
-        if schema is not None:
-            try:
-                jsonschema.validate(doc, schema)
-            except jsonschema.ValidationError as e:
-                fail("report does not validate against docs/report-schema.json: %s" % e.message)
-        return doc["items"], doc["summary"]
-    if fmt == "ndjson":
-        items, summary = [], None
-        line_schema = None
-        if schema is not None:
-            line_schema = dict(schema)
-            line_schema = {"$ref": "#/$defs/ndjson_line", "$defs": schema["$defs"]}
-        for n, line in enumerate(stdout.splitlines(), 1):
-            try:
-                obj = json.loads(line)
-            except ValueError as e:
-                fail("ndjson line %d is not JSON: %s" % (n, e))
-            if line_schema is not None:
-                try:
-                    jsonschema.validate(obj, line_schema)
-                except jsonschema.ValidationError as e:
-                    fail("ndjson line %d does not validate: %s" % (n, e.message))
-            if "summary" in obj:
-                if summary is not None:
-                    fail("ndjson has two summary lines")
-                summary = obj["summary"]
-            else:
-                if summary is not None:
-                    fail("ndjson item after the summary line")
-                items.append(obj)
-        if summary is None:
-            fail("ndjson has no summary line")
-        return items, summary
-    return None, None
 
 
 def main():
@@ -248,17 +204,19 @@ def main():
                     fail("stdout JSON %s = %r, expected %r" % (key, got if found else "<absent>",
                                                                 parse_value(value)))
 
-        schema = None
-        if jsonschema is not None:
-            with open(os.path.join(args.src, "docs", "report-schema.json"), encoding="utf-8") as f:
-                schema = json.load(f)
-        else:
+        schema = load_schema(os.path.join(args.src, "docs", "report-schema.json"))
+        if schema is None:
             print("note: python3-jsonschema missing, reports not validated")
         wants_report = any(get(k) for k in ("item", "fact", "nofact", "summary", "items", "order"))
         if not stdout.strip() and not wants_report:
             print("ok")  # e.g. a usage error: nothing on stdout to validate
             return
-        items, summary = load_report(fmt, stdout, schema)
+        items = summary = None
+        if fmt in ("json", "ndjson"):
+            try:
+                items, summary = load_report(fmt, stdout, schema)
+            except ReportError as e:
+                fail(str(e))
         if items is None:
             if wants_report:
                 fail("item/fact/summary checks need --format json or ndjson")

@@ -3,7 +3,7 @@
 # all, a closed pipe stops the run cleanly, and --jobs never changes the report.
 # Env (from ctest): PM3K, DATA.
 set -eu
-: "${PM3K:?}" "${DATA:?}"
+: "${PM3K:?}" "${DATA:?}" "${SRC:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -12,6 +12,8 @@ tree=$DATA/batch/tree
 # -o: the report lands only when the run completes
 "$PM3K" probe --format json -o "$tmp/r.json" "$tree" >/dev/null || true
 [ -s "$tmp/r.json" ] || fail "-o did not write the report"
+check=$SRC/tests/report_check.py
+"${PYTHON:-python3}" "$check" --format json "$tmp/r.json" || fail "-o report is not valid"
 ls "$tmp" | grep -q '\.tmp\.' && fail "-o left a temporary file"
 perm=$(stat -c %a "$tmp/r.json")
 [ "$perm" != 600 ] || fail "-o report is 0600; expected the umask's mode"
@@ -38,8 +40,10 @@ grep -qi "sanitizer\|segmentation" "$tmp/err" && fail "crash on a closed pipe: $
 
 # --jobs 1 and --jobs 2 give the same report, elapsed time aside
 for j in 1 2; do
-    "$PM3K" probe --format ndjson --jobs "$j" "$tree" "$DATA" |
-        sed 's/"elapsed_ms":[0-9]*//' >"$tmp/jobs$j.ndjson" || true
+    "$PM3K" probe --format ndjson --jobs "$j" "$tree" "$DATA" >"$tmp/raw$j.ndjson" || true
+    "${PYTHON:-python3}" "$check" --format ndjson "$tmp/raw$j.ndjson" ||
+        fail "--jobs $j report is not valid"
+    sed 's/"elapsed_ms":[0-9]*//' "$tmp/raw$j.ndjson" >"$tmp/jobs$j.ndjson"
 done
 cmp -s "$tmp/jobs1.ndjson" "$tmp/jobs2.ndjson" || {
     diff "$tmp/jobs1.ndjson" "$tmp/jobs2.ndjson" | head -20

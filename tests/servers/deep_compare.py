@@ -18,6 +18,9 @@ import subprocess
 import sys
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from report_check import ReportError, load_report, load_schema  # noqa: E402
+
 SKIP = 77
 URL_ONLY = {"content_type_mismatch"}
 
@@ -42,7 +45,12 @@ def run(argv):
         print("FAIL: %s exited %d\n%s" % (" ".join(argv[:6]), proc.returncode,
                                           proc.stderr.decode("utf-8", "replace")[:2000]))
         sys.exit(1)
-    return json.loads(proc.stdout)["items"]
+    try:
+        items, _ = load_report("json", proc.stdout.decode("utf-8"), load_schema())
+    except ReportError as e:
+        print("FAIL: %s" % e)
+        sys.exit(1)
+    return items
 
 
 def main():
