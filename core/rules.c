@@ -134,6 +134,10 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "Content-Type {content_type} does not fit a {expected}",
      "serve videos as video/mp4 or video/quicktime and images as image/jpeg, image/webp or "
      "image/png"},
+    {PM3K_RULE_URL_DEEP_UNAVAILABLE, "deep_unavailable", "url", W, DEF, NULL,
+     "--deep could not check the media itself: {reason}",
+     "--deep needs a server that answers Range requests with 206 and the same bytes each "
+     "time; PM3K itself does not need ranges, so this says nothing about the post"},
     {PM3K_RULE_DOMAIN_VERIFY_MISSING, "verify_file_missing", "domain", E, DEF,
      "domain_not_verified", "{url}: {reason}", "{fix}"},
     {PM3K_RULE_DOMAIN_VERIFY_TOKEN, "verify_token_mismatch", "domain", E, DEF,

@@ -71,6 +71,7 @@ typedef enum pm3k_rule_id {
     PM3K_RULE_URL_TOO_LARGE,
     PM3K_RULE_URL_IMAGE_TOO_LARGE,
     PM3K_RULE_URL_CONTENT_TYPE,
+    PM3K_RULE_URL_DEEP_UNAVAILABLE,
     PM3K_RULE_DOMAIN_VERIFY_MISSING,
     PM3K_RULE_DOMAIN_VERIFY_TOKEN,
     /* payload lint (direct_post bodies) */
