@@ -70,6 +70,12 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return PM3K_EXIT_USAGE;
 }
 
+int cli_usage_hint(const char *command)
+{
+    fprintf(stderr, "see 'pm3k %s --help'\n", command);
+    return PM3K_EXIT_USAGE;
+}
+
 bool cli_parse_int(const char *option, const char *text, long min, long max, long *out)
 {
     char *end;

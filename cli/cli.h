@@ -63,6 +63,9 @@ void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* After an error already printed: the help pointer; returns PM3K_EXIT_USAGE. */
+int cli_usage_hint(const char *command);
+
 /* Number parsing with a clear error: "--jobs expects a whole number". */
 bool cli_parse_int(const char *option, const char *text, long min, long max, long *out);
 bool cli_parse_double(const char *option, const char *text, double min, double max, double *out);

@@ -71,7 +71,7 @@ static int parse_args(int argc, char **argv, domain_args *a)
     while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, options, NULL)) != -1) {
         int handled = cli_common_option("domain", opt, optarg, &a->common);
         if (handled < 0)
-            return cli_usage_error("domain", "invalid option value");
+            return cli_usage_hint("domain");
         if (handled > 0)
             continue;
         switch (opt) {
@@ -97,7 +97,7 @@ static int parse_args(int argc, char **argv, domain_args *a)
         }
         case OPT_TIMEOUT:
             if (!cli_parse_double("--timeout", optarg, 0.001, 3600, &seconds))
-                return cli_usage_error("domain", "invalid option value");
+                return cli_usage_hint("domain");
             a->timeout_ms = (long)(seconds * 1000.0);
             break;
         case '?':

@@ -130,7 +130,7 @@ static int parse_args(int argc, char **argv, payload_args *a)
     while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, options, &index)) != -1) {
         int handled = cli_common_option("payload", opt, optarg, &a->common);
         if (handled < 0)
-            return cli_usage_error("payload", "invalid option value");
+            return cli_usage_hint("payload");
         if (opt == CLI_OPT_FORMAT)
             a->format_given = true;
         if (handled > 0)
@@ -151,7 +151,7 @@ static int parse_args(int argc, char **argv, payload_args *a)
             break;
         case OPT_COVER:
             if (!cli_parse_int("--cover", optarg, 0, 100000, &a->cover))
-                return cli_usage_error("payload", "invalid option value");
+                return cli_usage_hint("payload");
             a->cover_given = true;
             break;
         case OPT_TITLE:

@@ -171,7 +171,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
     while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "0", options, NULL)) != -1) {
         int handled = cli_common_option("probe", opt, optarg, &a->common);
         if (handled < 0)
-            return cli_usage_error("probe", "invalid option value");
+            return cli_usage_hint("probe");
         if (handled > 0)
             continue;
         switch (opt) {
@@ -189,21 +189,21 @@ static int parse_args(int argc, char **argv, probe_args *a)
             break;
         case OPT_MAX_DURATION:
             if (!cli_parse_double("--max-duration", optarg, 1, 86400, &number))
-                return cli_usage_error("probe", "invalid option value");
+                return cli_usage_hint("probe");
             c->limits.max_duration_s = number;
             break;
         case OPT_MAX_SIZE:
             if (!cli_parse_size("--max-size", optarg, &a->max_size))
-                return cli_usage_error("probe", "invalid option value");
+                return cli_usage_hint("probe");
             a->plan_limits_overridden = true;
             break;
         case OPT_MAX_IMAGE_SIZE:
             if (!cli_parse_size("--max-image-size", optarg, &c->limits.max_image_bytes))
-                return cli_usage_error("probe", "invalid option value");
+                return cli_usage_hint("probe");
             break;
         case OPT_MAX_IMAGE_SIDE:
             if (!cli_parse_int("--max-image-side", optarg, 1, 1000000, &whole))
-                return cli_usage_error("probe", "invalid option value");
+                return cli_usage_hint("probe");
             c->limits.max_image_side = (int)whole;
             break;
         case OPT_CACERT:
@@ -215,7 +215,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
             break;
         case OPT_TIMEOUT:
             if (!cli_parse_double("--timeout", optarg, 0.001, 3600, &number))
-                return cli_usage_error("probe", "invalid option value");
+                return cli_usage_hint("probe");
             c->timeout_ms = (long)(number * 1000.0);
             break;
         case OPT_PHOTO:
@@ -223,7 +223,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
             break;
         case OPT_COVER:
             if (!cli_parse_int("--cover", optarg, 0, 1000, &whole))
-                return cli_usage_error("probe", "invalid option value");
+                return cli_usage_hint("probe");
             c->cover_index = (int)whole;
             cover_given = true;
             break;

@@ -201,6 +201,25 @@ static const char *status_color(pm3k_status status)
     return "";
 }
 
+/* Text goes to terminals: a file named "a\033[31m.mp4" or "a\nb.mp4" must
+ * neither drive the terminal nor break the one-line-per-item layout, so
+ * control bytes are shown as C escapes. */
+static void add_printable(pm3k_strbuf *sb, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7F) {
+            pm3k_strbuf_addn(sb, (const char *)p, 1);
+            continue;
+        }
+        switch (*p) {
+        case '\n': pm3k_strbuf_add(sb, "\\n"); break;
+        case '\t': pm3k_strbuf_add(sb, "\\t"); break;
+        case '\r': pm3k_strbuf_add(sb, "\\r"); break;
+        default: pm3k_strbuf_addf(sb, "\\x%02x", *p); break;
+        }
+    }
+}
+
 /* Most severe finding first (errors, then warnings, then infos), stable. */
 static size_t headline_finding(const pm3k_item *item)
 {
@@ -217,12 +236,15 @@ static void text_finding(pm3k_strbuf *sb, const pm3k_finding *f, bool headline)
     if (!headline)
         pm3k_strbuf_addf(sb, "      %s %s — ", pm3k_severity_name(f->rule->severity),
                          f->rule->code);
-    pm3k_strbuf_add(sb, f->message);
+    add_printable(sb, f->message);
     if (f->rule->predicts && f->rule->severity == PM3K_SEV_ERROR)
         pm3k_strbuf_addf(sb, " [%s]", f->rule->predicts);
     pm3k_strbuf_add(sb, "\n");
-    if (f->hint && *f->hint)
-        pm3k_strbuf_addf(sb, "      fix: %s\n", f->hint);
+    if (f->hint && *f->hint) {
+        pm3k_strbuf_add(sb, "      fix: ");
+        add_printable(sb, f->hint);
+        pm3k_strbuf_add(sb, "\n");
+    }
 }
 
 static void text_facts(pm3k_strbuf *sb, const pm3k_item *item)
@@ -235,7 +257,8 @@ static void text_facts(pm3k_strbuf *sb, const pm3k_item *item)
     cJSON_ArrayForEach(fact, facts)
     {
         char *value = pm3k__json_value_text(fact);
-        pm3k_strbuf_addf(sb, " %s=%s", fact->string, value ? value : "?");
+        pm3k_strbuf_addf(sb, " %s=", fact->string);
+        add_printable(sb, value ? value : "?");
         free(value);
     }
     pm3k_strbuf_add(sb, "\n");
@@ -253,7 +276,7 @@ static pm3k_code text_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *er
         pm3k_strbuf_addf(&sb, "%s%-5s\033[0m ", status_color(status), status_label(status));
     else
         pm3k_strbuf_addf(&sb, "%-5s ", status_label(status));
-    pm3k_strbuf_add(&sb, pm3k_item_path(item));
+    add_printable(&sb, pm3k_item_path(item));
     if (count == 0) {
         pm3k_strbuf_add(&sb, "\n");
     } else {

@@ -9,6 +9,7 @@
  * worker threads run this at once. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -297,7 +298,12 @@ static int64_t indexed_end(const AVFormatContext *fc)
         int count = avformat_index_get_entries_count(st);
         for (int j = 0; j < count; j++) {
             const AVIndexEntry *e = avformat_index_get_entry(st, j);
-            if (e && e->pos >= 0 && e->pos + e->size > end)
+            if (!e || e->pos < 0 || e->size < 0)
+                continue;
+            /* Hostile 64-bit chunk offsets must not overflow the sum. */
+            if (e->pos > INT64_MAX - e->size)
+                return INT64_MAX;
+            if (e->pos + e->size > end)
                 end = e->pos + e->size;
         }
     }

@@ -24,6 +24,9 @@ const char *const *pm3k_walk_default_extensions(void)
     return default_extensions;
 }
 
+/* Deeper folders are reported as unreadable (ELOOP). */
+#define WALK_MAX_DEPTH 256
+
 typedef struct entry {
     char *name;
     bool is_dir;
@@ -103,25 +106,43 @@ static void free_level(level *lv)
 }
 
 /* Read and sort one directory; on failure remember it as an error entry. */
+static pm3k_code report_dir_error(pm3k__walk *w, const char *dir, int errnum)
+{
+    free(w->pending_error_path);
+    w->pending_error_path = strdup(dir);
+    w->pending_errno = errnum;
+    return w->pending_error_path ? PM3K_OK : PM3K_ERR_NOMEM;
+}
+
 static pm3k_code push_dir(pm3k__walk *w, const char *dir)
 {
-    DIR *d = opendir(dir);
+    DIR *d;
     level lv = {0};
     size_t cap = 0;
     pm3k_code rc = PM3K_OK;
-    if (!d) {
-        free(w->pending_error_path);
-        w->pending_error_path = strdup(dir);
-        w->pending_errno = errno;
-        return w->pending_error_path ? PM3K_OK : PM3K_ERR_NOMEM;
-    }
+    /* A bind mount of a folder into itself has no symlink to spot: bound the
+     * depth so such a loop ends as one unreadable folder, not in memory
+     * exhaustion. */
+    if (w->depth >= WALK_MAX_DEPTH)
+        return report_dir_error(w, dir, ELOOP);
+    d = opendir(dir);
+    if (!d)
+        return report_dir_error(w, dir, errno);
     lv.dir = strdup(dir);
     if (!lv.dir) {
         rc = PM3K_ERR_NOMEM;
         goto out;
     }
     struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
+    for (;;) {
+        errno = 0;
+        if (!(de = readdir(d))) {
+            /* A listing that failed half-way is reported, not taken as
+             * complete. */
+            if (errno)
+                rc = report_dir_error(w, dir, errno);
+            break;
+        }
         if (de->d_name[0] == '.') /* ".", "..", dotfiles and "._*" */
             continue;
         bool is_dir = de->d_type == DT_DIR;

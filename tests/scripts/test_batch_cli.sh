@@ -50,4 +50,23 @@ cmp -s "$tmp/jobs1.ndjson" "$tmp/jobs2.ndjson" || {
     fail "--jobs 1 and --jobs 2 reports differ"
 }
 [ "$(wc -l <"$tmp/jobs1.ndjson")" -gt 20 ] || fail "expected a report of the whole test data"
+# a folder nested deeper than the walk goes (a bind-mount loop looks like
+# this) ends as one unreadable item; what is shallower is still checked
+deep=$tmp/deep
+d=$deep
+i=0
+while [ $i -lt 300 ]; do d=$d/d; i=$((i + 1)); done
+mkdir -p "$d"
+cp "$DATA/batch/ok.mp4" "$deep/d/d/shallow.mp4"
+cp "$DATA/batch/ok.mp4" "$d/too-deep.mp4"
+set +e
+"$PM3K" probe --format json "$deep" >"$tmp/deep.json" 2>"$tmp/err"
+rc=$?
+set -e
+[ "$rc" = 2 ] || fail "a too-deep folder exited $rc, expected 2"
+grep -q '"path":"[^"]*/shallow.mp4","kind":"video","status":"pass"' "$tmp/deep.json" ||
+    fail "the shallow file was not checked"
+grep -q '"code":"input_unreadable"' "$tmp/deep.json" || fail "no input_unreadable for the deep folder"
+grep -q 'too-deep.mp4' "$tmp/deep.json" && fail "the walk went deeper than its bound"
+"${PYTHON:-python3}" "$check" --format json "$tmp/deep.json" || fail "deep report is not valid"
 echo "ok"

@@ -306,6 +306,25 @@ static void invalid_utf8_is_replaced_in_json(void **state)
     free(out.data);
 }
 
+/* A file name must not drive the terminal or break one line per item. */
+static void text_writer_escapes_control_bytes(void **state)
+{
+    (void)state;
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "esc\033[31mRED\nline.mp4");
+    pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, NULL);
+    capture out = {0};
+    pm3k_writer_options opt = {.format = PM3K_FORMAT_TEXT};
+    pm3k_writer *w = NULL;
+    assert_int_equal(pm3k_writer_new(&opt, capture_sink, &out, &w, NULL), PM3K_OK);
+    assert_int_equal(pm3k_writer_item(w, item, NULL), PM3K_OK);
+    assert_null(strchr(out.data, '\033'));
+    assert_non_null(strstr(out.data, "ERROR esc\\x1b[31mRED\\nline.mp4: input_missing — "
+                                     "'esc\\x1b[31mRED\\nline.mp4' does not exist\n"));
+    pm3k_writer_free(w);
+    pm3k_item_free(item);
+    free(out.data);
+}
+
 static void formats_parse(void **state)
 {
     (void)state;
@@ -329,6 +348,7 @@ int main(void)
         cmocka_unit_test(junit_writer_escapes_and_counts),
         cmocka_unit_test(writer_reports_sink_failure),
         cmocka_unit_test(invalid_utf8_is_replaced_in_json),
+        cmocka_unit_test(text_writer_escapes_control_bytes),
         cmocka_unit_test(formats_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
