@@ -2,10 +2,12 @@
  * of a result, and redaction. See core/http.h for the decisions. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/http.h"
@@ -44,19 +46,80 @@ static bool resolve_entry_valid(const char *entry)
     return port[digits] == ':' && port[digits + 1] != '\0';
 }
 
+/* Does a --cacert file look like what libcurl loads: a regular, readable
+ * file with at least one PEM certificate block? A folder, /etc/hostname or a
+ * DER file would otherwise fail every request with CURLE_SSL_CACERT_BADFILE.
+ * Whether the block itself parses only the TLS library can tell: that is
+ * the CONFIG verdict of pm3k__http_classify. */
+static pm3k_code check_ca_file(const char *path, pm3k_error *err)
+{
+    static const char mark[] = "-----BEGIN CERTIFICATE-----";
+    const size_t mark_len = sizeof mark - 1;
+    pm3k_code rc = PM3K_OK;
+    char buf[16384];
+    size_t kept = 0;
+    int64_t total = 0;
+    bool found = false;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+    if (fd < 0)
+        return pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "cannot read --cacert '%s': %s", path,
+                              strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        rc = pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "cannot read --cacert '%s': %s", path,
+                            strerror(errno));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
+                            "--cacert '%s' is a folder; give a PEM file of CA certificates", path);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
+                            "--cacert '%s' is not a regular file; give a PEM file of CA "
+                            "certificates",
+                            path);
+        goto out;
+    }
+    /* The mark may straddle two reads: the tail of one stays in front. */
+    while (!found && total <= CA_FILE_MAX) {
+        ssize_t n = read(fd, buf + kept, sizeof buf - kept);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "cannot read --cacert '%s': %s", path,
+                                strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        total += n;
+        size_t len = kept + (size_t)n;
+        for (size_t i = 0; !found && i + mark_len <= len; i++)
+            found = buf[i] == '-' && memcmp(buf + i, mark, mark_len) == 0;
+        kept = len < mark_len - 1 ? len : mark_len - 1;
+        memmove(buf, buf + len - kept, kept);
+    }
+    if (!found)
+        rc = pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
+                            total > CA_FILE_MAX ? "--cacert '%s' is too big for a CA file"
+                                                : "--cacert '%s' holds no PEM certificate",
+                            path);
+out:
+    close(fd);
+    return rc;
+}
+
 pm3k_code pm3k__http_options_check(const pm3k__http_options *opt, pm3k_error *err)
 {
     for (size_t i = 0; i < opt->resolve_count; i++)
         if (!resolve_entry_valid(opt->resolve[i]))
             return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
                                   "--resolve expects HOST:PORT:ADDRESS, not '%s'", opt->resolve[i]);
-    if (opt->cacert) {
-        FILE *fp = fopen(opt->cacert, "rb");
-        if (!fp)
-            return pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "cannot read --cacert '%s': %s",
-                                  opt->cacert, strerror(errno));
-        fclose(fp);
-    }
+    if (opt->cacert)
+        return check_ca_file(opt->cacert, err);
     return PM3K_OK;
 }
 
@@ -493,6 +556,24 @@ static void with_detail(char *reason, size_t reason_len, const char *what,
     snprintf(reason, reason_len, "%s (%s)", what, detail);
 }
 
+/* libcurl refuses a header block over 300 KB (CURLE_RECV_ERROR, "Too large
+ * response headers: N > 307200") and a single header line over 100 KB
+ * (CURLE_OUT_OF_MEMORY, no message) while the headers are still coming:
+ * the server's answer, not the network. */
+static bool headers_too_large(CURLcode code, const pm3k__http_response *resp)
+{
+    static const char message[] = "Too large response headers";
+    if (resp->status == 0 || resp->headers_done)
+        return false;
+#if LIBCURL_VERSION_NUM >= 0x080600 /* 8.6.0: CURLE_TOO_LARGE */
+    if (code == CURLE_TOO_LARGE)
+        return true;
+#endif
+    if (code == CURLE_RECV_ERROR)
+        return strncmp(resp->error, message, sizeof message - 1) == 0;
+    return code == CURLE_OUT_OF_MEMORY;
+}
+
 pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response *resp, char *reason,
                                        size_t reason_len)
 {
@@ -519,6 +600,12 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
         snprintf(reason, reason_len, "the server answered with status %ld, which is not HTTP", s);
         return PM3K_HTTP_DEFINITE;
     }
+    if (headers_too_large(code, resp)) {
+        snprintf(reason, reason_len,
+                 "the answer's headers are too large for an HTTP client to read (%s)",
+                 resp->error[0] ? resp->error : "a header line over 100 KB");
+        return PM3K_HTTP_DEFINITE;
+    }
     switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -537,12 +624,14 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
         with_detail(reason, reason_len, "TLS certificate verification failed", resp, code);
         return PM3K_HTTP_DEFINITE;
     case CURLE_SSL_CONNECT_ERROR:
+        /* Also a reset in the middle of the handshake, or an overloaded
+         * server: only a certificate error above is the server's for sure. */
         with_detail(reason, reason_len, "TLS handshake failed", resp, code);
-        return PM3K_HTTP_DEFINITE;
+        return PM3K_HTTP_TRANSIENT;
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
         with_detail(reason, reason_len, "cannot load the CA certificates", resp, code);
-        return PM3K_HTTP_TRANSIENT;
+        return PM3K_HTTP_CONFIG;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
         with_detail(reason, reason_len, "the URL cannot be fetched", resp, code);

@@ -46,8 +46,9 @@ typedef struct pm3k__http_ctx {
 pm3k_code pm3k__http_ctx_init(pm3k__http_ctx *ctx, const pm3k__http_options *opt, pm3k_error *err);
 void pm3k__http_ctx_free(pm3k__http_ctx *ctx);
 
-/* Check the options a user gave (readable CA file, well-formed --resolve
- * entries) before anything runs: a mistake there is a usage error. */
+/* Check the options a user gave (a --cacert that is a readable file with a
+ * PEM certificate, well-formed --resolve entries) before anything runs: a
+ * mistake there is a usage error. */
 pm3k_code pm3k__http_options_check(const pm3k__http_options *opt, pm3k_error *err);
 
 /* ---- one response: status and headers, captured with fixed bounds ---- */
@@ -123,10 +124,12 @@ bool pm3k__http_parse_content_range(const char *value, int64_t *first, int64_t *
                                     int64_t *total);
 
 typedef enum pm3k__http_verdict {
-    PM3K_HTTP_OK,       /* 2xx */
-    PM3K_HTTP_REDIRECT, /* 3xx: the caller reports the Location */
-    PM3K_HTTP_DEFINITE, /* 4xx, TLS verification, a broken answer: PM3K fails too */
-    PM3K_HTTP_TRANSIENT /* DNS, connect, timeout, reset, 5xx: cannot tell now */
+    PM3K_HTTP_OK,        /* 2xx */
+    PM3K_HTTP_REDIRECT,  /* 3xx: the caller reports the Location */
+    PM3K_HTTP_DEFINITE,  /* 4xx, TLS verification, a broken answer: PM3K fails too */
+    PM3K_HTTP_TRANSIENT, /* DNS, connect, timeout, reset, TLS handshake, 5xx: cannot tell now */
+    PM3K_HTTP_CONFIG     /* the --cacert file cannot be loaded: no request can work, the
+                            run stops with a configuration error */
 } pm3k__http_verdict;
 
 /* Classify a finished request (code from libcurl, status from the response;

@@ -70,10 +70,10 @@
     X(VIPS, vips_pngload_source)                                                                   \
     X(VIPS, vips_shutdown)                                                                         \
     X(VIPS, vips_source_custom_new)                                                                \
+    X(VIPS, vips_source_new_from_descriptor)                                                       \
     X(VIPS, vips_source_get_type)                                                                  \
     X(VIPS, vips_version)                                                                          \
     X(VIPS, vips_version_string)                                                                   \
-    X(VIPS, vips_webpload)                                                                         \
     X(VIPS, vips_webpload_source)
 
 /* One pointer per function, typed from the library's own prototype. */

@@ -56,10 +56,10 @@
 #define vips_pngload_source (pm3k__medialib.vips_pngload_source)
 #define vips_shutdown (pm3k__medialib.vips_shutdown)
 #define vips_source_custom_new (pm3k__medialib.vips_source_custom_new)
+#define vips_source_new_from_descriptor (pm3k__medialib.vips_source_new_from_descriptor)
 #define vips_source_get_type (pm3k__medialib.vips_source_get_type)
 #define vips_version (pm3k__medialib.vips_version)
 #define vips_version_string (pm3k__medialib.vips_version_string)
-#define vips_webpload (pm3k__medialib.vips_webpload)
 #define vips_webpload_source (pm3k__medialib.vips_webpload_source)
 
 #endif

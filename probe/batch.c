@@ -193,6 +193,23 @@ bool pm3k__lane_finished(pm3k__lane *lane)
     return finished;
 }
 
+bool pm3k__lane_stopping(pm3k__lane *lane)
+{
+    pm3k_batch *b = lane->batch;
+    pthread_mutex_lock(&b->mu);
+    bool stopping = b->stop;
+    pthread_mutex_unlock(&b->mu);
+    return stopping;
+}
+
+void pm3k__lane_fail(pm3k__lane *lane, pm3k_code code, const char *message)
+{
+    pm3k_batch *b = lane->batch;
+    pthread_mutex_lock(&b->mu);
+    fail_locked(b, code, message);
+    pthread_mutex_unlock(&b->mu);
+}
+
 void pm3k__lane_complete(pm3k__lane *lane, pm3k__task *task, pm3k_item *item)
 {
     pm3k_batch *b = lane->batch;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "pm3k/url.h"
@@ -71,11 +72,13 @@ static void shown_text(const char *text, size_t len, char *out, size_t out_len)
         snprintf(out + n, out_len - n, "...");
 }
 
-static bool is_tls_failure(CURLcode code)
+/* The certificate was refused: a definite failure whose fix is a
+ * certificate. A failed handshake (CURLE_SSL_CONNECT_ERROR) is not one: it
+ * is also a reset or an overloaded server, and transient. */
+static bool is_certificate_failure(CURLcode code)
 {
-    return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR ||
-           code == CURLE_SSL_ISSUER_ERROR || code == CURLE_SSL_INVALIDCERTSTATUS ||
-           code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+    return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_ISSUER_ERROR ||
+           code == CURLE_SSL_INVALIDCERTSTATUS || code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
 /* The fix for a redirect: what kind of redirect it is. */
@@ -119,9 +122,12 @@ static void check_token(const pm3k_domain_config *config, const char *url, body_
     free(want);
 }
 
-static void check_answer(const pm3k_domain_config *config, const char *url, const char *host,
-                         CURLcode code, const pm3k__http_response *resp, const char *redirect_url,
-                         body_buf *body, pm3k_item *item)
+/* Findings for the answer; an error (the CA certificates cannot be
+ * loaded) only when nothing about the domain could be learnt. */
+static pm3k_code check_answer(const pm3k_domain_config *config, const char *url, const char *host,
+                              CURLcode code, const pm3k__http_response *resp,
+                              const char *redirect_url, body_buf *body, pm3k_item *item,
+                              pm3k_error *err)
 {
     char reason[PM3K_ERROR_MESSAGE_MAX], fix[320], location[256];
 
@@ -131,10 +137,10 @@ static void check_answer(const pm3k_domain_config *config, const char *url, cons
             snprintf(reason, sizeof reason, "the server answered %ld, not 200", resp->status);
             pm3k_item_add(item, PM3K_RULE_DOMAIN_VERIFY_MISSING, "url", url, "reason", reason,
                           "fix", "serve pm3k-verify.txt as a plain file that answers 200", NULL);
-            return;
+            return PM3K_OK;
         }
         check_token(config, url, body, item);
-        return;
+        return PM3K_OK;
     case PM3K_HTTP_REDIRECT: {
         const char *target = redirect_url ? redirect_url : pm3k__http_header_get(resp, "Location");
         if (target)
@@ -149,10 +155,10 @@ static void check_answer(const pm3k_domain_config *config, const char *url, cons
         redirect_fix(url, location, fix, sizeof fix);
         pm3k_item_add(item, PM3K_RULE_DOMAIN_VERIFY_MISSING, "url", url, "reason", reason, "fix",
                       fix, NULL);
-        return;
+        return PM3K_OK;
     }
     case PM3K_HTTP_DEFINITE:
-        if (is_tls_failure(code)) {
+        if (is_certificate_failure(code)) {
             snprintf(fix, sizeof fix,
                      "install a certificate that covers %s, from a public CA, with the full "
                      "chain (intermediates included)",
@@ -170,11 +176,39 @@ static void check_answer(const pm3k_domain_config *config, const char *url, cons
         }
         pm3k_item_add(item, PM3K_RULE_DOMAIN_VERIFY_MISSING, "url", url, "reason", reason, "fix",
                       fix, NULL);
-        return;
+        return PM3K_OK;
     case PM3K_HTTP_TRANSIENT:
         pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", reason, NULL);
-        return;
+        return PM3K_OK;
+    case PM3K_HTTP_CONFIG:
+        if (config->cacert)
+            return pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "--cacert '%s' cannot be used: %s",
+                                  config->cacert, reason);
+        return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
+                              "the system's CA certificates cannot be used: %s", reason);
     }
+    return PM3K_OK;
+}
+
+/* HOST[:PORT] from what a user may give: a bare host, or the domain as a
+ * URL ("https://media.example.com/", as probe --domain takes it). The
+ * scheme and one trailing slash go; a port stays (it is where to connect);
+ * a path, query, fragment or user part makes it no host. Points into arg;
+ * *len is the host part's length. */
+static const char *host_part(const char *arg, size_t *len)
+{
+    const char *p = arg;
+    if (strncasecmp(p, "https://", 8) == 0)
+        p += 8;
+    else if (strncasecmp(p, "http://", 7) == 0)
+        p += 7;
+    size_t n = strlen(p);
+    if (n > 0 && p[n - 1] == '/')
+        n--;
+    if (n == 0 || n > 1024 || strcspn(p, "/?#@ \t\r\n") < n)
+        return NULL;
+    *len = n;
+    return p;
 }
 
 /* https://HOST/pm3k-verify.txt, and the host alone, through libcurl's parser. */
@@ -183,14 +217,15 @@ static bool verify_url(const char *host_arg, char **url, char **host)
     CURLU *cu = curl_url();
     char *text = NULL;
     bool ok = false;
-    size_t len = strlen(host_arg);
+    size_t len = 0;
+    const char *part = host_part(host_arg, &len);
     *url = *host = NULL;
-    if (!cu || len == 0 || len > 1024 || strcspn(host_arg, "/?#@ \t\r\n") != len)
+    if (!cu || !part)
         goto out;
     text = malloc(len + 32);
     if (!text)
         goto out;
-    snprintf(text, len + 32, "https://%s/pm3k-verify.txt", host_arg);
+    snprintf(text, len + 32, "https://%.*s/pm3k-verify.txt", (int)len, part);
     if (curl_url_set(cu, CURLUPART_URL, text, 0) != CURLUE_OK)
         goto out;
     char *u = NULL, *h = NULL;
@@ -231,7 +266,8 @@ pm3k_code pm3k_domain_verify(const pm3k_domain_config *config, pm3k_item **out, 
     *out = NULL;
     if (!verify_url(config->host, &url, &host)) {
         rc = pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
-                            "'%s' is not a host name (give HOST or HOST:PORT, no scheme or path)",
+                            "'%s' is not a host name (give HOST or HOST:PORT, such as "
+                            "media.example.com; no path)",
                             config->host);
         goto out;
     }
@@ -276,14 +312,14 @@ pm3k_code pm3k_domain_verify(const pm3k_domain_config *config, pm3k_item **out, 
     /* An HTTP answer came over TLS, so the certificate was accepted. */
     if (resp->status > 0)
         pm3k_item_fact_str(item, "tls", "valid");
-    else if (is_tls_failure(code))
+    else if (is_certificate_failure(code))
         pm3k_item_fact_str(item, "tls", "invalid");
     else
         pm3k_item_fact_null(item, "tls");
     pm3k_item_fact_int(item, "elapsed_ms",
                        (int64_t)(end.tv_sec - start.tv_sec) * 1000 +
                            (end.tv_nsec - start.tv_nsec) / 1000000);
-    check_answer(config, url, host, code, resp, redirect, body, item);
+    rc = check_answer(config, url, host, code, resp, redirect, body, item, err);
 
 out:
     if (rc != PM3K_OK) {

@@ -79,13 +79,21 @@ static header_result load_header(const pm3k_probe_config *config, pm3k__source *
 {
     VipsImage *image = NULL;
     VipsSourceCustom *custom = NULL;
+    VipsSource *file = NULL;
     vips_cursor cursor = {.src = src, .pos = 0};
     int rc = -1;
 
     *out = NULL;
-    if (media == PM3K_MEDIA_WEBP && src->path) {
-        /* libvips maps the whole of a WebP source; a file maps for free. */
-        rc = vips_webpload(src->path, &image, NULL);
+    if (media == PM3K_MEDIA_WEBP && src->path && src->fd >= 0) {
+        /* libvips maps the whole of a WebP source; a file maps for free.
+         * Through the descriptor the signature was read from, never the
+         * path: a file swapped in since (even a FIFO) must not be checked
+         * in its place. libwebp reads the chunk headers of the map, so the
+         * header costs a few pages, not the file; those bytes do not pass
+         * through src and are not in bytes_read. */
+        file = vips_source_new_from_descriptor(src->fd);
+        if (file)
+            rc = vips_webpload_source(file, &image, NULL);
         goto out;
     }
     /* A remote WebP would be read whole: only when it is within the limit. */
@@ -116,6 +124,7 @@ out:
         vips_error_clear();
     }
     VIPS_UNREF(custom);
+    VIPS_UNREF(file);
     *out = image;
     return image ? HEADER_READ : HEADER_BAD;
 }

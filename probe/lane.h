@@ -23,6 +23,13 @@ typedef struct pm3k__lane pm3k__lane;
 bool pm3k__lane_pop(pm3k__lane *lane, pm3k__task *task, bool wait);
 /* No task queued and none will come (or the run is stopping). */
 bool pm3k__lane_finished(pm3k__lane *lane);
+/* The run is stopping (the report cannot be written, or a lane failed it):
+ * tasks already taken are to be completed at once, without checking them. */
+bool pm3k__lane_stopping(pm3k__lane *lane);
+/* Stop the whole run with an error that concerns every task, not one item
+ * (a --cacert file the TLS library cannot load): the batch returns code and
+ * message. Tasks taken are still completed. */
+void pm3k__lane_fail(pm3k__lane *lane, pm3k_code code, const char *message);
 /* Hand back the item for a task (ownership of item passes to the batch;
  * the task's path is freed). item == NULL means memory ran out. */
 void pm3k__lane_complete(pm3k__lane *lane, pm3k__task *task, pm3k_item *item);

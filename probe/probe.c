@@ -168,7 +168,7 @@ pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3
     uint8_t head[PM3K_SNIFF_BYTES];
     struct stat st;
     pm3k__sniff sniff;
-    pm3k__source src = {0};
+    pm3k__source src = {.fd = -1};
     file_ctx fctx = {.fd = -1, .error = src.error, .error_len = sizeof src.error};
 
     *out = NULL;
@@ -193,6 +193,7 @@ pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3
     src.ctx = &fctx;
     src.name = path;
     src.path = path;
+    src.fd = fctx.fd;
     src.size = (int64_t)st.st_size;
     src.read_at = file_read_at;
 

@@ -64,6 +64,9 @@ typedef struct pm3k__source {
     void *ctx;
     const char *name; /* path or URL, for messages */
     const char *path; /* local path, or NULL when the source is remote */
+    int fd;           /* with path: the file's open descriptor, which every read and load
+                         must use (never the path again: the file may have been swapped
+                         since it was opened); -1 for a remote source */
     int64_t size;     /* total size in bytes, -1 when unknown */
     /* Read up to len bytes at offset into buf. Returns the number of bytes
      * read (short only at end of data), or -1 on error (then *error says why). */

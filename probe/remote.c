@@ -5,7 +5,13 @@
  * small reads near each other cost one request; a read bigger than two
  * blocks is fetched straight into the caller's buffer. Every answer must be
  * 206 with a Content-Range that matches what was asked; redirects are never
- * followed (core/http.c). */
+ * followed (core/http.c).
+ *
+ * Why a read fails decides what the URL's item says: a server that does not
+ * serve ranges as asked (200 instead of 206, a wrong Content-Range, more
+ * bytes than asked, a size that changes, a 4xx or a redirect to a range) is
+ * a property of the server, the same on every retry, so --deep is merely
+ * unavailable there; a timeout, a reset or a 5xx is transient. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +49,11 @@ typedef struct remote {
     char *dest;
     size_t dest_cap, dest_len;
     bool overflow;
+    pm3k__stop_fn stopping; /* the run stops: give up */
+    void *stopping_data;
     /* results */
     bool failed;
+    pm3k__deep_outcome outcome; /* when failed */
     char reason[256];
     int64_t bytes_fetched;
     int requests;
@@ -66,17 +75,38 @@ static size_t on_range_body(void *userdata, const char *data, size_t len)
     return len;
 }
 
-static bool fail(remote *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(remote *r, pm3k__deep_outcome outcome, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Record why the remote read failed; returns false for the caller. */
-static bool fail(remote *r, const char *fmt, ...)
+static bool fail(remote *r, pm3k__deep_outcome outcome, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->reason, sizeof r->reason, fmt, ap);
     va_end(ap);
     r->failed = true;
+    r->outcome = outcome;
     return false;
+}
+
+/* libcurl's progress callback: a stopping run cuts the request short. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    remote *r = userdata;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return r->stopping(r->stopping_data) ? 1 : 0;
+}
+
+static bool stopped(remote *r)
+{
+    if (!r->stopping || !r->stopping(r->stopping_data))
+        return false;
+    return fail(r, PM3K_DEEP_STOPPED, "the run stopped before --deep was done");
 }
 
 /* GET bytes first..last (inclusive) into dest. With r->size unknown (-1) the
@@ -87,14 +117,17 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
     pm3k_error err = {0};
     int64_t want = last - first + 1;
 
+    if (stopped(r))
+        return false;
     if (r->requests >= MAX_REQUESTS)
-        return fail(r, "--deep gave up after %d range requests", MAX_REQUESTS);
+        return fail(r, PM3K_DEEP_UNAVAILABLE,
+                    "reading the media needed more than %d range requests", MAX_REQUESTS);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t left_ms = (int64_t)(r->deadline.tv_sec - now.tv_sec) * 1000 +
                       (r->deadline.tv_nsec - now.tv_nsec) / 1000000;
     if (left_ms <= 0)
-        return fail(r, "--deep took longer than %ld s",
+        return fail(r, PM3K_DEEP_TRANSIENT, "--deep took longer than %ld s",
                     r->http->timeout_ms * DEADLINE_TIMEOUTS / 1000);
     r->requests++;
     curl_easy_reset(r->easy);
@@ -102,9 +135,14 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
     r->resp.body = on_range_body;
     r->resp.body_userdata = r;
     if (pm3k__http_setup(r->easy, r->http, r->url, &r->resp, &err) != PM3K_OK)
-        return fail(r, "--deep cannot set up a request: %s", err.message);
+        return fail(r, PM3K_DEEP_TRANSIENT, "--deep cannot set up a request: %s", err.message);
     snprintf(range, sizeof range, "%lld-%lld", (long long)first, (long long)last);
     curl_easy_setopt(r->easy, CURLOPT_RANGE, range);
+    if (r->stopping) {
+        curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, r);
+        curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
+    }
     if (left_ms < r->http->timeout_ms)
         curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)left_ms);
     r->dest = dest;
@@ -114,8 +152,11 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
 
     CURLcode code = curl_easy_perform(r->easy);
     r->bytes_fetched += (int64_t)r->dest_len;
+    if (stopped(r))
+        return false;
     if (r->overflow)
-        return fail(r, "--deep asked for bytes %lld-%lld and got more (is Range ignored?)",
+        return fail(r, PM3K_DEEP_UNAVAILABLE,
+                    "a Range request for bytes %lld-%lld got more bytes than asked",
                     (long long)first, (long long)last);
     if (code == CURLE_WRITE_ERROR && r->resp.status != 206 && r->resp.headers_done)
         code = CURLE_OK; /* stopped on purpose, the status says why */
@@ -127,35 +168,43 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
         const char *loc = pm3k__http_header_get(&r->resp, "Location");
         if (loc)
             pm3k__http_redact_url(loc, location, sizeof location);
-        return fail(r, "--deep range request redirected to %s (never followed)",
+        return fail(r, PM3K_DEEP_UNAVAILABLE,
+                    "the server answered a Range request with a redirect to %s",
                     location[0] ? location : "?");
     }
-    default:
-        return fail(r, "--deep range request failed: %s", reason);
+    case PM3K_HTTP_DEFINITE:
+        return fail(r, PM3K_DEEP_UNAVAILABLE, "a Range request failed: %s", reason);
+    case PM3K_HTTP_TRANSIENT:
+        return fail(r, PM3K_DEEP_TRANSIENT, "a --deep range request failed: %s", reason);
+    case PM3K_HTTP_CONFIG:
+        return fail(r, PM3K_DEEP_CONFIG, "%s", reason);
     }
     if (r->resp.status != 206)
-        return fail(r,
-                    "the server answered %ld to a Range request, not 206; --deep needs "
-                    "ranges (PM3K itself does not)",
+        return fail(r, PM3K_DEEP_UNAVAILABLE,
+                    "the server answered %ld to a Range request, not 206 (Range ignored)",
                     r->resp.status);
     int64_t cr_first, cr_last, cr_total;
     const char *cr = pm3k__http_header_get(&r->resp, "Content-Range");
     if (!cr || !pm3k__http_parse_content_range(cr, &cr_first, &cr_last, &cr_total))
-        return fail(r, "206 answer without a valid Content-Range");
+        return fail(r, PM3K_DEEP_UNAVAILABLE, "a 206 answer without a valid Content-Range");
     if (r->size < 0) {
         if (cr_total < 0)
-            return fail(r, "the server does not say the file's size (Content-Range */*)");
+            return fail(r, PM3K_DEEP_UNAVAILABLE,
+                        "the server does not say the file's size (Content-Range */*)");
         r->size = cr_total;
         if (last >= r->size)
             last = r->size - 1;
         want = last - first + 1;
     }
     if (cr_total >= 0 && cr_total != r->size)
-        return fail(r, "the file changed size during --deep (%lld, then %lld bytes)",
+        return fail(r, PM3K_DEEP_UNAVAILABLE,
+                    "the file changed size while it was read (%lld, then %lld bytes)",
                     (long long)r->size, (long long)cr_total);
     if (cr_first != first || cr_last != last || (int64_t)r->dest_len != want)
-        return fail(r, "asked for bytes %lld-%lld, got a different range", (long long)first,
-                    (long long)last);
+        return fail(r, PM3K_DEEP_UNAVAILABLE,
+                    "a Range request for bytes %lld-%lld got bytes %lld-%lld (%lld bytes)",
+                    (long long)first, (long long)last, (long long)cr_first, (long long)cr_last,
+                    (long long)r->dest_len);
     return true;
 }
 
@@ -178,7 +227,7 @@ static block *load_block(remote *r, int64_t pos)
         if (r->blocks[i].used < victim->used)
             victim = &r->blocks[i];
     if (!victim->data && !(victim->data = malloc(BLOCK_SIZE))) {
-        fail(r, "out of memory");
+        fail(r, PM3K_DEEP_TRANSIENT, "out of memory");
         return NULL;
     }
     int64_t start = pos - pos % BLOCK_SIZE;
@@ -242,10 +291,15 @@ static bool probe_as_image(const pm3k_probe_config *config, const pm3k__sniff *s
 }
 
 void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__http_ctx *http,
-                      const char *url, const char *path_ext, int64_t size, pm3k_item *item,
-                      pm3k__deep_result *result)
+                      const char *url, const char *path_ext, int64_t size, pm3k__stop_fn stopping,
+                      void *stopping_data, pm3k_item *item, pm3k__deep_result *result)
 {
-    remote r = {.easy = easy, .http = http, .url = url, .size = size};
+    remote r = {.easy = easy,
+                .http = http,
+                .url = url,
+                .size = size,
+                .stopping = stopping,
+                .stopping_data = stopping_data};
     pm3k__source src = {0};
     uint8_t head[PM3K_SNIFF_BYTES];
     pm3k__sniff sniff;
@@ -262,6 +316,7 @@ void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__h
     src.ctx = &r;
     src.name = url;
     src.path = NULL;
+    src.fd = -1;
     src.size = r.size < 0 ? 0 : r.size;
     src.read_at = remote_read_at;
 
@@ -297,7 +352,7 @@ void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__h
         pm3k_item_fact_null(item, "content_type");
 
 out:
-    result->network_failed = r.failed;
+    result->outcome = r.failed ? r.outcome : PM3K_DEEP_READ;
     snprintf(result->reason, sizeof result->reason, "%s", r.reason);
     result->bytes_fetched = r.bytes_fetched;
     result->requests = r.requests;

@@ -59,6 +59,7 @@ typedef struct host_slot {
 
 typedef struct xfer {
     struct xfer *next;
+    struct xfer *run_prev, *run_next; /* in engine.running while a transfer runs */
     pm3k__task task;
     /* the URL as parsed */
     bool invalid;
@@ -103,6 +104,7 @@ struct engine {
     CURLSH *share;
     uint64_t wake_id;
     xfer *wait_head, *wait_tail;
+    xfer *running; /* URLs with a transfer in the multi handle */
     size_t waiting, active;
     host_slot **hosts;
     size_t host_count, host_cap;
@@ -444,15 +446,38 @@ static pm3k_item *build_item(const engine *e, const xfer *x, bool size_check)
     case PM3K_HTTP_TRANSIENT:
         pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", reason, NULL);
         break;
+    case PM3K_HTTP_CONFIG:
+        /* The run stops with this (config_failure); the item is never shown. */
+        pm3k_item_add(item, PM3K_RULE_URL_FETCH_ERROR, "reason", reason, NULL);
+        break;
     }
     return item;
 }
 
+/* The CA certificates cannot be loaded: no URL of the run can be checked,
+ * so the run stops with a configuration error rather than an item each. */
+static void config_failure(const engine *e, const char *reason)
+{
+    pm3k_error err = {0};
+    if (e->config->cacert)
+        pm3k_error_set(&err, PM3K_ERR_INVALID_ARG, "--cacert '%s' cannot be used: %s",
+                       e->config->cacert, reason);
+    else
+        pm3k_error_set(&err, PM3K_ERR_INVALID_ARG,
+                       "the system's CA certificates cannot be used: %s", reason);
+    pm3k__lane_fail(e->lane, err.code, err.message);
+}
+
 /* ---- --deep, on threads of its own ---- */
+
+static bool deep_stopping(void *lane)
+{
+    return pm3k__lane_stopping(lane);
+}
 
 static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
 {
-    pm3k__deep_result result;
+    pm3k__deep_result result = {.outcome = PM3K_DEEP_TRANSIENT};
     pm3k_probe_config config = *e->config;
     int64_t length = -1;
     char reason[8];
@@ -465,18 +490,37 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
     pm3k_item *item = build_item(e, x, false);
     if (!item)
         return NULL;
-    if (!easy) {
-        result = (pm3k__deep_result){.network_failed = true};
+    if (pm3k__lane_stopping(e->lane)) {
+        result.outcome = PM3K_DEEP_STOPPED;
+        snprintf(result.reason, sizeof result.reason, "the run stopped before --deep started");
+    } else if (!easy) {
         snprintf(result.reason, sizeof result.reason, "--deep cannot start libcurl");
     } else {
-        pm3k__deep_probe(&config, easy, &e->http, x->url, x->ext, length, item, &result);
+        pm3k__deep_probe(&config, easy, &e->http, x->url, x->ext, length, deep_stopping, e->lane,
+                         item, &result);
     }
-    if (result.network_failed) {
-        /* The media checks saw a broken read, not the media: drop them. */
+    if (result.outcome != PM3K_DEEP_READ) {
+        /* The media checks saw a broken read, not the media: drop them. The
+         * URL's own verdict (HEAD/GET) stands. */
         pm3k_item_free(item);
         item = build_item(e, x, true);
-        if (item)
+    }
+    if (item) {
+        switch (result.outcome) {
+        case PM3K_DEEP_READ:
+            break;
+        case PM3K_DEEP_UNAVAILABLE:
+            pm3k_item_add(item, PM3K_RULE_URL_DEEP_UNAVAILABLE, "reason", result.reason, NULL);
+            break;
+        case PM3K_DEEP_CONFIG:
+            config_failure(e, result.reason);
+            pm3k_item_add(item, PM3K_RULE_URL_FETCH_ERROR, "reason", result.reason, NULL);
+            break;
+        case PM3K_DEEP_TRANSIENT:
+        case PM3K_DEEP_STOPPED:
             pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", result.reason, NULL);
+            break;
+        }
     }
     if (item) {
         pm3k_item_fact_int(item, "bytes_read", result.bytes_fetched);
@@ -656,6 +700,26 @@ static bool add_request(engine *e, xfer *x, bool fresh)
     return curl_multi_add_handle(e->multi, x->easy) == CURLM_OK;
 }
 
+static void running_add(engine *e, xfer *x)
+{
+    x->run_prev = NULL;
+    x->run_next = e->running;
+    if (e->running)
+        e->running->run_prev = x;
+    e->running = x;
+}
+
+static void running_remove(engine *e, xfer *x)
+{
+    if (x->run_prev)
+        x->run_prev->run_next = x->run_next;
+    else
+        e->running = x->run_next;
+    if (x->run_next)
+        x->run_next->run_prev = x->run_prev;
+    x->run_prev = x->run_next = NULL;
+}
+
 static void start(engine *e, xfer *x)
 {
     x->fetched = true;
@@ -673,6 +737,7 @@ static void start(engine *e, xfer *x)
     }
     x->slot->active++;
     e->active++;
+    running_add(e, x);
 }
 
 /* Hosts with URLs waiting and room for another transfer. */
@@ -743,7 +808,7 @@ static bool head_needs_get(const xfer *x)
 
 static void on_done(engine *e, xfer *x, CURLcode code)
 {
-    char *redirect = NULL;
+    char *redirect = NULL, reason[PM3K_ERROR_MESSAGE_MAX];
     x->code = code;
     curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &x->http_version);
     curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redirect);
@@ -761,13 +826,16 @@ static void on_done(engine *e, xfer *x, CURLcode code)
         curl_easy_cleanup(x->easy);
         x->easy = NULL;
     }
+    running_remove(e, x);
     x->slot->active--;
     host_unref(e, x);
     e->active--;
     release_easy(e, x);
     x->elapsed_ms = ms_since(&x->start);
-    if (e->config->deep && e->deep_ready &&
-        pm3k__http_classify(x->code, x->resp, NULL, 0) == PM3K_HTTP_OK && deep_submit(e, x))
+    pm3k__http_verdict verdict = pm3k__http_classify(x->code, x->resp, reason, sizeof reason);
+    if (verdict == PM3K_HTTP_CONFIG)
+        config_failure(e, reason);
+    if (e->config->deep && e->deep_ready && verdict == PM3K_HTTP_OK && deep_submit(e, x))
         return;
     finish(e, x);
 }
@@ -862,18 +930,30 @@ static void engine_free(engine *e)
     pm3k__http_ctx_free(&e->http);
 }
 
-/* The engine could not start: every task still gets its item. */
-static void drain(pm3k__lane *lane, const char *why)
+/* Stopped early (the run is stopping): every URL still owned is completed
+ * at once, its transfer cut off (the items are never shown). --deep probes
+ * see the stop themselves (deep_stopping) and give up; deep_close waits
+ * for them. */
+static void abandon_all(engine *e)
 {
-    pm3k__task task;
-    char reason[PM3K_ERROR_MESSAGE_MAX + 64];
-    snprintf(reason, sizeof reason, "cannot start the URL checks: %s", why);
-    while (pm3k__lane_pop(lane, &task, true)) {
-        pm3k_item *item = pm3k_item_new(PM3K_KIND_URL, task.path);
-        if (item)
-            pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", reason, NULL);
-        pm3k__lane_complete(lane, &task, item);
+    static const char why[] = "the run stopped before this URL was checked";
+    while (e->running) {
+        xfer *x = e->running;
+        running_remove(e, x);
+        curl_multi_remove_handle(e->multi, x->easy);
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+        x->slot->active--;
+        e->active--;
+        finish_broken(e, x, why);
     }
+    while (e->wait_head) {
+        xfer *x = e->wait_head;
+        e->wait_head = x->next;
+        e->waiting--;
+        finish_broken(e, x, why);
+    }
+    e->wait_tail = NULL;
 }
 
 void pm3k__url_lane_main(pm3k__lane *lane)
@@ -883,10 +963,19 @@ void pm3k__url_lane_main(pm3k__lane *lane)
     pm3k__task task;
 
     if (!engine_init(&e, lane, &err)) {
-        drain(lane, err.message);
+        /* No URL could be checked (the CA file cannot be read, no memory,
+         * libcurl refused): the run stops with why, as for a bad option,
+         * rather than a transient finding on every URL. */
+        char message[PM3K_ERROR_MESSAGE_MAX + 32];
+        snprintf(message, sizeof message, "cannot start the URL checks: %s", err.message);
+        pm3k__lane_fail(lane, err.code != PM3K_OK ? err.code : PM3K_ERR_INTERNAL, message);
         goto out;
     }
     for (;;) {
+        /* A stopping run (the report cannot be written, or the CA
+         * certificates cannot be loaded) waits for no transfer. */
+        if (pm3k__lane_stopping(lane))
+            break;
         while (in_flight(&e) < MAX_IN_FLIGHT && pm3k__lane_pop(lane, &task, false))
             accept_task(&e, &task);
         start_waiting(&e);
@@ -921,12 +1010,7 @@ void pm3k__url_lane_main(pm3k__lane *lane)
         if (wants)
             wake_want_tasks(e.wake_id, false);
     }
-    /* Stopped early (the run is stopping): nothing may stay unreported. */
-    while (e.wait_head) {
-        xfer *x = e.wait_head;
-        e.wait_head = x->next;
-        finish_broken(&e, x, "the run stopped before this URL was checked");
-    }
+    abandon_all(&e);
 out:
     engine_free(&e);
 }

@@ -52,19 +52,36 @@ const char *pm3k__url_path_extension(const char *path, char *buf, size_t buflen)
 
 /* ---- --deep: the remote media through HTTP range reads (probe/remote.c) ---- */
 
+typedef enum pm3k__deep_outcome {
+    PM3K_DEEP_READ,        /* the media was read: its facts and findings stand */
+    PM3K_DEEP_UNAVAILABLE, /* the server cannot serve --deep (Range ignored, a wrong
+                              Content-Range, extra bytes, the file changed): a property of
+                              the server, not of the media or the post */
+    PM3K_DEEP_TRANSIENT,   /* a read failed on the network (timeout, reset, 5xx) */
+    PM3K_DEEP_CONFIG,      /* the CA certificates cannot be loaded: no request can work */
+    PM3K_DEEP_STOPPED      /* the run is stopping: the probe gave up on purpose */
+} pm3k__deep_outcome;
+
 typedef struct pm3k__deep_result {
-    bool network_failed;   /* a read failed for a reason that is not the media's */
-    char reason[256];      /* why, when network_failed */
+    pm3k__deep_outcome outcome;
+    char reason[256];      /* why, for anything but PM3K_DEEP_READ */
     int64_t bytes_fetched; /* body bytes received over HTTP */
     int requests;          /* range requests made */
 } pm3k__deep_result;
 
+/* Does the run stop? Asked between and during requests, from the thread
+ * that runs the probe. */
+typedef bool (*pm3k__stop_fn)(void *userdata);
+
 /* Probe the media at url with the video/image rules, as the local probe
  * does a file: sniff, kind, extension check, then pm3k__probe_video or
  * pm3k__probe_image on item. easy is a handle this thread owns (reused for
- * connection reuse); size is the Content-Length when known, else -1. */
+ * connection reuse); size is the Content-Length when known, else -1. When
+ * stopping (may be NULL) says yes, requests are cut short and the outcome is
+ * PM3K_DEEP_STOPPED. For any outcome but PM3K_DEEP_READ the media facts and
+ * findings added to item are not the media's: drop them. */
 void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__http_ctx *http,
-                      const char *url, const char *path_ext, int64_t size, pm3k_item *item,
-                      pm3k__deep_result *result);
+                      const char *url, const char *path_ext, int64_t size, pm3k__stop_fn stopping,
+                      void *stopping_data, pm3k_item *item, pm3k__deep_result *result);
 
 #endif

@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -158,6 +160,60 @@ static void classify(void **state)
                      PM3K_HTTP_TRANSIENT);
 }
 
+/* TLS: a refused certificate is the server's for sure; a failed handshake
+ * may be a reset or an overloaded server; a CA file that cannot be loaded
+ * is the run's own configuration. */
+static void classify_tls(void **state)
+{
+    char reason[256];
+    static const CURLcode certificate[] = {CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR,
+                                           CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+                                           CURLE_SSL_INVALIDCERTSTATUS};
+    pm3k__http_response_reset(&resp);
+    for (size_t i = 0; i < sizeof certificate / sizeof certificate[0]; i++) {
+        assert_int_equal(pm3k__http_classify(certificate[i], &resp, reason, sizeof reason),
+                         PM3K_HTTP_DEFINITE);
+        assert_non_null(strstr(reason, "certificate verification failed"));
+    }
+    assert_int_equal(pm3k__http_classify(CURLE_SSL_CONNECT_ERROR, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+    assert_non_null(strstr(reason, "TLS handshake failed"));
+    assert_int_equal(pm3k__http_classify(CURLE_SSL_CACERT_BADFILE, &resp, reason, sizeof reason),
+                     PM3K_HTTP_CONFIG);
+    assert_int_equal(pm3k__http_classify(CURLE_SSL_CERTPROBLEM, &resp, reason, sizeof reason),
+                     PM3K_HTTP_CONFIG);
+}
+
+/* Headers libcurl refuses to read are the server's answer, not the
+ * network: over 300 KB in all (CURLE_RECV_ERROR with libcurl's message), or
+ * one line over 100 KB (CURLE_OUT_OF_MEMORY while the headers come). */
+static void classify_headers_too_large(void **state)
+{
+    char reason[256];
+    feed("HTTP/1.1 200 OK\nContent-Length: 5\n");
+    assert_false(resp.headers_done);
+    snprintf(resp.error, sizeof resp.error, "Too large response headers: 360203 > 307200");
+    assert_int_equal(pm3k__http_classify(CURLE_RECV_ERROR, &resp, reason, sizeof reason),
+                     PM3K_HTTP_DEFINITE);
+    assert_non_null(strstr(reason, "headers are too large"));
+    resp.error[0] = '\0';
+    assert_int_equal(pm3k__http_classify(CURLE_OUT_OF_MEMORY, &resp, reason, sizeof reason),
+                     PM3K_HTTP_DEFINITE);
+    assert_non_null(strstr(reason, "100 KB"));
+    /* Any other receive error is the network's. */
+    snprintf(resp.error, sizeof resp.error, "Recv failure: Connection reset by peer");
+    assert_int_equal(pm3k__http_classify(CURLE_RECV_ERROR, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+    /* After the headers, or before any status line, it is not about headers. */
+    feed("HTTP/1.1 200 OK\n\n");
+    snprintf(resp.error, sizeof resp.error, "Too large response headers: 360203 > 307200");
+    assert_int_equal(pm3k__http_classify(CURLE_RECV_ERROR, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+    pm3k__http_response_reset(&resp);
+    assert_int_equal(pm3k__http_classify(CURLE_OUT_OF_MEMORY, &resp, reason, sizeof reason),
+                     PM3K_HTTP_TRANSIENT);
+}
+
 static void redact_url(void **state)
 {
     char out[256];
@@ -224,6 +280,58 @@ static void options_check(void **state)
     assert_int_equal(ctx.timeout_ms, PM3K_HTTP_DEFAULT_TIMEOUT_MS);
     assert_string_equal(ctx.user_agent, "pm3k/" PM3K_VERSION_STRING);
     pm3k__http_ctx_free(&ctx);
+}
+
+/* Write text to a fresh temporary file; its path goes to path. */
+static void temp_file(char *path, size_t path_len, const char *text, size_t pad)
+{
+    snprintf(path, path_len, "/tmp/pm3k-test-http-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    assert_non_null(fp);
+    for (size_t i = 0; i < pad; i++)
+        fputc(i % 64 == 63 ? '\n' : 'x', fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* --cacert must be a regular file holding a PEM certificate block: anything
+ * else would fail every request later (CURLE_SSL_CACERT_BADFILE). */
+static void cacert_check(void **state)
+{
+    static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    pm3k_error err = {0};
+    char path[64];
+    pm3k__http_options opt = {.cacert = path};
+
+    temp_file(path, sizeof path, "media.test\n", 0);
+    assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "holds no PEM certificate"));
+    assert_non_null(strstr(err.message, path));
+    unlink(path);
+
+    temp_file(path, sizeof path, "", 0);
+    assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "holds no PEM certificate"));
+    unlink(path);
+
+    temp_file(path, sizeof path, pem, 0);
+    assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_OK);
+    unlink(path);
+    /* The mark across the boundary of two reads, after comments. */
+    for (size_t pad = 16384 - 30; pad < 16384 + 2; pad++) {
+        temp_file(path, sizeof path, pem, pad);
+        assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_OK);
+        unlink(path);
+    }
+
+    pm3k__http_options folder = {.cacert = "/tmp"};
+    assert_int_equal(pm3k__http_options_check(&folder, &err), PM3K_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "is a folder"));
+    pm3k__http_options device = {.cacert = "/dev/null"};
+    assert_int_equal(pm3k__http_options_check(&device, &err), PM3K_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "not a regular file"));
 }
 
 static void hosts(void **state)
@@ -293,11 +401,19 @@ static void content_types(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_length),   cmocka_unit_test(parse_content_range),
-        cmocka_unit_test(header_capture), cmocka_unit_test(content_length),
-        cmocka_unit_test(classify),       cmocka_unit_test(redact_url),
-        cmocka_unit_test(redact_header),  cmocka_unit_test(options_check),
-        cmocka_unit_test(hosts),          cmocka_unit_test(content_types),
+        cmocka_unit_test(parse_length),
+        cmocka_unit_test(parse_content_range),
+        cmocka_unit_test(header_capture),
+        cmocka_unit_test(content_length),
+        cmocka_unit_test(classify),
+        cmocka_unit_test(classify_tls),
+        cmocka_unit_test(classify_headers_too_large),
+        cmocka_unit_test(redact_url),
+        cmocka_unit_test(redact_header),
+        cmocka_unit_test(options_check),
+        cmocka_unit_test(cacert_check),
+        cmocka_unit_test(hosts),
+        cmocka_unit_test(content_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
