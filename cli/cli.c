@@ -215,11 +215,15 @@ pm3k_code cli_output_sink(void *userdata, const char *data, size_t len)
     return PM3K_OK;
 }
 
-void cli_output_flush(void *userdata)
+pm3k_code cli_output_flush(void *userdata)
 {
     cli_output *out = userdata;
-    if (out->fp && fflush(out->fp) != 0 && !out->write_errno)
-        out->write_errno = errno;
+    if (out->fp && fflush(out->fp) != 0) {
+        if (!out->write_errno)
+            out->write_errno = errno;
+        return PM3K_ERR_IO;
+    }
+    return out->write_errno ? PM3K_ERR_IO : PM3K_OK;
 }
 
 int cli_output_close(cli_output *out, bool commit)

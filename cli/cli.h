@@ -84,7 +84,7 @@ typedef struct cli_output {
 int cli_output_open(cli_output *out, const char *path);
 pm3k_code cli_output_sink(void *userdata, const char *data, size_t len);
 /* Push buffered output out (an idle hook for pm3k_batch_set_idle). */
-void cli_output_flush(void *userdata);
+pm3k_code cli_output_flush(void *userdata);
 /* Close; commit renames the file into place, otherwise it is removed. */
 int cli_output_close(cli_output *out, bool commit);
 

@@ -116,7 +116,8 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "trailing slash or send you to a login page"},
     {PM3K_RULE_URL_FETCH_ERROR, "fetch_error", "url", E, DEF, "fetch_error",
      "fetch failed: {reason}",
-     "make the URL publicly readable with a certificate valid for its host"},
+     "PM3K fetches the URL the same way and would fail too: make it answer a plain GET with "
+     "200 from anywhere (public, no login), with a certificate valid for its host"},
     {PM3K_RULE_URL_FETCH_TRANSIENT, "fetch_error", "url", E, TRANS, "fetch_error",
      "could not fetch now: {reason}",
      "retry later; if it persists, PM3K will fail with fetch_error too"},

@@ -47,7 +47,7 @@ struct pm3k_batch {
     size_t input_count, input_cap;
     pm3k_progress_fn progress;
     void *progress_data;
-    void (*idle)(void *);
+    pm3k_code (*idle)(void *);
     void *idle_data;
 
     /* run state, guarded by mu */
@@ -134,7 +134,7 @@ void pm3k_batch_set_progress(pm3k_batch *b, pm3k_progress_fn fn, void *userdata)
     b->progress_data = userdata;
 }
 
-void pm3k_batch_set_idle(pm3k_batch *b, void (*idle)(void *userdata), void *userdata)
+void pm3k_batch_set_idle(pm3k_batch *b, pm3k_code (*idle)(void *userdata), void *userdata)
 {
     b->idle = idle;
     b->idle_data = userdata;
@@ -472,9 +472,13 @@ static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, 
         pthread_mutex_lock(&b->mu);
         slot *s = &b->slots[b->next_emit % b->window];
         if (!s->ready && b->idle) {
-            /* Nothing to hand out yet: let the caller flush what it wrote. */
+            /* Nothing to hand out yet: let the caller flush what it wrote.
+             * A flush that fails (the reader went away) stops the run now,
+             * not at the next item, which may be a URL timeout away. */
             pthread_mutex_unlock(&b->mu);
-            b->idle(b->idle_data);
+            pm3k_code rc = b->idle(b->idle_data);
+            if (rc != PM3K_OK)
+                return rc;
             pthread_mutex_lock(&b->mu);
         }
         while (!b->stop && !s->ready && !(b->producer_done && b->next_emit == b->next_index))

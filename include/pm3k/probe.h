@@ -78,8 +78,8 @@ pm3k_code pm3k_batch_add_list(pm3k_batch *batch, FILE *stream, char sep, const c
 void pm3k_batch_set_progress(pm3k_batch *batch, pm3k_progress_fn fn, void *userdata);
 /* Called on the run's thread whenever it is about to wait for the next item:
  * the moment to flush buffered output, so streamed reports stay live without
- * a write per item. */
-void pm3k_batch_set_idle(pm3k_batch *batch, void (*idle)(void *userdata), void *userdata);
+ * a write per item. A non-OK return stops the run as a failing on_item does. */
+void pm3k_batch_set_idle(pm3k_batch *batch, pm3k_code (*idle)(void *userdata), void *userdata);
 pm3k_code pm3k_batch_run(pm3k_batch *batch, pm3k_item_fn on_item, void *userdata, pm3k_error *err);
 void pm3k_batch_free(pm3k_batch *batch);
 
