@@ -84,6 +84,33 @@ int64_t pm3k__source_read(pm3k__source *src, int64_t offset, void *buf, size_t l
     return n;
 }
 
+/* ---- memory source ---- */
+
+static int64_t memory_read_at(void *ctx, int64_t offset, void *buf, size_t len)
+{
+    const pm3k__memory *m = ctx;
+    if (offset < 0)
+        return -1;
+    if ((uint64_t)offset >= m->len)
+        return 0;
+    size_t n = m->len - (size_t)offset < len ? m->len - (size_t)offset : len;
+    memcpy(buf, m->data + offset, n);
+    return (int64_t)n;
+}
+
+void pm3k__source_memory(pm3k__source *src, pm3k__memory *mem, const void *data, size_t len,
+                         const char *name)
+{
+    memset(src, 0, sizeof *src);
+    mem->data = data;
+    mem->len = len;
+    src->ctx = mem;
+    src->name = name;
+    src->fd = -1;
+    src->size = (int64_t)len;
+    src->read_at = memory_read_at;
+}
+
 /* ---- local file source ---- */
 
 typedef struct file_ctx {

@@ -75,6 +75,15 @@ typedef struct pm3k__source {
     char error[256];    /* why the last read failed */
 } pm3k__source;
 
+/* A source over bytes in memory (tests and fuzz targets; size = len, no
+ * path). mem must outlive src. */
+typedef struct pm3k__memory {
+    const uint8_t *data;
+    size_t len;
+} pm3k__memory;
+void pm3k__source_memory(pm3k__source *src, pm3k__memory *mem, const void *data, size_t len,
+                         const char *name);
+
 /* Read through src->read_at, counting bytes. */
 int64_t pm3k__source_read(pm3k__source *src, int64_t offset, void *buf, size_t len);
 

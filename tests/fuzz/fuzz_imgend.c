@@ -8,35 +8,18 @@
 
 #include "probe/imgend.h"
 
-typedef struct mem {
-    const uint8_t *data;
-    size_t len;
-} mem;
-
-static int64_t mem_read_at(void *ctx, int64_t offset, void *buf, size_t len)
-{
-    const mem *m = ctx;
-    if (offset < 0 || (uint64_t)offset >= m->len)
-        return 0;
-    size_t n = m->len - (size_t)offset < len ? m->len - (size_t)offset : len;
-    memcpy(buf, m->data + offset, n);
-    return (int64_t)n;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const pm3k__media media[] = {PM3K_MEDIA_JPEG, PM3K_MEDIA_PNG, PM3K_MEDIA_WEBP};
-    mem m = {.data = data, .len = size};
     /* A source with a path reads like a local file, without like a remote
      * one (the PNG walk refills differently). */
     for (size_t i = 0; i < 2 * sizeof media / sizeof media[0]; i++) {
-        pm3k__source src = {.ctx = &m,
-                            .name = "fuzz",
-                            .path = i % 2 ? "fuzz.bin" : NULL,
-                            .size = (int64_t)size,
-                            .read_at = mem_read_at};
+        pm3k__source src;
+        pm3k__memory m;
+        pm3k__source_memory(&src, &m, data, size, "fuzz");
+        src.path = i % 2 ? "fuzz.bin" : NULL;
         char reason[128];
         pm3k__imgend rc = pm3k__imgend_check(&src, media[i / 2], reason, sizeof reason);
         if (rc == PM3K_IMGEND_READ_ERROR)

@@ -11,29 +11,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-typedef struct mem {
-    const uint8_t *data;
-    size_t len;
-} mem;
-
-static int64_t mem_read_at(void *ctx, int64_t offset, void *buf, size_t len)
+static void check(const uint8_t *data, size_t size, int64_t claimed_size)
 {
-    const mem *m = ctx;
-    if (offset < 0)
-        return -1;
-    if ((uint64_t)offset >= m->len)
-        return 0;
-    size_t n = m->len - (size_t)offset;
-    if (n > len)
-        n = len;
-    memcpy(buf, m->data + offset, n);
-    return (int64_t)n;
-}
-
-static void check(const mem *m, int64_t claimed_size)
-{
-    pm3k__source src = {
-        .ctx = (void *)m, .name = "fuzz", .size = claimed_size, .read_at = mem_read_at};
+    pm3k__source src;
+    pm3k__memory m;
+    pm3k__source_memory(&src, &m, data, size, "fuzz");
+    src.size = claimed_size;
     pm3k__mp4_layout layout;
     pm3k__mp4_walk(&src, &layout);
     /* The walk is bounded: one 16-byte header per box, at most the cap. */
@@ -50,9 +33,8 @@ static void check(const mem *m, int64_t claimed_size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    mem m = {data, size};
-    check(&m, (int64_t)size);
-    check(&m, -1);
-    check(&m, (int64_t)size + 1000000);
+    check(data, size, (int64_t)size);
+    check(data, size, -1);
+    check(data, size, (int64_t)size + 1000000);
     return 0;
 }

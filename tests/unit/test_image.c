@@ -19,46 +19,25 @@
 
 /* ---- an in-memory source ---- */
 
-typedef struct mem {
-    const uint8_t *data;
-    size_t len;
-    bool fail;   /* every read fails */
-    char *error; /* the source's error buffer */
-} mem;
-
-static int64_t mem_read_at(void *ctx, int64_t offset, void *buf, size_t len)
+static int64_t failing_read_at(void *ctx, int64_t offset, void *buf, size_t len)
 {
-    mem *m = ctx;
-    if (m->fail) {
-        snprintf(m->error, 256, "injected read error");
-        return -1;
-    }
-    if (offset < 0 || (uint64_t)offset >= m->len)
-        return 0;
-    size_t n = m->len - (size_t)offset < len ? m->len - (size_t)offset : len;
-    memcpy(buf, m->data + offset, n);
-    return (int64_t)n;
+    pm3k__source *src = ctx;
+    snprintf(src->error, sizeof src->error, "injected read error");
+    return -1;
 }
 
-static void mem_source(pm3k__source *src, mem *m, const void *data, size_t len)
+/* Make every read of src fail, with a reason. */
+static void fail_reads(pm3k__source *src)
 {
-    memset(src, 0, sizeof *src);
-    m->data = data;
-    m->len = len;
-    m->fail = false;
-    m->error = src->error;
-    src->ctx = m;
-    src->name = "memory";
-    src->path = NULL;
-    src->size = (int64_t)len;
-    src->read_at = mem_read_at;
+    src->ctx = src;
+    src->read_at = failing_read_at;
 }
 
 static pm3k__imgend check(const void *data, size_t len, pm3k__media media, char *reason)
 {
     pm3k__source src;
-    mem m;
-    mem_source(&src, &m, data, len);
+    pm3k__memory m;
+    pm3k__source_memory(&src, &m, data, len, "memory");
     return pm3k__imgend_check(&src, media, reason, 256);
 }
 
@@ -273,18 +252,18 @@ static void png_walk_skips_data(void **state)
     (void)state;
     bytes b = {0};
     pm3k__source src;
-    mem m;
+    pm3k__memory m;
     png_head(&b);
     for (int i = 0; i < 8; i++)
         png_chunk(&b, "IDAT", 200000, 200000);
     png_chunk(&b, "IEND", 0, 0);
     /* a local file: chunk headers only */
-    mem_source(&src, &m, b.data, b.len);
+    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
     src.path = "memory.png";
     assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_PNG, NULL, 0), PM3K_IMGEND_COMPLETE);
     assert_true(src.bytes_read < 2 * 1024);
     /* a remote one: one window per chunk, still far from the whole file */
-    mem_source(&src, &m, b.data, b.len);
+    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
     assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_PNG, NULL, 0), PM3K_IMGEND_COMPLETE);
     assert_true(src.bytes_read < (int64_t)b.len / 4);
     free(b.data);
@@ -333,16 +312,16 @@ static void read_errors_and_unknown_size(void **state)
     (void)state;
     bytes b = {0};
     pm3k__source src;
-    mem m;
+    pm3k__memory m;
     jpeg_body(&b);
-    mem_source(&src, &m, b.data, b.len);
-    m.fail = true;
+    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
+    fail_reads(&src);
     assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_JPEG, NULL, 0), PM3K_IMGEND_READ_ERROR);
     assert_string_equal(src.error, "injected read error");
-    mem_source(&src, &m, b.data, b.len);
+    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
     src.size = -1;
     assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_JPEG, NULL, 0), PM3K_IMGEND_UNCHECKED);
-    mem_source(&src, &m, b.data, b.len);
+    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
     assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_GIF, NULL, 0), PM3K_IMGEND_UNCHECKED);
     free(b.data);
 }
@@ -363,10 +342,10 @@ static pm3k_item *probe_buffer(const pm3k_probe_config *config, const void *data
 {
     pm3k__source src;
     pm3k__sniff sniff;
-    mem m;
+    pm3k__memory m;
     pm3k_item *item = pm3k_item_new(PM3K_KIND_IMAGE, "memory");
     assert_non_null(item);
-    mem_source(&src, &m, data, len);
+    pm3k__source_memory(&src, &m, data, len, "memory");
     pm3k__sniff_buffer(data, len < PM3K_SNIFF_BYTES ? len : PM3K_SNIFF_BYTES, &sniff);
     pm3k_item_fact_str(item, "content_type", sniff.name);
     pm3k__probe_image(config, &src, &sniff, item);

@@ -119,24 +119,10 @@ static void orientation_and_aspect(void **state)
 
 /* ---- the box walker over an in-memory source ---- */
 
-typedef struct mem {
-    const uint8_t *data;
-    size_t len;
-    bool fail;
-} mem;
-
-static int64_t mem_read_at(void *ctx, int64_t offset, void *buf, size_t len)
+/* Every read fails. */
+static int64_t failing_read_at(void *ctx, int64_t offset, void *buf, size_t len)
 {
-    mem *m = ctx;
-    if (m->fail || offset < 0)
-        return -1;
-    if ((uint64_t)offset >= m->len)
-        return 0;
-    size_t n = m->len - (size_t)offset;
-    if (n > len)
-        n = len;
-    memcpy(buf, m->data + offset, n);
-    return (int64_t)n;
+    return -1;
 }
 
 /* A growing byte buffer to build files in. */
@@ -172,8 +158,10 @@ static void put_box(bytes *b, const char *type, uint32_t size)
 
 static void walk(const bytes *b, int64_t size, pm3k__mp4_layout *out)
 {
-    mem m = {b->data, b->len, false};
-    pm3k__source src = {.ctx = &m, .name = "mem", .size = size, .read_at = mem_read_at};
+    pm3k__source src;
+    pm3k__memory m;
+    pm3k__source_memory(&src, &m, b->data, b->len, "mem");
+    src.size = size;
     pm3k__mp4_walk(&src, out);
     /* one bounded header read per box at most */
     assert_true(src.bytes_read <= (int64_t)(16 * (out->box_count + 1)));
@@ -357,8 +345,10 @@ static void junk_padding_cap_and_errors(void **state)
     assert_true(l.moov_at_end);
 
     /* a failing source */
-    mem m = {b.data, b.len, true};
-    pm3k__source src = {.ctx = &m, .name = "mem", .size = (int64_t)b.len, .read_at = mem_read_at};
+    pm3k__source src;
+    pm3k__memory m;
+    pm3k__source_memory(&src, &m, b.data, b.len, "mem");
+    src.read_at = failing_read_at;
     pm3k__mp4_walk(&src, &l);
     assert_true(l.read_error);
     assert_int_equal(l.moov_offset, -1);
