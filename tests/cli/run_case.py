@@ -29,6 +29,11 @@ A case file is lines of `key: value` (blank lines and # comments ignored):
   timeout: SECONDS               default 120
   requires: PROGRAM              skip (exit 77) unless PROGRAM is on PATH
 
+With PM3K_CASE_DUMP=DIR in the environment, each case also writes its exit
+code, stdout and stderr to DIR/<case path>.out, with run-specific values
+(folders, fixture ports, timings) replaced by names: two builds can then be
+compared with `diff -r` to show a change left every report as it was.
+
 Placeholders in values: {data} generated test data, {src} source tree,
 {bin} build tree, {tmp} a fresh folder for this case, and {NAME} for every
 NAME=VALUE line of the files in {bin}/fixtures/*.env (written by ctest
@@ -39,6 +44,7 @@ are validated against docs/report-schema.json.
 """
 import argparse
 import glob
+import re
 import json
 import os
 import shlex
@@ -85,6 +91,27 @@ def subst(text, env):
         out.append(text[i])
         i += 1
     return "".join(out)
+
+
+def dump_run(case_path, env, argv, code, stdout, stderr):
+    """Write the run, normalised, under $PM3K_CASE_DUMP (see the docstring)."""
+    root = os.environ.get("PM3K_CASE_DUMP")
+    if not root:
+        return
+    rel = case_path.split(os.sep + "cases" + os.sep, 1)[-1]
+    text = "$ %s\nexit %d\n--- stdout\n%s\n--- stderr\n%s" % (
+        shlex.join(argv[1:]), code, stdout, stderr)
+    # Longest values first, so a folder inside another is named as itself.
+    for name, value in sorted(env.items(), key=lambda kv: -len(kv[1])):
+        if len(value) >= 4:
+            text = text.replace(value, "{%s}" % name)
+    text = re.sub(r'"(elapsed_ms|time)": ?[0-9.]+', r'"\1":0', text)
+    text = re.sub(r'time="[0-9.]+"', 'time="0"', text)
+    text = re.sub(r"\([0-9.]+ s\)", "(0 s)", text)
+    out = os.path.join(root, rel + ".out")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def parse_case(path, env):
@@ -170,6 +197,7 @@ def main():
         stderr = proc.stderr.decode("utf-8", "replace")
         print("$ " + shlex.join(argv))
         print("exit %d" % proc.returncode)
+        dump_run(args.case, env_vars, argv, proc.returncode, stdout, stderr)
         if proc.returncode < 0:
             fail("pm3k died with signal %d\n%s" % (-proc.returncode, stderr))
 
