@@ -134,10 +134,10 @@ static pm3k_code check_sample(const domain_args *a, cli_report *report)
         return pm3k_error_set(&report->err, PM3K_ERR_INVALID_ARG, "'%s' is not a host name",
                               a->host);
     config.domain = domain;
-    config.cacert = a->cacert;
-    config.resolve = a->resolve;
-    config.resolve_count = a->resolve_count;
-    config.timeout_ms = a->timeout_ms;
+    config.http = (pm3k_http_options){.cacert = a->cacert,
+                                      .resolve = a->resolve,
+                                      .resolve_count = a->resolve_count,
+                                      .timeout_ms = a->timeout_ms};
     config.jobs = a->common.jobs;
     if ((rc = pm3k_url_options_check(&config, &report->err)) != PM3K_OK)
         return rc;
@@ -170,10 +170,10 @@ int cmd_domain(int argc, char **argv)
         goto out;
     pm3k_domain_config config = {.host = args.host,
                                  .token = args.token,
-                                 .cacert = args.cacert,
-                                 .resolve = args.resolve,
-                                 .resolve_count = args.resolve_count,
-                                 .timeout_ms = args.timeout_ms};
+                                 .http = {.cacert = args.cacert,
+                                          .resolve = args.resolve,
+                                          .resolve_count = args.resolve_count,
+                                          .timeout_ms = args.timeout_ms}};
     pm3k_code rc = pm3k_domain_verify(&config, &item, &err);
     if (rc == PM3K_ERR_INVALID_ARG) {
         exit_code = cli_usage_error("domain", "%s", err.message);

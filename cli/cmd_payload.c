@@ -305,9 +305,9 @@ static pm3k_item *input_item(const char *path, read_result result, const char *r
     if (!item)
         return NULL;
     if (result == READ_MISSING)
-        pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, NULL);
+        pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, PM3K_END);
     else
-        pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", reason, NULL);
+        pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", reason, PM3K_END);
     return item;
 }
 

@@ -207,7 +207,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
             c->limits.max_image_side = (int)whole;
             break;
         case OPT_CACERT:
-            c->cacert = optarg;
+            c->http.cacert = optarg;
             break;
         case OPT_RESOLVE:
             if (!add_resolve(a, optarg))
@@ -216,7 +216,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
         case OPT_TIMEOUT:
             if (!cli_parse_double("--timeout", optarg, 0.001, 3600, &number))
                 return cli_usage_hint("probe");
-            c->timeout_ms = (long)(number * 1000.0);
+            c->http.timeout_ms = (long)(number * 1000.0);
             break;
         case OPT_PHOTO:
             c->photo_mode = true;
@@ -262,8 +262,8 @@ static int parse_args(int argc, char **argv, probe_args *a)
     if (a->plan_limits_overridden)
         c->limits.max_video_bytes = a->max_size;
     c->jobs = a->common.jobs;
-    c->resolve = a->resolve;
-    c->resolve_count = a->resolve_count;
+    c->http.resolve = a->resolve;
+    c->http.resolve_count = a->resolve_count;
     c->extensions = (const char *const *)a->extensions;
     c->extension_count = a->extension_count;
     return -1;

@@ -112,7 +112,7 @@ out:
     return rc;
 }
 
-pm3k_code pm3k__http_options_check(const pm3k__http_options *opt, pm3k_error *err)
+pm3k_code pm3k_http_options_check(const pm3k_http_options *opt, pm3k_error *err)
 {
     for (size_t i = 0; i < opt->resolve_count; i++)
         if (!resolve_entry_valid(opt->resolve[i]))
@@ -179,16 +179,16 @@ static void default_ca_locations(const char **cainfo, const char **capath)
 #endif
 }
 
-pm3k_code pm3k__http_ctx_init(pm3k__http_ctx *ctx, const pm3k__http_options *opt, pm3k_error *err)
+pm3k_code pm3k__http_ctx_init(pm3k__http_ctx *ctx, const pm3k_http_options *opt, pm3k_error *err)
 {
-    pm3k_code rc = pm3k__http_options_check(opt, err);
+    pm3k_code rc = pm3k_http_options_check(opt, err);
     memset(ctx, 0, sizeof *ctx);
     if (rc != PM3K_OK)
         return rc;
-    ctx->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : PM3K_HTTP_DEFAULT_TIMEOUT_MS;
-    ctx->connect_timeout_ms = ctx->timeout_ms < PM3K_HTTP_MAX_CONNECT_TIMEOUT_MS
+    ctx->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : PM3K__HTTP_DEFAULT_TIMEOUT_MS;
+    ctx->connect_timeout_ms = ctx->timeout_ms < PM3K__HTTP_MAX_CONNECT_TIMEOUT_MS
                                   ? ctx->timeout_ms
-                                  : PM3K_HTTP_MAX_CONNECT_TIMEOUT_MS;
+                                  : PM3K__HTTP_MAX_CONNECT_TIMEOUT_MS;
     snprintf(ctx->user_agent, sizeof ctx->user_agent, "pm3k/%s", pm3k_version());
     for (size_t i = 0; i < opt->resolve_count; i++) {
         struct curl_slist *grown = curl_slist_append(ctx->resolve, opt->resolve[i]);
@@ -317,9 +317,9 @@ size_t pm3k__http_feed_header(pm3k__http_response *resp, const char *data, size_
     while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
     size_t value_len = (size_t)(end - value);
-    if (value_len > PM3K_HTTP_MAX_VALUE)
-        value_len = PM3K_HTTP_MAX_VALUE;
-    if (resp->header_count == PM3K_HTTP_MAX_HEADERS) {
+    if (value_len > PM3K__HTTP_MAX_VALUE)
+        value_len = PM3K__HTTP_MAX_VALUE;
+    if (resp->header_count == PM3K__HTTP_MAX_HEADERS) {
         resp->headers_truncated = true;
         return len;
     }
@@ -474,7 +474,7 @@ pm3k__http_length pm3k__http_content_length(const pm3k__http_response *resp, int
         char shown[64];
         pm3k__http_redact_header("Transfer-Encoding", te, shown, sizeof shown);
         snprintf(reason, reason_len, "Transfer-Encoding: %s (the length is not sent)", shown);
-        return PM3K_HTTP_LENGTH_CHUNKED;
+        return PM3K__HTTP_LENGTH_CHUNKED;
     }
     for (size_t i = 0; i < resp->header_count; i++) {
         if (strcasecmp(resp->headers[i].name, "Content-Length") != 0)
@@ -484,24 +484,24 @@ pm3k__http_length pm3k__http_content_length(const pm3k__http_response *resp, int
             char shown[64];
             pm3k__http_redact_header("Content-Length", resp->headers[i].value, shown, sizeof shown);
             snprintf(reason, reason_len, "Content-Length '%s' is not a byte count", shown);
-            return PM3K_HTTP_LENGTH_INVALID;
+            return PM3K__HTTP_LENGTH_INVALID;
         }
         if (seen && v != value) {
             snprintf(reason, reason_len, "conflicting Content-Length headers (%lld and %lld)",
                      (long long)value, (long long)v);
-            return PM3K_HTTP_LENGTH_INVALID;
+            return PM3K__HTTP_LENGTH_INVALID;
         }
         value = v;
         seen = true;
     }
     if (!seen) {
         snprintf(reason, reason_len, "the answer has no Content-Length header");
-        return PM3K_HTTP_LENGTH_ABSENT;
+        return PM3K__HTTP_LENGTH_ABSENT;
     }
     *length = value;
     if (reason_len)
         reason[0] = '\0';
-    return PM3K_HTTP_LENGTH_VALID;
+    return PM3K__HTTP_LENGTH_VALID;
 }
 
 static bool parse_u63(const char **p, int64_t *out)
@@ -583,63 +583,63 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
         if (s >= 200 && s < 300) {
             if (reason_len)
                 reason[0] = '\0';
-            return PM3K_HTTP_OK;
+            return PM3K__HTTP_OK;
         }
         if (s >= 300 && s < 400) {
             snprintf(reason, reason_len, "the server answered %ld%s%s", s, sep, resp->reason);
-            return PM3K_HTTP_REDIRECT;
+            return PM3K__HTTP_REDIRECT;
         }
         if (s >= 400 && s < 500) {
             snprintf(reason, reason_len, "the server answered %ld%s%s", s, sep, resp->reason);
-            return PM3K_HTTP_DEFINITE;
+            return PM3K__HTTP_DEFINITE;
         }
         if (s >= 500 && s < 600) {
             snprintf(reason, reason_len, "the server answered %ld%s%s", s, sep, resp->reason);
-            return PM3K_HTTP_TRANSIENT;
+            return PM3K__HTTP_TRANSIENT;
         }
         snprintf(reason, reason_len, "the server answered with status %ld, which is not HTTP", s);
-        return PM3K_HTTP_DEFINITE;
+        return PM3K__HTTP_DEFINITE;
     }
     if (headers_too_large(code, resp)) {
         snprintf(reason, reason_len,
                  "the answer's headers are too large for an HTTP client to read (%s)",
                  resp->error[0] ? resp->error : "a header line over 100 KB");
-        return PM3K_HTTP_DEFINITE;
+        return PM3K__HTTP_DEFINITE;
     }
     switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
         with_detail(reason, reason_len, "cannot resolve the host", resp, code);
-        return PM3K_HTTP_TRANSIENT;
+        return PM3K__HTTP_TRANSIENT;
     case CURLE_COULDNT_CONNECT:
         with_detail(reason, reason_len, "cannot connect", resp, code);
-        return PM3K_HTTP_TRANSIENT;
+        return PM3K__HTTP_TRANSIENT;
     case CURLE_OPERATION_TIMEDOUT:
         with_detail(reason, reason_len, "timed out", resp, code);
-        return PM3K_HTTP_TRANSIENT;
+        return PM3K__HTTP_TRANSIENT;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
         with_detail(reason, reason_len, "TLS certificate verification failed", resp, code);
-        return PM3K_HTTP_DEFINITE;
+        return PM3K__HTTP_DEFINITE;
     case CURLE_SSL_CONNECT_ERROR:
         /* Also a reset in the middle of the handshake, or an overloaded
          * server: only a certificate error above is the server's for sure. */
         with_detail(reason, reason_len, "TLS handshake failed", resp, code);
-        return PM3K_HTTP_TRANSIENT;
+        return PM3K__HTTP_TRANSIENT;
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
         with_detail(reason, reason_len, "cannot load the CA certificates", resp, code);
-        return PM3K_HTTP_CONFIG;
+        return PM3K__HTTP_CONFIG;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
         with_detail(reason, reason_len, "the URL cannot be fetched", resp, code);
-        return PM3K_HTTP_DEFINITE;
+        return PM3K__HTTP_DEFINITE;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_BAD_CONTENT_ENCODING:
         with_detail(reason, reason_len, "the answer is not valid HTTP", resp, code);
-        return PM3K_HTTP_DEFINITE;
+        return PM3K__HTTP_DEFINITE;
     case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
@@ -647,10 +647,10 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
         with_detail(reason, reason_len, "the connection failed", resp, code);
-        return PM3K_HTTP_TRANSIENT;
+        return PM3K__HTTP_TRANSIENT;
     default:
         with_detail(reason, reason_len, "the request failed", resp, code);
-        return PM3K_HTTP_TRANSIENT;
+        return PM3K__HTTP_TRANSIENT;
     }
 }
 

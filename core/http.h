@@ -19,20 +19,13 @@
 #include <curl/curl.h>
 
 #include "pm3k/error.h"
+#include "pm3k/http.h"
 
-#define PM3K_HTTP_DEFAULT_TIMEOUT_MS 20000L
-#define PM3K_HTTP_MAX_CONNECT_TIMEOUT_MS 10000L
-#define PM3K_HTTP_MAX_HEADERS 64
-#define PM3K_HTTP_HEADER_STORE 16384
-#define PM3K_HTTP_MAX_VALUE 1024 /* longer header values are cut */
-
-/* What a run of requests shares: options, the --resolve list, the CA. */
-typedef struct pm3k__http_options {
-    const char *cacert;         /* an extra CA file, or NULL */
-    const char *const *resolve; /* HOST:PORT:ADDR[,ADDR...] entries, as curl's --resolve */
-    size_t resolve_count;
-    long timeout_ms; /* whole request; 0 = PM3K_HTTP_DEFAULT_TIMEOUT_MS */
-} pm3k__http_options;
+#define PM3K__HTTP_DEFAULT_TIMEOUT_MS 20000L
+#define PM3K__HTTP_MAX_CONNECT_TIMEOUT_MS 10000L
+#define PM3K__HTTP_MAX_HEADERS 64
+#define PM3K__HTTP_HEADER_STORE 16384
+#define PM3K__HTTP_MAX_VALUE 1024 /* longer header values are cut */
 
 typedef struct pm3k__http_ctx {
     long timeout_ms, connect_timeout_ms;
@@ -43,13 +36,8 @@ typedef struct pm3k__http_ctx {
     char user_agent[48];
 } pm3k__http_ctx;
 
-pm3k_code pm3k__http_ctx_init(pm3k__http_ctx *ctx, const pm3k__http_options *opt, pm3k_error *err);
+pm3k_code pm3k__http_ctx_init(pm3k__http_ctx *ctx, const pm3k_http_options *opt, pm3k_error *err);
 void pm3k__http_ctx_free(pm3k__http_ctx *ctx);
-
-/* Check the options a user gave (a --cacert that is a readable file with a
- * PEM certificate, well-formed --resolve entries) before anything runs: a
- * mistake there is a usage error. */
-pm3k_code pm3k__http_options_check(const pm3k__http_options *opt, pm3k_error *err);
 
 /* ---- one response: status and headers, captured with fixed bounds ---- */
 
@@ -64,7 +52,7 @@ typedef size_t (*pm3k__http_body_fn)(void *userdata, const char *data, size_t le
 typedef struct pm3k__http_response {
     long status;     /* of the last status line seen, 0 before */
     char reason[64]; /* its reason phrase ("Not Found"), may be "" */
-    pm3k__http_header headers[PM3K_HTTP_MAX_HEADERS];
+    pm3k__http_header headers[PM3K__HTTP_MAX_HEADERS];
     size_t header_count;
     bool headers_truncated;   /* some were left out (count or size bound) */
     bool headers_done;        /* the final (non-1xx) header block ended */
@@ -74,7 +62,7 @@ typedef struct pm3k__http_response {
     void *body_userdata;
     int64_t body_bytes;
     char error[CURL_ERROR_SIZE]; /* libcurl's message for a failure */
-    char store[PM3K_HTTP_HEADER_STORE];
+    char store[PM3K__HTTP_HEADER_STORE];
     size_t store_used;
 } pm3k__http_response;
 
@@ -104,10 +92,10 @@ const char *pm3k__http_header_get(const pm3k__http_response *resp, const char *n
 /* ---- what a response means ---- */
 
 typedef enum pm3k__http_length {
-    PM3K_HTTP_LENGTH_VALID,   /* *length holds it */
-    PM3K_HTTP_LENGTH_ABSENT,  /* no Content-Length header */
-    PM3K_HTTP_LENGTH_INVALID, /* not a number, or conflicting values */
-    PM3K_HTTP_LENGTH_CHUNKED  /* Transfer-Encoding: the length is not sent */
+    PM3K__HTTP_LENGTH_VALID,   /* *length holds it */
+    PM3K__HTTP_LENGTH_ABSENT,  /* no Content-Length header */
+    PM3K__HTTP_LENGTH_INVALID, /* not a number, or conflicting values */
+    PM3K__HTTP_LENGTH_CHUNKED  /* Transfer-Encoding: the length is not sent */
 } pm3k__http_length;
 
 /* Content-Length as a client that needs it would read it. reason gets a
@@ -124,11 +112,11 @@ bool pm3k__http_parse_content_range(const char *value, int64_t *first, int64_t *
                                     int64_t *total);
 
 typedef enum pm3k__http_verdict {
-    PM3K_HTTP_OK,        /* 2xx */
-    PM3K_HTTP_REDIRECT,  /* 3xx: the caller reports the Location */
-    PM3K_HTTP_DEFINITE,  /* 4xx, TLS verification, a broken answer: PM3K fails too */
-    PM3K_HTTP_TRANSIENT, /* DNS, connect, timeout, reset, TLS handshake, 5xx: cannot tell now */
-    PM3K_HTTP_CONFIG     /* the --cacert file cannot be loaded: no request can work, the
+    PM3K__HTTP_OK,        /* 2xx */
+    PM3K__HTTP_REDIRECT,  /* 3xx: the caller reports the Location */
+    PM3K__HTTP_DEFINITE,  /* 4xx, TLS verification, a broken answer: PM3K fails too */
+    PM3K__HTTP_TRANSIENT, /* DNS, connect, timeout, reset, TLS handshake, 5xx: cannot tell now */
+    PM3K__HTTP_CONFIG     /* the --cacert file cannot be loaded: no request can work, the
                             run stops with a configuration error */
 } pm3k__http_verdict;
 

@@ -317,8 +317,8 @@ static char *template_value(const pm3k_item *item, const char *name, size_t name
 char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char *const *pairs,
                             size_t pair_count)
 {
-    pm3k_strbuf out;
-    pm3k_strbuf_init(&out);
+    pm3k__strbuf out;
+    pm3k__strbuf_init(&out);
     for (const char *p = tmpl; *p;) {
         const char *close = NULL;
         if (*p == '{')
@@ -329,18 +329,18 @@ char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char 
             strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(close - p - 1)) {
             char *value = template_value(item, p + 1, (size_t)(close - p - 1), pairs, pair_count);
             if (value) {
-                pm3k_strbuf_add(&out, value);
+                pm3k__strbuf_add(&out, value);
                 free(value);
             } else {
-                pm3k_strbuf_addn(&out, p, (size_t)(close - p + 1));
+                pm3k__strbuf_addn(&out, p, (size_t)(close - p + 1));
             }
             p = close + 1;
         } else {
-            pm3k_strbuf_addn(&out, p, 1);
+            pm3k__strbuf_addn(&out, p, 1);
             p++;
         }
     }
-    return pm3k_strbuf_detach(&out);
+    return pm3k__strbuf_detach(&out);
 }
 
 pm3k_code pm3k__item_add_pairs(pm3k_item *item, pm3k_rule_id rule_id, const char *const *pairs,

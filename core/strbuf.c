@@ -6,12 +6,12 @@
 
 #include "core/strbuf.h"
 
-void pm3k_strbuf_init(pm3k_strbuf *sb)
+void pm3k__strbuf_init(pm3k__strbuf *sb)
 {
     memset(sb, 0, sizeof *sb);
 }
 
-static bool reserve(pm3k_strbuf *sb, size_t extra)
+static bool reserve(pm3k__strbuf *sb, size_t extra)
 {
     if (sb->failed)
         return false;
@@ -30,7 +30,7 @@ static bool reserve(pm3k_strbuf *sb, size_t extra)
     return true;
 }
 
-void pm3k_strbuf_addn(pm3k_strbuf *sb, const char *s, size_t n)
+void pm3k__strbuf_addn(pm3k__strbuf *sb, const char *s, size_t n)
 {
     if (!reserve(sb, n))
         return;
@@ -39,12 +39,12 @@ void pm3k_strbuf_addn(pm3k_strbuf *sb, const char *s, size_t n)
     sb->data[sb->len] = '\0';
 }
 
-void pm3k_strbuf_add(pm3k_strbuf *sb, const char *s)
+void pm3k__strbuf_add(pm3k__strbuf *sb, const char *s)
 {
-    pm3k_strbuf_addn(sb, s, strlen(s));
+    pm3k__strbuf_addn(sb, s, strlen(s));
 }
 
-void pm3k_strbuf_addf(pm3k_strbuf *sb, const char *fmt, ...)
+void pm3k__strbuf_addf(pm3k__strbuf *sb, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -58,26 +58,26 @@ void pm3k_strbuf_addf(pm3k_strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
-char *pm3k_strbuf_detach(pm3k_strbuf *sb)
+char *pm3k__strbuf_detach(pm3k__strbuf *sb)
 {
     char *out = NULL;
     if (!sb->failed)
         out = sb->data ? sb->data : strdup("");
     else
         free(sb->data);
-    pm3k_strbuf_init(sb);
+    pm3k__strbuf_init(sb);
     return out;
 }
 
-void pm3k_strbuf_reset(pm3k_strbuf *sb)
+void pm3k__strbuf_reset(pm3k__strbuf *sb)
 {
     sb->len = 0;
     if (sb->data)
         sb->data[0] = '\0';
 }
 
-void pm3k_strbuf_free(pm3k_strbuf *sb)
+void pm3k__strbuf_free(pm3k__strbuf *sb)
 {
     free(sb->data);
-    pm3k_strbuf_init(sb);
+    pm3k__strbuf_init(sb);
 }

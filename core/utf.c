@@ -109,9 +109,9 @@ size_t pm3k_utf16_length(const char *s, size_t len)
 
 char *pm3k__utf8_sanitize(const char *s, size_t len)
 {
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
-    pm3k_strbuf_addn(&sb, "", 0);
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
+    pm3k__strbuf_addn(&sb, "", 0);
     size_t i = 0;
     while (i < len) {
         uint32_t cp;
@@ -119,11 +119,11 @@ char *pm3k__utf8_sanitize(const char *s, size_t len)
         if (cp == 0) {
             /* dropped: a NUL would end the string early downstream */
         } else if (cp == REPLACEMENT && !is_literal_replacement(s + i, used)) {
-            pm3k_strbuf_add(&sb, "\xEF\xBF\xBD");
+            pm3k__strbuf_add(&sb, "\xEF\xBF\xBD");
         } else {
-            pm3k_strbuf_addn(&sb, s + i, used);
+            pm3k__strbuf_addn(&sb, s + i, used);
         }
         i += used;
     }
-    return pm3k_strbuf_detach(&sb);
+    return pm3k__strbuf_detach(&sb);
 }

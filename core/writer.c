@@ -49,7 +49,7 @@ static pm3k_code emit(pm3k_writer *w, const char *data, size_t len, pm3k_error *
     return PM3K_OK;
 }
 
-static pm3k_code emit_sb(pm3k_writer *w, pm3k_strbuf *sb, pm3k_error *err)
+static pm3k_code emit_sb(pm3k_writer *w, pm3k__strbuf *sb, pm3k_error *err)
 {
     if (sb->failed)
         return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory while writing the report");
@@ -141,31 +141,31 @@ static pm3k_code emit_json(pm3k_writer *w, const char *prefix, cJSON *value, con
                            pm3k_error *err)
 {
     char *text = value ? cJSON_PrintUnformatted(value) : NULL;
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
     pm3k_code rc;
     if (!text) {
         rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory while writing the report");
         goto out;
     }
-    pm3k_strbuf_add(&sb, prefix);
-    pm3k_strbuf_add(&sb, text);
-    pm3k_strbuf_add(&sb, suffix);
+    pm3k__strbuf_add(&sb, prefix);
+    pm3k__strbuf_add(&sb, text);
+    pm3k__strbuf_add(&sb, suffix);
     rc = emit_sb(w, &sb, err);
 out:
     free(text);
-    pm3k_strbuf_free(&sb);
+    pm3k__strbuf_free(&sb);
     return rc;
 }
 
 static pm3k_code header_json(pm3k_writer *w, pm3k_error *err)
 {
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
-    pm3k_strbuf_addf(&sb, "{\"schema\":%d,\"tool\":\"pm3k\",\"version\":\"%s\",\"items\":[",
-                     PM3K_REPORT_SCHEMA_VERSION, pm3k_version());
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
+    pm3k__strbuf_addf(&sb, "{\"schema\":%d,\"tool\":\"pm3k\",\"version\":\"%s\",\"items\":[",
+                      PM3K_REPORT_SCHEMA_VERSION, pm3k_version());
     pm3k_code rc = emit_sb(w, &sb, err);
-    pm3k_strbuf_free(&sb);
+    pm3k__strbuf_free(&sb);
     return rc;
 }
 
@@ -204,18 +204,26 @@ static const char *status_color(pm3k_status status)
 /* Text goes to terminals: a file named "a\033[31m.mp4" or "a\nb.mp4" must
  * neither drive the terminal nor break the one-line-per-item layout, so
  * control bytes are shown as C escapes. */
-static void add_printable(pm3k_strbuf *sb, const char *s)
+static void add_printable(pm3k__strbuf *sb, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p >= 0x20 && *p != 0x7F) {
-            pm3k_strbuf_addn(sb, (const char *)p, 1);
+            pm3k__strbuf_addn(sb, (const char *)p, 1);
             continue;
         }
         switch (*p) {
-        case '\n': pm3k_strbuf_add(sb, "\\n"); break;
-        case '\t': pm3k_strbuf_add(sb, "\\t"); break;
-        case '\r': pm3k_strbuf_add(sb, "\\r"); break;
-        default: pm3k_strbuf_addf(sb, "\\x%02x", *p); break;
+        case '\n':
+            pm3k__strbuf_add(sb, "\\n");
+            break;
+        case '\t':
+            pm3k__strbuf_add(sb, "\\t");
+            break;
+        case '\r':
+            pm3k__strbuf_add(sb, "\\r");
+            break;
+        default:
+            pm3k__strbuf_addf(sb, "\\x%02x", *p);
+            break;
         }
     }
 }
@@ -231,37 +239,37 @@ static size_t headline_finding(const pm3k_item *item)
     return best;
 }
 
-static void text_finding(pm3k_strbuf *sb, const pm3k_finding *f, bool headline)
+static void text_finding(pm3k__strbuf *sb, const pm3k_finding *f, bool headline)
 {
     if (!headline)
-        pm3k_strbuf_addf(sb, "      %s %s — ", pm3k_severity_name(f->rule->severity),
-                         f->rule->code);
+        pm3k__strbuf_addf(sb, "      %s %s — ", pm3k_severity_name(f->rule->severity),
+                          f->rule->code);
     add_printable(sb, f->message);
     if (f->rule->predicts && f->rule->severity == PM3K_SEV_ERROR)
-        pm3k_strbuf_addf(sb, " [%s]", f->rule->predicts);
-    pm3k_strbuf_add(sb, "\n");
+        pm3k__strbuf_addf(sb, " [%s]", f->rule->predicts);
+    pm3k__strbuf_add(sb, "\n");
     if (f->hint && *f->hint) {
-        pm3k_strbuf_add(sb, "      fix: ");
+        pm3k__strbuf_add(sb, "      fix: ");
         add_printable(sb, f->hint);
-        pm3k_strbuf_add(sb, "\n");
+        pm3k__strbuf_add(sb, "\n");
     }
 }
 
-static void text_facts(pm3k_strbuf *sb, const pm3k_item *item)
+static void text_facts(pm3k__strbuf *sb, const pm3k_item *item)
 {
     const cJSON *facts = pm3k__item_facts(item);
     const cJSON *fact;
     if (!facts->child)
         return;
-    pm3k_strbuf_add(sb, "      facts:");
+    pm3k__strbuf_add(sb, "      facts:");
     cJSON_ArrayForEach(fact, facts)
     {
         char *value = pm3k__json_value_text(fact);
-        pm3k_strbuf_addf(sb, " %s=", fact->string);
+        pm3k__strbuf_addf(sb, " %s=", fact->string);
         add_printable(sb, value ? value : "?");
         free(value);
     }
-    pm3k_strbuf_add(sb, "\n");
+    pm3k__strbuf_add(sb, "\n");
 }
 
 static pm3k_code text_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *err)
@@ -270,19 +278,19 @@ static pm3k_code text_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *er
     size_t count = pm3k_item_finding_count(item);
     if (w->opt.quiet && status == PM3K_STATUS_PASS)
         return PM3K_OK;
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
     if (w->opt.color)
-        pm3k_strbuf_addf(&sb, "%s%-5s\033[0m ", status_color(status), status_label(status));
+        pm3k__strbuf_addf(&sb, "%s%-5s\033[0m ", status_color(status), status_label(status));
     else
-        pm3k_strbuf_addf(&sb, "%-5s ", status_label(status));
+        pm3k__strbuf_addf(&sb, "%-5s ", status_label(status));
     add_printable(&sb, pm3k_item_path(item));
     if (count == 0) {
-        pm3k_strbuf_add(&sb, "\n");
+        pm3k__strbuf_add(&sb, "\n");
     } else {
         size_t head = headline_finding(item);
         const pm3k_finding *f = pm3k_item_finding(item, head);
-        pm3k_strbuf_addf(&sb, ": %s — ", f->rule->code);
+        pm3k__strbuf_addf(&sb, ": %s — ", f->rule->code);
         text_finding(&sb, f, true);
         for (size_t i = 0; i < count; i++)
             if (i != head)
@@ -291,29 +299,29 @@ static pm3k_code text_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *er
     if (w->opt.verbose)
         text_facts(&sb, item);
     pm3k_code rc = emit_sb(w, &sb, err);
-    pm3k_strbuf_free(&sb);
+    pm3k__strbuf_free(&sb);
     return rc;
 }
 
 static pm3k_code text_summary(pm3k_writer *w, const pm3k_summary *s, pm3k_error *err)
 {
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
-    pm3k_strbuf_addf(&sb,
-                     "%llu item%s: %llu passed, %llu warned, %llu failed, %llu error%s "
-                     "(%.2f s)\n",
-                     (unsigned long long)s->items, s->items == 1 ? "" : "s",
-                     (unsigned long long)s->passed, (unsigned long long)s->warned,
-                     (unsigned long long)s->failed, (unsigned long long)s->errors,
-                     s->errors == 1 ? "" : "s", (double)s->elapsed_ms / 1000.0);
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
+    pm3k__strbuf_addf(&sb,
+                      "%llu item%s: %llu passed, %llu warned, %llu failed, %llu error%s "
+                      "(%.2f s)\n",
+                      (unsigned long long)s->items, s->items == 1 ? "" : "s",
+                      (unsigned long long)s->passed, (unsigned long long)s->warned,
+                      (unsigned long long)s->failed, (unsigned long long)s->errors,
+                      s->errors == 1 ? "" : "s", (double)s->elapsed_ms / 1000.0);
     pm3k_code rc = emit_sb(w, &sb, err);
-    pm3k_strbuf_free(&sb);
+    pm3k__strbuf_free(&sb);
     return rc;
 }
 
 /* ---- junit ---- */
 
-static void xml_escape(pm3k_strbuf *sb, const char *s)
+static void xml_escape(pm3k__strbuf *sb, const char *s)
 {
     char *clean = pm3k__utf8_sanitize(s, strlen(s));
     if (!clean) {
@@ -324,102 +332,102 @@ static void xml_escape(pm3k_strbuf *sb, const char *s)
         unsigned char c = (unsigned char)*p;
         switch (c) {
         case '&':
-            pm3k_strbuf_add(sb, "&amp;");
+            pm3k__strbuf_add(sb, "&amp;");
             break;
         case '<':
-            pm3k_strbuf_add(sb, "&lt;");
+            pm3k__strbuf_add(sb, "&lt;");
             break;
         case '>':
-            pm3k_strbuf_add(sb, "&gt;");
+            pm3k__strbuf_add(sb, "&gt;");
             break;
         case '"':
-            pm3k_strbuf_add(sb, "&quot;");
+            pm3k__strbuf_add(sb, "&quot;");
             break;
         case '\'':
-            pm3k_strbuf_add(sb, "&apos;");
+            pm3k__strbuf_add(sb, "&apos;");
             break;
         default:
             /* XML 1.0 has no other control characters. */
             if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-                pm3k_strbuf_add(sb, "\xEF\xBF\xBD");
+                pm3k__strbuf_add(sb, "\xEF\xBF\xBD");
             else
-                pm3k_strbuf_addn(sb, p, 1);
+                pm3k__strbuf_addn(sb, p, 1);
         }
     }
     free(clean);
 }
 
-static void junit_findings_text(pm3k_strbuf *sb, const pm3k_item *item, pm3k_severity min)
+static void junit_findings_text(pm3k__strbuf *sb, const pm3k_item *item, pm3k_severity min)
 {
     for (size_t i = 0; i < pm3k_item_finding_count(item); i++) {
         const pm3k_finding *f = pm3k_item_finding(item, i);
         if (f->rule->severity < min)
             continue;
-        pm3k_strbuf addl;
-        pm3k_strbuf_init(&addl);
-        pm3k_strbuf_addf(&addl, "%s %s: %s", pm3k_severity_name(f->rule->severity), f->rule->code,
-                         f->message);
+        pm3k__strbuf addl;
+        pm3k__strbuf_init(&addl);
+        pm3k__strbuf_addf(&addl, "%s %s: %s", pm3k_severity_name(f->rule->severity), f->rule->code,
+                          f->message);
         if (f->rule->predicts)
-            pm3k_strbuf_addf(&addl, " [%s]", f->rule->predicts);
-        pm3k_strbuf_addf(&addl, "\nfix: %s\n", f->hint);
+            pm3k__strbuf_addf(&addl, " [%s]", f->rule->predicts);
+        pm3k__strbuf_addf(&addl, "\nfix: %s\n", f->hint);
         xml_escape(sb, addl.data ? addl.data : "");
-        pm3k_strbuf_free(&addl);
+        pm3k__strbuf_free(&addl);
     }
 }
 
 static pm3k_code junit_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *err)
 {
     pm3k_status status = pm3k_item_status(item);
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
-    pm3k_strbuf_add(&sb, "    <testcase classname=\"pm3k.");
-    pm3k_strbuf_add(&sb, pm3k_kind_name(pm3k_item_kind(item)));
-    pm3k_strbuf_add(&sb, "\" name=\"");
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
+    pm3k__strbuf_add(&sb, "    <testcase classname=\"pm3k.");
+    pm3k__strbuf_add(&sb, pm3k_kind_name(pm3k_item_kind(item)));
+    pm3k__strbuf_add(&sb, "\" name=\"");
     xml_escape(&sb, pm3k_item_path(item));
-    pm3k_strbuf_add(&sb, "\">\n");
+    pm3k__strbuf_add(&sb, "\">\n");
     bool failing = status == PM3K_STATUS_FAIL || (w->opt.strict && status == PM3K_STATUS_WARN);
     if (failing || status == PM3K_STATUS_ERROR) {
         const pm3k_finding *f = pm3k_item_finding(item, headline_finding(item));
         const char *tag = status == PM3K_STATUS_ERROR ? "error" : "failure";
-        pm3k_strbuf_addf(&sb, "      <%s type=\"%s\" message=\"", tag, f ? f->rule->code : "");
+        pm3k__strbuf_addf(&sb, "      <%s type=\"%s\" message=\"", tag, f ? f->rule->code : "");
         xml_escape(&sb, f ? f->message : "");
-        pm3k_strbuf_add(&sb, "\">");
+        pm3k__strbuf_add(&sb, "\">");
         junit_findings_text(&sb, item, PM3K_SEV_WARNING);
-        pm3k_strbuf_addf(&sb, "</%s>\n", tag);
+        pm3k__strbuf_addf(&sb, "</%s>\n", tag);
     } else if (pm3k_item_finding_count(item) > 0) {
-        pm3k_strbuf_add(&sb, "      <system-out>");
+        pm3k__strbuf_add(&sb, "      <system-out>");
         junit_findings_text(&sb, item, PM3K_SEV_INFO);
-        pm3k_strbuf_add(&sb, "</system-out>\n");
+        pm3k__strbuf_add(&sb, "</system-out>\n");
     }
-    pm3k_strbuf_add(&sb, "    </testcase>\n");
+    pm3k__strbuf_add(&sb, "    </testcase>\n");
     pm3k_code rc = PM3K_OK;
     if (sb.failed)
         rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory while writing the report");
     else if (fwrite(sb.data, 1, sb.len, w->spool) != sb.len)
         rc = pm3k_error_set(err, PM3K_ERR_IO, "cannot spool the junit report");
-    pm3k_strbuf_free(&sb);
+    pm3k__strbuf_free(&sb);
     return rc;
 }
 
 static pm3k_code junit_finish(pm3k_writer *w, const pm3k_summary *s, pm3k_error *err)
 {
     uint64_t failures = s->failed + (w->opt.strict ? s->warned : 0);
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
     const char *command = w->opt.command ? w->opt.command : "probe";
-    pm3k_strbuf_add(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    pm3k_strbuf_addf(&sb,
-                     "<testsuites name=\"pm3k\" tests=\"%llu\" failures=\"%llu\" "
-                     "errors=\"%llu\" time=\"%.3f\">\n",
-                     (unsigned long long)s->items, (unsigned long long)failures,
-                     (unsigned long long)s->errors, (double)s->elapsed_ms / 1000.0);
-    pm3k_strbuf_addf(&sb,
-                     "  <testsuite name=\"pm3k %s\" tests=\"%llu\" failures=\"%llu\" "
-                     "errors=\"%llu\" skipped=\"0\" time=\"%.3f\">\n",
-                     command, (unsigned long long)s->items, (unsigned long long)failures,
-                     (unsigned long long)s->errors, (double)s->elapsed_ms / 1000.0);
+    pm3k__strbuf_add(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    pm3k__strbuf_addf(&sb,
+                      "<testsuites name=\"pm3k\" tests=\"%llu\" failures=\"%llu\" "
+                      "errors=\"%llu\" time=\"%.3f\">\n",
+                      (unsigned long long)s->items, (unsigned long long)failures,
+                      (unsigned long long)s->errors, (double)s->elapsed_ms / 1000.0);
+    pm3k__strbuf_addf(&sb,
+                      "  <testsuite name=\"pm3k %s\" tests=\"%llu\" failures=\"%llu\" "
+                      "errors=\"%llu\" skipped=\"0\" time=\"%.3f\">\n",
+                      command, (unsigned long long)s->items, (unsigned long long)failures,
+                      (unsigned long long)s->errors, (double)s->elapsed_ms / 1000.0);
     pm3k_code rc = emit_sb(w, &sb, err);
-    pm3k_strbuf_free(&sb);
+    pm3k__strbuf_free(&sb);
     if (rc != PM3K_OK)
         return rc;
     rewind(w->spool);

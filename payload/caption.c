@@ -239,27 +239,27 @@ void pm3k__find_links(const char *s, size_t len, pm3k__link_match *plain,
 
 char *pm3k__display_text(const char *s, size_t len, size_t max_chars)
 {
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
-    pm3k_strbuf_add(&sb, "");
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
+    pm3k__strbuf_add(&sb, "");
     size_t chars = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t used = pm3k_utf8_decode(s + i, len - i, &cp);
         if (chars++ >= max_chars) {
-            pm3k_strbuf_add(&sb, "\xE2\x80\xA6");
+            pm3k__strbuf_add(&sb, "\xE2\x80\xA6");
             break;
         }
         if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || is_invisible_cp(cp) ||
             cp == 0x2028 || cp == 0x2029)
-            pm3k_strbuf_addf(&sb, "<U+%04X>", (unsigned)cp);
+            pm3k__strbuf_addf(&sb, "<U+%04X>", (unsigned)cp);
         else if (cp == 0xFFFD && !(used == 3 && memcmp(s + i, "\xEF\xBF\xBD", 3) == 0))
-            pm3k_strbuf_addf(&sb, "<0x%02X>", (unsigned char)s[i]);
+            pm3k__strbuf_addf(&sb, "<0x%02X>", (unsigned char)s[i]);
         else
-            pm3k_strbuf_addn(&sb, s + i, used);
+            pm3k__strbuf_addn(&sb, s + i, used);
         i += used;
     }
-    return pm3k_strbuf_detach(&sb);
+    return pm3k__strbuf_detach(&sb);
 }
 
 /* ---- template leftovers ---- */

@@ -12,7 +12,7 @@
 #include "payload/payload_int.h"
 
 typedef struct fix_ctx {
-    pm3k_strbuf notes;
+    pm3k__strbuf notes;
     pm3k_code rc;
 } fix_ctx;
 
@@ -26,7 +26,7 @@ static void add_note(fix_ctx *f, const char *kind, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    pm3k_strbuf_addf(&f->notes, "%s: %s\n", kind, line);
+    pm3k__strbuf_addf(&f->notes, "%s: %s\n", kind, line);
 }
 
 /* A short printable form of a key or string value for a note. */
@@ -366,8 +366,8 @@ pm3k_code pm3k_payload_fix(const char *body, size_t len, const pm3k_payload_lint
     *out_fixed = NULL;
     if (out_notes)
         *out_notes = NULL;
-    pm3k_strbuf_init(&f.notes);
-    pm3k_strbuf_add(&f.notes, "");
+    pm3k__strbuf_init(&f.notes);
+    pm3k__strbuf_add(&f.notes, "");
     if ((f.rc = pm3k__payload_parse(body, len, &parsed)) != PM3K_OK)
         goto out;
     obj = take_object(&f, body, len, &parsed);
@@ -394,12 +394,12 @@ out:
     if (f.rc != PM3K_OK) {
         free(*out_fixed);
         *out_fixed = NULL;
-        pm3k_strbuf_free(&f.notes);
+        pm3k__strbuf_free(&f.notes);
         return pm3k_error_set(err, f.rc, "out of memory while fixing the body");
     }
     if (out_notes)
-        *out_notes = pm3k_strbuf_detach(&f.notes);
+        *out_notes = pm3k__strbuf_detach(&f.notes);
     else
-        pm3k_strbuf_free(&f.notes);
+        pm3k__strbuf_free(&f.notes);
     return PM3K_OK;
 }

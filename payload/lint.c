@@ -285,20 +285,20 @@ char *pm3k__json_print(const cJSON *value)
     char *raw = cJSON_Print(value);
     if (!raw)
         return NULL;
-    pm3k_strbuf sb;
-    pm3k_strbuf_init(&sb);
-    pm3k_strbuf_add(&sb, "");
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
+    pm3k__strbuf_add(&sb, "");
     bool line_start = true;
     for (const char *p = raw; *p; p++) {
         if (*p == '\t') {
-            pm3k_strbuf_add(&sb, line_start ? "  " : " ");
+            pm3k__strbuf_add(&sb, line_start ? "  " : " ");
             continue;
         }
-        pm3k_strbuf_addn(&sb, p, 1);
+        pm3k__strbuf_addn(&sb, p, 1);
         line_start = *p == '\n';
     }
     cJSON_free(raw);
-    return pm3k_strbuf_detach(&sb);
+    return pm3k__strbuf_detach(&sb);
 }
 
 /* ---- parsing ---- */
@@ -461,7 +461,7 @@ static void note(lint_ctx *c, pm3k_code rc)
         c->rc = rc;
 }
 
-#define ADD(c, ...) note((c), pm3k_item_add((c)->item, __VA_ARGS__, NULL))
+#define ADD(c, ...) note((c), pm3k_item_add((c)->item, __VA_ARGS__, PM3K_END))
 
 static const char *json_type(const cJSON *v)
 {
@@ -520,7 +520,7 @@ static char *quoted_key(const char *key)
 
 static void add_type(lint_ctx *c, int f, const char *expected)
 {
-    ADD(c, PM3K_RULE_PAYLOAD_FIELD_TYPE, "key", known_fields[f].key, "json_type",
+    ADD(c, PM3K_RULE_INVALID_FIELD_TYPE, "key", known_fields[f].key, "json_type",
         json_type(c->field[f]), "expected", expected);
 }
 
@@ -540,7 +540,7 @@ static void check_keys(lint_ctx *c)
         char times[32];
         char *key = pm3k__display_text(dups[i].key, strlen(dups[i].key), 60);
         snprintf(times, sizeof times, "%zu", dups[i].times);
-        ADD(c, PM3K_RULE_PAYLOAD_DUPLICATE_KEY, "key", key ? key : "?", "times", times);
+        ADD(c, PM3K_RULE_DUPLICATE_KEY, "key", key ? key : "?", "times", times);
         free(key);
     }
     size_t i = 0, unknown = 0;
@@ -560,7 +560,7 @@ static void check_keys(lint_ctx *c)
         if (guess)
             snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?", guess);
         char *key = pm3k__display_text(name, strlen(name), 60);
-        ADD(c, PM3K_RULE_PAYLOAD_UNKNOWN_KEY, "key", key ? key : "?", "suggestion", suggestion);
+        ADD(c, PM3K_RULE_UNKNOWN_KEY, "key", key ? key : "?", "suggestion", suggestion);
         free(key);
     }
     if (unknown)
@@ -572,7 +572,7 @@ static void check_keys(lint_ctx *c)
 static void add_leftover(lint_ctx *c, const char *field, const cJSON *v)
 {
     char *shown = value_text(v);
-    ADD(c, PM3K_RULE_PAYLOAD_TEMPLATE_LEFTOVER, "field", field, "value", shown ? shown : "?");
+    ADD(c, PM3K_RULE_TEMPLATE_LEFTOVER, "field", field, "value", shown ? shown : "?");
     free(shown);
 }
 
@@ -604,7 +604,7 @@ static void decide_mode(lint_ctx *c)
         return;
     }
     char *shown = value_text(v);
-    ADD(c, PM3K_RULE_PAYLOAD_UNKNOWN_MEDIA_TYPE, "value", shown ? shown : "?");
+    ADD(c, PM3K_RULE_UNKNOWN_MEDIA_TYPE, "value", shown ? shown : "?");
     free(shown);
 }
 
@@ -613,7 +613,7 @@ static void check_privacy(lint_ctx *c)
     const cJSON *v = c->field[F_PRIVACY];
     c->level = NULL;
     if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
-        ADD(c, PM3K_RULE_PAYLOAD_MISSING_PRIVACY, "state",
+        ADD(c, PM3K_RULE_MISSING_PRIVACY, "state",
             !v                ? "missing"
             : cJSON_IsNull(v) ? "null"
                               : "empty");
@@ -629,7 +629,7 @@ static void check_privacy(lint_ctx *c)
     const char *level = pm3k__privacy_exact(v->valuestring, &alias);
     char *shown = value_text(v);
     if (level && alias) {
-        ADD(c, PM3K_RULE_PAYLOAD_PRIVACY_ALIAS, "value", shown ? shown : "?", "canonical", level);
+        ADD(c, PM3K_RULE_PRIVACY_ALIAS, "value", shown ? shown : "?", "canonical", level);
     } else if (!level) {
         /* What --fix would make of it (trimmed, any case). */
         char suggestion[96] = "";
@@ -648,8 +648,7 @@ static void check_privacy(lint_ctx *c)
                 snprintf(suggestion, sizeof suggestion, " (did you mean %s?)", guess);
             free(trimmed);
         }
-        ADD(c, PM3K_RULE_PAYLOAD_UNKNOWN_PRIVACY, "value", shown ? shown : "?", "suggestion",
-            suggestion);
+        ADD(c, PM3K_RULE_UNKNOWN_PRIVACY, "value", shown ? shown : "?", "suggestion", suggestion);
         level = SELF_ONLY; /* PM3K's fallback */
     }
     free(shown);
@@ -694,7 +693,7 @@ static bool check_url(lint_ctx *c, const char *field, const cJSON *v, url_parts 
     memset(parts, 0, sizeof *parts);
     if (!url_split(v->valuestring, parts) || strcasecmp(parts->scheme, "https") != 0) {
         char *shown = value_text(v);
-        ADD(c, PM3K_RULE_PAYLOAD_NOT_HTTPS, "field", field, "value", shown ? shown : "?");
+        ADD(c, PM3K_RULE_NOT_HTTPS_PAYLOAD, "field", field, "value", shown ? shown : "?");
         free(shown);
         url_parts_free(parts);
         return false;
@@ -703,7 +702,7 @@ static bool check_url(lint_ctx *c, const char *field, const cJSON *v, url_parts 
     if (domain && *domain && !pm3k__host_is_storage(parts->host) &&
         !pm3k__host_equal(parts->host, domain)) {
         char *host = pm3k__display_text(parts->host, strlen(parts->host), 80);
-        ADD(c, PM3K_RULE_PAYLOAD_DOMAIN_MISMATCH, "field", field, "host", host ? host : "?",
+        ADD(c, PM3K_RULE_DOMAIN_MISMATCH_PAYLOAD, "field", field, "host", host ? host : "?",
             "domain", domain);
         free(host);
     }
@@ -714,7 +713,7 @@ static void check_video(lint_ctx *c)
 {
     const cJSON *v = c->field[F_SOURCE_URL];
     if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
-        ADD(c, PM3K_RULE_PAYLOAD_MISSING_SOURCE_URL, "state",
+        ADD(c, PM3K_RULE_MISSING_SOURCE_URL, "state",
             !v                ? "missing"
             : cJSON_IsNull(v) ? "null"
                               : "empty");
@@ -745,7 +744,7 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
     snprintf(field, sizeof field, "photo_images[%zu]", index);
     snprintf(idx, sizeof idx, "%zu", index);
     if (!cJSON_IsString(v)) {
-        ADD(c, PM3K_RULE_PAYLOAD_PHOTO_ITEM, "index", idx, "json_type", json_type(v));
+        ADD(c, PM3K_RULE_INVALID_PHOTO_ITEM, "index", idx, "json_type", json_type(v));
         return;
     }
     if (pm3k__template_leftover(v->valuestring, strlen(v->valuestring))) {
@@ -757,7 +756,7 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
         return;
     if (pm3k__host_is_storage(parts.host) && path_is_png(parts.path)) {
         char *shown = value_text(v);
-        ADD(c, PM3K_RULE_PAYLOAD_PNG_ON_PM3K, "index", idx, "value", shown ? shown : "?");
+        ADD(c, PM3K_RULE_PNG_ON_PM3K_STORAGE, "index", idx, "value", shown ? shown : "?");
         free(shown);
     }
     url_parts_free(&parts);
@@ -767,7 +766,7 @@ static void check_cover(lint_ctx *c, size_t count)
 {
     const cJSON *v = c->field[F_COVER];
     if (!v) {
-        ADD(c, PM3K_RULE_PAYLOAD_COVER_MISSING);
+        ADD(c, PM3K_RULE_COVER_INDEX_MISSING);
         return;
     }
     if (c->leftover[F_COVER] || count == 0)
@@ -778,7 +777,7 @@ static void check_cover(lint_ctx *c, size_t count)
     char last[24];
     char *shown = json_text(v);
     snprintf(last, sizeof last, "%zu", count - 1);
-    ADD(c, PM3K_RULE_PAYLOAD_COVER_OUT_OF_RANGE, "value", shown ? shown : "?", "last_index", last);
+    ADD(c, PM3K_RULE_COVER_OUT_OF_RANGE_PAYLOAD, "value", shown ? shown : "?", "last_index", last);
     free(shown);
 }
 
@@ -787,11 +786,11 @@ static void check_photo(lint_ctx *c)
     const cJSON *v = c->field[F_PHOTO_IMAGES];
     size_t count = 0;
     if (!v) {
-        ADD(c, PM3K_RULE_PAYLOAD_TOO_FEW_IMAGES, "state", "missing");
+        ADD(c, PM3K_RULE_TOO_FEW_IMAGES_PAYLOAD, "state", "missing");
     } else if (c->leftover[F_PHOTO_IMAGES]) {
         /* reported */
     } else if (!cJSON_IsArray(v)) {
-        ADD(c, PM3K_RULE_PAYLOAD_PHOTO_NOT_ARRAY, "json_type", json_type(v));
+        ADD(c, PM3K_RULE_PHOTO_IMAGES_NOT_ARRAY, "json_type", json_type(v));
     } else {
         size_t before = pm3k_item_finding_count(c->item);
         for (const cJSON *e = v->child; e; e = e->next, count++)
@@ -801,9 +800,9 @@ static void check_photo(lint_ctx *c)
         snprintf(n, sizeof n, "%zu", count);
         snprintf(max, sizeof max, "%d", c->opt->limits.max_images);
         if (count == 0 || count < (size_t)c->opt->limits.min_images)
-            ADD(c, PM3K_RULE_PAYLOAD_TOO_FEW_IMAGES, "state", count == 0 ? "empty" : "too short");
+            ADD(c, PM3K_RULE_TOO_FEW_IMAGES_PAYLOAD, "state", count == 0 ? "empty" : "too short");
         else if (count > (size_t)c->opt->limits.max_images)
-            ADD(c, PM3K_RULE_PAYLOAD_TOO_MANY_IMAGES, "count", n, "max_images", max);
+            ADD(c, PM3K_RULE_TOO_MANY_IMAGES_PAYLOAD, "count", n, "max_images", max);
         note(c, pm3k_item_fact_int(c->item, "images", (int64_t)count));
     }
     check_cover(c, count);
@@ -812,23 +811,23 @@ static void check_photo(lint_ctx *c)
 static void check_mixed(lint_ctx *c)
 {
     static const int photo_only[] = {F_PHOTO_IMAGES, F_COVER, F_AUTO_MUSIC};
-    pm3k_strbuf present;
-    pm3k_strbuf_init(&present);
+    pm3k__strbuf present;
+    pm3k__strbuf_init(&present);
     if (c->photo) {
         if (c->field[F_SOURCE_URL])
-            pm3k_strbuf_add(&present, "\"source_url\"");
+            pm3k__strbuf_add(&present, "\"source_url\"");
     } else {
         for (size_t i = 0; i < sizeof photo_only / sizeof photo_only[0]; i++)
             if (c->field[photo_only[i]])
-                pm3k_strbuf_addf(&present, "%s\"%s\"", present.len ? ", " : "",
-                                 known_fields[photo_only[i]].key);
+                pm3k__strbuf_addf(&present, "%s\"%s\"", present.len ? ", " : "",
+                                  known_fields[photo_only[i]].key);
     }
     if (present.failed)
         note(c, PM3K_ERR_NOMEM);
     else if (present.len)
-        ADD(c, PM3K_RULE_PAYLOAD_MIXED_MEDIA, "present", present.data, "mode",
+        ADD(c, PM3K_RULE_MIXED_MEDIA_FIELDS, "present", present.data, "mode",
             c->photo ? "photo" : "video");
-    pm3k_strbuf_free(&present);
+    pm3k__strbuf_free(&present);
 }
 
 /* What a boolean field means to the user: a real boolean, or a string that
@@ -851,7 +850,7 @@ static void check_booleans(lint_ctx *c)
         if (!v)
             continue;
         if (k->canonical)
-            ADD(c, PM3K_RULE_PAYLOAD_LEGACY_AD_KEY, "key", k->key, "canonical", k->canonical);
+            ADD(c, PM3K_RULE_LEGACY_AD_KEY, "key", k->key, "canonical", k->canonical);
         if (c->leftover[f] || cJSON_IsBool(v))
             continue;
         if (!cJSON_IsString(v)) {
@@ -863,8 +862,7 @@ static void check_booleans(lint_ctx *c)
             value = v->valuestring[0] != '\0'; /* JavaScript truthiness */
         char *shown = value_text(v);
         ADD(c,
-            k->type == PM3K__FT_TOGGLE ? PM3K_RULE_PAYLOAD_TOGGLE_STRING
-                                       : PM3K_RULE_PAYLOAD_BOOLEAN_STRING,
+            k->type == PM3K__FT_TOGGLE ? PM3K_RULE_TOGGLE_AS_STRING : PM3K_RULE_BOOLEAN_AS_STRING,
             "key", k->key, "value", shown ? shown : "?", "boolean", value ? "true" : "false");
         free(shown);
     }
@@ -875,9 +873,9 @@ static void check_ads(lint_ctx *c)
     bool organic = intended_true(c->field[F_ORGANIC]) || intended_true(c->field[F_LEGACY_ORGANIC]);
     bool content = intended_true(c->field[F_CONTENT]) || intended_true(c->field[F_LEGACY_CONTENT]);
     if (intended_true(c->field[F_IS_AD]) && !organic && !content)
-        ADD(c, PM3K_RULE_PAYLOAD_AD_NO_DISCLOSURE);
+        ADD(c, PM3K_RULE_AD_WITHOUT_DISCLOSURE);
     if (content && c->level && strcmp(c->level, SELF_ONLY) == 0)
-        ADD(c, PM3K_RULE_PAYLOAD_BRANDED_PRIVATE);
+        ADD(c, PM3K_RULE_BRANDED_CONTENT_PRIVATE);
     const cJSON *brand = c->field[F_BRAND];
     if (brand && !c->leftover[F_BRAND] && !cJSON_IsString(brand))
         add_type(c, F_BRAND, "a string");
@@ -887,7 +885,7 @@ static void on_stop_word(void *userdata, const char *word)
 {
     lint_ctx *c = userdata;
     char *shown = pm3k__display_text(word, strlen(word), DISPLAY_CHARS);
-    ADD(c, PM3K_RULE_PAYLOAD_FORBIDDEN_WORD, "word", shown ? shown : word);
+    ADD(c, PM3K_RULE_FORBIDDEN_WORD, "word", shown ? shown : word);
     free(shown);
 }
 
@@ -906,13 +904,12 @@ static void check_title(lint_ctx *c)
     pm3k__find_links(s, len, &plain, &disguised);
     if (plain.found) {
         char *match = pm3k__display_text(s + plain.start, plain.end - plain.start, 60);
-        ADD(c, PM3K_RULE_PAYLOAD_LINKS, "match", match ? match : "?");
+        ADD(c, PM3K_RULE_LINKS_FORBIDDEN, "match", match ? match : "?");
         free(match);
     }
     if (disguised.found) {
         char *match = pm3k__display_text(s + disguised.start, disguised.end - disguised.start, 60);
-        ADD(c, PM3K_RULE_PAYLOAD_OBFUSCATED_LINK, "match", match ? match : "?", "how",
-            disguised.how);
+        ADD(c, PM3K_RULE_OBFUSCATED_LINK, "match", match ? match : "?", "how", disguised.how);
         free(match);
     }
     size_t units = pm3k_utf16_length(s, len);
@@ -922,8 +919,8 @@ static void check_title(lint_ctx *c)
         char length[24], limit[24];
         snprintf(length, sizeof length, "%zu", units);
         snprintf(limit, sizeof limit, "%d", max);
-        ADD(c, c->photo ? PM3K_RULE_PAYLOAD_PHOTO_TITLE_LONG : PM3K_RULE_PAYLOAD_TITLE_TOO_LONG,
-            "length", length, "max", limit);
+        ADD(c, c->photo ? PM3K_RULE_PHOTO_TITLE_TOO_LONG : PM3K_RULE_TITLE_TOO_LONG, "length",
+            length, "max", limit);
     }
     note(c, pm3k__stop_words_scan(c->opt->stop_words, s, len, PM3K__STOP_SCAN_MAX_CHARS,
                                   on_stop_word, c));
@@ -970,11 +967,10 @@ static void add_scan_events(lint_ctx *c, const char *body, size_t len, const pm3
                       : e->top_level ? strdup("a string")
                                      : quoted_key(e->field);
         if (e->kind == PM3K__SCAN_NUL)
-            ADD(c, PM3K_RULE_PAYLOAD_NUL_ESCAPE, "field", field ? field : "?", "line", l, "column",
-                col);
+            ADD(c, PM3K_RULE_NUL_CHARACTER, "field", field ? field : "?", "line", l, "column", col);
         else
-            ADD(c, PM3K_RULE_PAYLOAD_LONE_SURROGATE, "field", field ? field : "?", "escape",
-                e->escape, "line", l, "column", col);
+            ADD(c, PM3K_RULE_LONE_SURROGATE, "field", field ? field : "?", "escape", e->escape,
+                "line", l, "column", col);
         free(field);
     }
 }
@@ -1034,10 +1030,10 @@ pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lin
     }
     switch (parsed.kind) {
     case PM3K__BODY_FORM:
-        ADD(&c, PM3K_RULE_PAYLOAD_FORM_ENCODED, "encoding", "x-www-form-urlencoded");
+        ADD(&c, PM3K_RULE_FORM_ENCODED_BODY, "encoding", "x-www-form-urlencoded");
         break;
     case PM3K__BODY_MULTIPART:
-        ADD(&c, PM3K_RULE_PAYLOAD_FORM_ENCODED, "encoding", "multipart/form-data");
+        ADD(&c, PM3K_RULE_FORM_ENCODED_BODY, "encoding", "multipart/form-data");
         break;
     case PM3K__BODY_INVALID: {
         size_t line, column;
@@ -1045,13 +1041,13 @@ pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lin
         pm3k__line_column(body, len, parsed.error_offset, &line, &column);
         snprintf(l, sizeof l, "%zu", line);
         snprintf(col, sizeof col, "%zu", column);
-        ADD(&c, PM3K_RULE_PAYLOAD_INVALID_JSON, "line", l, "column", col, "reason", parsed.reason);
+        ADD(&c, PM3K_RULE_INVALID_JSON, "line", l, "column", col, "reason", parsed.reason);
         break;
     }
     case PM3K__BODY_JSON:
         add_scan_events(&c, body, len, &parsed.scan);
         if (!cJSON_IsObject(parsed.root)) {
-            ADD(&c, PM3K_RULE_PAYLOAD_NOT_OBJECT, "json_type", not_object_type(parsed.root));
+            ADD(&c, PM3K_RULE_NOT_AN_OBJECT, "json_type", not_object_type(parsed.root));
             break;
         }
         c.root = parsed.root;

@@ -413,7 +413,8 @@ static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task, 
     if (task->errnum != 0) {
         item = pm3k_item_new(PM3K_KIND_VIDEO, task->path);
         if (item)
-            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(task->errnum), NULL);
+            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(task->errnum),
+                          PM3K_END);
         return item;
     }
     pm3k_probe_file(config, task->path, &item, err);
@@ -456,12 +457,14 @@ static pm3k_item *carousel_item(const pm3k_probe_config *config, uint64_t images
     pm3k_item_fact_int(item, "images", (int64_t)images);
     pm3k_item_fact_int(item, "cover_index", config->cover_index);
     if (images < (uint64_t)l->min_images)
-        pm3k_item_add(item, PM3K_RULE_CAROUSEL_TOO_FEW, "images", count, "min_images", min, NULL);
+        pm3k_item_add(item, PM3K_RULE_TOO_FEW_IMAGES_CAROUSEL, "images", count, "min_images", min,
+                      PM3K_END);
     if (images > (uint64_t)l->max_images)
-        pm3k_item_add(item, PM3K_RULE_CAROUSEL_TOO_MANY, "images", count, "max_images", max, NULL);
+        pm3k_item_add(item, PM3K_RULE_TOO_MANY_IMAGES_CAROUSEL, "images", count, "max_images", max,
+                      PM3K_END);
     if (images > 0 && (config->cover_index < 0 || (uint64_t)config->cover_index >= images))
-        pm3k_item_add(item, PM3K_RULE_CAROUSEL_COVER, "cover_index", cover, "last_index", last,
-                      NULL);
+        pm3k_item_add(item, PM3K_RULE_COVER_OUT_OF_RANGE_CAROUSEL, "cover_index", cover,
+                      "last_index", last, PM3K_END);
     return item;
 }
 

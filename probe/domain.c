@@ -112,13 +112,13 @@ static void check_token(const pm3k_domain_config *config, const char *url, body_
         return;
     char *want = strdup(config->token);
     if (!want) {
-        pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", "out of memory", NULL);
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", "out of memory", PM3K_END);
         return;
     }
     size_t want_len = strlen(want);
     char *token = trim(want, &want_len);
     if (body->truncated || body_len != want_len || memcmp(content, token, want_len) != 0)
-        pm3k_item_add(item, PM3K_RULE_DOMAIN_VERIFY_TOKEN, "url", url, "found", found, NULL);
+        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_MISMATCH, "url", url, "found", found, PM3K_END);
     free(want);
 }
 
@@ -132,16 +132,16 @@ static pm3k_code check_answer(const pm3k_domain_config *config, const char *url,
     char reason[PM3K_ERROR_MESSAGE_MAX], fix[320], location[256];
 
     switch (pm3k__http_classify(code, resp, reason, sizeof reason)) {
-    case PM3K_HTTP_OK:
+    case PM3K__HTTP_OK:
         if (resp->status != 200) {
             snprintf(reason, sizeof reason, "the server answered %ld, not 200", resp->status);
-            pm3k_item_add(item, PM3K_RULE_DOMAIN_VERIFY_MISSING, "url", url, "reason", reason,
-                          "fix", "serve pm3k-verify.txt as a plain file that answers 200", NULL);
+            pm3k_item_add(item, PM3K_RULE_VERIFY_FILE_MISSING, "url", url, "reason", reason, "fix",
+                          "serve pm3k-verify.txt as a plain file that answers 200", PM3K_END);
             return PM3K_OK;
         }
         check_token(config, url, body, item);
         return PM3K_OK;
-    case PM3K_HTTP_REDIRECT: {
+    case PM3K__HTTP_REDIRECT: {
         const char *target = redirect_url ? redirect_url : pm3k__http_header_get(resp, "Location");
         if (target)
             pm3k__http_redact_url(target, location, sizeof location);
@@ -153,11 +153,11 @@ static pm3k_code check_answer(const pm3k_domain_config *config, const char *url,
                  "not follow redirects",
                  resp->status, location);
         redirect_fix(url, location, fix, sizeof fix);
-        pm3k_item_add(item, PM3K_RULE_DOMAIN_VERIFY_MISSING, "url", url, "reason", reason, "fix",
-                      fix, NULL);
+        pm3k_item_add(item, PM3K_RULE_VERIFY_FILE_MISSING, "url", url, "reason", reason, "fix", fix,
+                      PM3K_END);
         return PM3K_OK;
     }
-    case PM3K_HTTP_DEFINITE:
+    case PM3K__HTTP_DEFINITE:
         if (is_certificate_failure(code)) {
             snprintf(fix, sizeof fix,
                      "install a certificate that covers %s, from a public CA, with the full "
@@ -174,16 +174,16 @@ static pm3k_code check_answer(const pm3k_domain_config *config, const char *url,
         } else {
             snprintf(fix, sizeof fix, "serve pm3k-verify.txt as a plain file that answers 200");
         }
-        pm3k_item_add(item, PM3K_RULE_DOMAIN_VERIFY_MISSING, "url", url, "reason", reason, "fix",
-                      fix, NULL);
+        pm3k_item_add(item, PM3K_RULE_VERIFY_FILE_MISSING, "url", url, "reason", reason, "fix", fix,
+                      PM3K_END);
         return PM3K_OK;
-    case PM3K_HTTP_TRANSIENT:
-        pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", reason, NULL);
+    case PM3K__HTTP_TRANSIENT:
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", reason, PM3K_END);
         return PM3K_OK;
-    case PM3K_HTTP_CONFIG:
-        if (config->cacert)
+    case PM3K__HTTP_CONFIG:
+        if (config->http.cacert)
             return pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "--cacert '%s' cannot be used: %s",
-                                  config->cacert, reason);
+                                  config->http.cacert, reason);
         return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
                               "the system's CA certificates cannot be used: %s", reason);
     }
@@ -251,10 +251,6 @@ out:
 pm3k_code pm3k_domain_verify(const pm3k_domain_config *config, pm3k_item **out, pm3k_error *err)
 {
     pm3k_code rc = PM3K_OK;
-    pm3k__http_options opt = {.cacert = config->cacert,
-                              .resolve = config->resolve,
-                              .resolve_count = config->resolve_count,
-                              .timeout_ms = config->timeout_ms};
     pm3k__http_ctx http = {0};
     pm3k__http_response *resp = NULL;
     body_buf *body = NULL;
@@ -271,7 +267,7 @@ pm3k_code pm3k_domain_verify(const pm3k_domain_config *config, pm3k_item **out, 
                             config->host);
         goto out;
     }
-    if ((rc = pm3k__http_ctx_init(&http, &opt, err)) != PM3K_OK)
+    if ((rc = pm3k__http_ctx_init(&http, &config->http, err)) != PM3K_OK)
         goto out;
     item = pm3k_item_new(PM3K_KIND_DOMAIN, config->host);
     resp = calloc(1, sizeof *resp);

@@ -84,7 +84,7 @@ static header_result load_header(const pm3k_probe_config *config, pm3k__source *
     int rc = -1;
 
     *out = NULL;
-    if (media == PM3K_MEDIA_WEBP && src->path && src->fd >= 0) {
+    if (media == PM3K__MEDIA_WEBP && src->path && src->fd >= 0) {
         /* libvips maps the whole of a WebP source; a file maps for free.
          * Through the descriptor the signature was read from, never the
          * path: a file swapped in since (even a FIFO) must not be checked
@@ -97,7 +97,7 @@ static header_result load_header(const pm3k_probe_config *config, pm3k__source *
         goto out;
     }
     /* A remote WebP would be read whole: only when it is within the limit. */
-    if (media == PM3K_MEDIA_WEBP && (src->size < 0 || src->size > config->limits.max_image_bytes))
+    if (media == PM3K__MEDIA_WEBP && (src->size < 0 || src->size > config->limits.max_image_bytes))
         return HEADER_SKIPPED;
     custom = vips_source_custom_new();
     if (!custom)
@@ -105,13 +105,13 @@ static header_result load_header(const pm3k_probe_config *config, pm3k__source *
     g_signal_connect(custom, "read", G_CALLBACK(cursor_read), &cursor);
     g_signal_connect(custom, "seek", G_CALLBACK(cursor_seek), &cursor);
     switch (media) {
-    case PM3K_MEDIA_JPEG:
+    case PM3K__MEDIA_JPEG:
         rc = vips_jpegload_source(VIPS_SOURCE(custom), &image, NULL);
         break;
-    case PM3K_MEDIA_PNG:
+    case PM3K__MEDIA_PNG:
         rc = vips_pngload_source(VIPS_SOURCE(custom), &image, NULL);
         break;
-    case PM3K_MEDIA_WEBP:
+    case PM3K__MEDIA_WEBP:
         rc = vips_webpload_source(VIPS_SOURCE(custom), &image, NULL);
         break;
     default:
@@ -132,11 +132,11 @@ out:
 static const char *format_name(pm3k__media media)
 {
     switch (media) {
-    case PM3K_MEDIA_JPEG:
+    case PM3K__MEDIA_JPEG:
         return "JPEG";
-    case PM3K_MEDIA_PNG:
+    case PM3K__MEDIA_PNG:
         return "PNG";
-    case PM3K_MEDIA_WEBP:
+    case PM3K__MEDIA_WEBP:
         return "WebP";
     default:
         return "image";
@@ -171,17 +171,18 @@ static void check_other_type(const pm3k_probe_config *config, const pm3k__sniff 
                              pm3k_item *item)
 {
     const char *accepted = accepted_types(&config->limits);
-    if (sniff->media == PM3K_MEDIA_EMPTY)
-        pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason", "the file is empty (0 bytes)",
-                      NULL);
-    else if (sniff->media == PM3K_MEDIA_UNKNOWN && named_as_image(item))
-        pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason",
-                      "the content is not JPEG, WebP, PNG or any other known image format", NULL);
-    else if (sniff->media == PM3K_MEDIA_UNKNOWN)
-        pm3k_item_add(item, PM3K_RULE_IMAGE_TYPE, "content_type", "content of an unknown type",
-                      "accepted", accepted, NULL);
+    if (sniff->media == PM3K__MEDIA_EMPTY)
+        pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_IMAGE, "reason",
+                      "the file is empty (0 bytes)", PM3K_END);
+    else if (sniff->media == PM3K__MEDIA_UNKNOWN && named_as_image(item))
+        pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_IMAGE, "reason",
+                      "the content is not JPEG, WebP, PNG or any other known image format",
+                      PM3K_END);
+    else if (sniff->media == PM3K__MEDIA_UNKNOWN)
+        pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "content_type",
+                      "content of an unknown type", "accepted", accepted, PM3K_END);
     else
-        pm3k_item_add(item, PM3K_RULE_IMAGE_TYPE, "accepted", accepted, NULL);
+        pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "accepted", accepted, PM3K_END);
 }
 
 static void check_size(const pm3k_limits *limits, const pm3k__source *src, pm3k_item *item)
@@ -189,9 +190,9 @@ static void check_size(const pm3k_limits *limits, const pm3k__source *src, pm3k_
     char size_mb[32], max_mb[32];
     if (src->size < 0 || src->size <= limits->max_image_bytes)
         return;
-    pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE, "size_mb",
+    pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_IMAGE, "size_mb",
                   pm3k__format_mb(src->size, size_mb, sizeof size_mb), "max_mb",
-                  pm3k__format_mb(limits->max_image_bytes, max_mb, sizeof max_mb), NULL);
+                  pm3k__format_mb(limits->max_image_bytes, max_mb, sizeof max_mb), PM3K_END);
 }
 
 /* Facts from the header, then the pixel-size rule. The EXIF orientation
@@ -215,7 +216,7 @@ static void check_header(const pm3k_limits *limits, VipsImage *image, pm3k_item 
     pm3k_item_fact_bool(item, "has_alpha", vips_image_hasalpha(image));
     if (width > limits->max_image_side || height > limits->max_image_side) {
         snprintf(max_side, sizeof max_side, "%d", limits->max_image_side);
-        pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_PX, "max_side", max_side, NULL);
+        pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_PX, "max_side", max_side, PM3K_END);
     }
 }
 
@@ -227,17 +228,19 @@ static void check_end(pm3k__source *src, const pm3k__sniff *sniff, const char *h
 {
     char reason[256];
     switch (pm3k__imgend_check(src, sniff->media, reason, sizeof reason)) {
-    case PM3K_IMGEND_CUT:
-        pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason", reason, NULL);
+    case PM3K__IMGEND_CUT:
+        pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_IMAGE, "reason", reason, PM3K_END);
         break;
-    case PM3K_IMGEND_READ_ERROR:
-        pm3k_item_add(item, src->path ? PM3K_RULE_INPUT_UNREADABLE : PM3K_RULE_URL_FETCH_TRANSIENT,
-                      "reason", src->error[0] ? src->error : "read error", NULL);
+    case PM3K__IMGEND_READ_ERROR:
+        pm3k_item_add(item,
+                      src->path ? PM3K_RULE_INPUT_UNREADABLE : PM3K_RULE_FETCH_ERROR_TRANSIENT,
+                      "reason", src->error[0] ? src->error : "read error", PM3K_END);
         break;
-    case PM3K_IMGEND_COMPLETE:
-    case PM3K_IMGEND_UNCHECKED:
+    case PM3K__IMGEND_COMPLETE:
+    case PM3K__IMGEND_UNCHECKED:
         if (header_reason)
-            pm3k_item_add(item, PM3K_RULE_IMAGE_UNREADABLE, "reason", header_reason, NULL);
+            pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_IMAGE, "reason", header_reason,
+                          PM3K_END);
         break;
     }
 }
@@ -250,12 +253,13 @@ void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const
     VipsImage *image = NULL;
 
     switch (sniff->media) {
-    case PM3K_MEDIA_JPEG:
-    case PM3K_MEDIA_WEBP:
+    case PM3K__MEDIA_JPEG:
+    case PM3K__MEDIA_WEBP:
         break;
-    case PM3K_MEDIA_PNG:
+    case PM3K__MEDIA_PNG:
         if (!limits->png_allowed)
-            pm3k_item_add(item, PM3K_RULE_IMAGE_TYPE, "accepted", accepted_types(limits), NULL);
+            pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "accepted",
+                          accepted_types(limits), PM3K_END);
         break;
     default:
         check_other_type(config, sniff, item);

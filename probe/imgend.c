@@ -100,14 +100,14 @@ static pm3k__imgend cut(reader *r, char *reason, size_t reason_len, const char *
 static pm3k__imgend cut(reader *r, char *reason, size_t reason_len, const char *fmt, ...)
 {
     if (r->failed)
-        return PM3K_IMGEND_READ_ERROR;
+        return PM3K__IMGEND_READ_ERROR;
     if (reason && reason_len > 0) {
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(reason, reason_len, fmt, ap);
         va_end(ap);
     }
-    return PM3K_IMGEND_CUT;
+    return PM3K__IMGEND_CUT;
 }
 
 /* ---- JPEG ---- */
@@ -136,7 +136,7 @@ static bool jpeg_tail_has_eoi(reader *r)
 static pm3k__imgend jpeg_first_scan(reader *r, int64_t *scan, char *reason, size_t reason_len)
 {
     int64_t pos = 2;
-    for (long markers = 0; markers < PM3K_IMGEND_MAX_JPEG_MARKERS; markers++) {
+    for (long markers = 0; markers < PM3K__IMGEND_MAX_JPEG_MARKERS; markers++) {
         int64_t ff = find_ff(r, pos);
         int marker = ff < 0 ? -1 : byte_at(r, ff + 1);
         while (marker == 0xFF) { /* fill bytes before a marker */
@@ -162,11 +162,11 @@ static pm3k__imgend jpeg_first_scan(reader *r, int64_t *scan, char *reason, size
                        ff);
         if (marker == 0xDA) {
             *scan = ff + 2 + length;
-            return PM3K_IMGEND_COMPLETE;
+            return PM3K__IMGEND_COMPLETE;
         }
         pos = ff + 2 + length;
     }
-    return PM3K_IMGEND_UNCHECKED;
+    return PM3K__IMGEND_UNCHECKED;
 }
 
 /* Scan from the first scan's data to EOI. Inside entropy-coded data 0xFF is
@@ -176,7 +176,7 @@ static pm3k__imgend jpeg_first_scan(reader *r, int64_t *scan, char *reason, size
 static pm3k__imgend jpeg_scan_to_eoi(reader *r, int64_t pos, char *reason, size_t reason_len)
 {
     long markers = 0;
-    while (markers < PM3K_IMGEND_MAX_JPEG_MARKERS) {
+    while (markers < PM3K__IMGEND_MAX_JPEG_MARKERS) {
         int64_t ff = find_ff(r, pos);
         int next = ff < 0 ? -1 : byte_at(r, ff + 1);
         if (next < 0)
@@ -185,7 +185,7 @@ static pm3k__imgend jpeg_scan_to_eoi(reader *r, int64_t pos, char *reason, size_
                        "at byte %" PRId64,
                        r->size);
         if (next == 0xD9)
-            return PM3K_IMGEND_COMPLETE;
+            return PM3K__IMGEND_COMPLETE;
         if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
             pos = ff + 2;
             continue;
@@ -202,18 +202,18 @@ static pm3k__imgend jpeg_scan_to_eoi(reader *r, int64_t pos, char *reason, size_
         /* A length below 2 is corrupt; step over the marker alone. */
         pos = ff + 2 + (length >= 2 ? length : 0);
     }
-    return PM3K_IMGEND_UNCHECKED;
+    return PM3K__IMGEND_UNCHECKED;
 }
 
 static pm3k__imgend check_jpeg(reader *r, char *reason, size_t reason_len)
 {
     if (jpeg_tail_has_eoi(r))
-        return PM3K_IMGEND_COMPLETE;
+        return PM3K__IMGEND_COMPLETE;
     if (r->failed)
-        return PM3K_IMGEND_READ_ERROR;
+        return PM3K__IMGEND_READ_ERROR;
     int64_t scan = 0;
     pm3k__imgend rc = jpeg_first_scan(r, &scan, reason, reason_len);
-    if (rc != PM3K_IMGEND_COMPLETE)
+    if (rc != PM3K__IMGEND_COMPLETE)
         return rc;
     return jpeg_scan_to_eoi(r, scan, reason, reason_len);
 }
@@ -237,7 +237,7 @@ static pm3k__imgend check_png(reader *r, char *reason, size_t reason_len)
 {
     int64_t pos = 8; /* after the signature */
     r->refill = r->src->path ? PNG_REFILL_LOCAL_BYTES : r->cap;
-    for (long chunks = 0; chunks < PM3K_IMGEND_MAX_PNG_CHUNKS; chunks++) {
+    for (long chunks = 0; chunks < PM3K__IMGEND_MAX_PNG_CHUNKS; chunks++) {
         const uint8_t *p = reader_at(r, pos, 8, NULL);
         if (!p)
             return cut(r, reason, reason_len,
@@ -259,10 +259,10 @@ static pm3k__imgend check_png(reader *r, char *reason, size_t reason_len)
                        "(it needs %" PRId64 " bytes, the file has %" PRId64 ")",
                        type, pos, end, r->size);
         if (memcmp(type, "IEND", 4) == 0)
-            return PM3K_IMGEND_COMPLETE;
+            return PM3K__IMGEND_COMPLETE;
         pos = end;
     }
-    return PM3K_IMGEND_UNCHECKED;
+    return PM3K__IMGEND_UNCHECKED;
 }
 
 /* ---- WebP ---- */
@@ -274,7 +274,7 @@ static pm3k__imgend check_webp(reader *r, char *reason, size_t reason_len)
     if (!p)
         return cut(r, reason, reason_len, "the file is shorter than a RIFF header");
     if (memcmp(p, "RIFF", 4) != 0 || memcmp(p + 8, "WEBP", 4) != 0)
-        return PM3K_IMGEND_UNCHECKED;
+        return PM3K__IMGEND_UNCHECKED;
     int64_t riff = (int64_t)((uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
                              (uint32_t)p[7] << 24);
     if (riff < 4)
@@ -283,7 +283,7 @@ static pm3k__imgend check_webp(reader *r, char *reason, size_t reason_len)
         return cut(r, reason, reason_len,
                    "the RIFF header says %" PRId64 " bytes, the file has %" PRId64, riff + 8,
                    r->size);
-    return PM3K_IMGEND_COMPLETE;
+    return PM3K__IMGEND_COMPLETE;
 }
 
 pm3k__imgend pm3k__imgend_check(pm3k__source *src, pm3k__media media, char *reason,
@@ -298,15 +298,15 @@ pm3k__imgend pm3k__imgend_check(pm3k__source *src, pm3k__media media, char *reas
     if (reason && reason_len > 0)
         reason[0] = '\0';
     if (src->size < 0)
-        return PM3K_IMGEND_UNCHECKED;
+        return PM3K__IMGEND_UNCHECKED;
     switch (media) {
-    case PM3K_MEDIA_JPEG:
+    case PM3K__MEDIA_JPEG:
         return check_jpeg(&r, reason, reason_len);
-    case PM3K_MEDIA_PNG:
+    case PM3K__MEDIA_PNG:
         return check_png(&r, reason, reason_len);
-    case PM3K_MEDIA_WEBP:
+    case PM3K__MEDIA_WEBP:
         return check_webp(&r, reason, reason_len);
     default:
-        return PM3K_IMGEND_UNCHECKED;
+        return PM3K__IMGEND_UNCHECKED;
     }
 }

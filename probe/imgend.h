@@ -8,15 +8,15 @@
 #include "probe/probe_int.h"
 
 typedef enum pm3k__imgend {
-    PM3K_IMGEND_COMPLETE,  /* the data reaches its end marker */
-    PM3K_IMGEND_CUT,       /* cut off or broken after the header: reason says where */
-    PM3K_IMGEND_UNCHECKED, /* cannot tell: unknown size, other format, bound reached */
-    PM3K_IMGEND_READ_ERROR /* the source failed: src->error says why */
+    PM3K__IMGEND_COMPLETE,  /* the data reaches its end marker */
+    PM3K__IMGEND_CUT,       /* cut off or broken after the header: reason says where */
+    PM3K__IMGEND_UNCHECKED, /* cannot tell: unknown size, other format, bound reached */
+    PM3K__IMGEND_READ_ERROR /* the source failed: src->error says why */
 } pm3k__imgend;
 
 /* Bounds of the walks, so a hostile file cannot make them run long. */
-#define PM3K_IMGEND_MAX_PNG_CHUNKS 1000000
-#define PM3K_IMGEND_MAX_JPEG_MARKERS 1000000
+#define PM3K__IMGEND_MAX_PNG_CHUNKS 1000000
+#define PM3K__IMGEND_MAX_JPEG_MARKERS 1000000
 
 /* Check the end of src (src->size must be known) as the format `media`
  * (JPEG, PNG or WebP; other media are UNCHECKED):

@@ -2,7 +2,7 @@
  * whether the file was cut off. libavformat does the real demuxing; this
  * only reads box headers, so it can say "moov missing" or "mdat runs past the
  * end" precisely and cheaply (also over HTTP ranges). Every read is bounded
- * and the walk stops after PM3K_MP4_MAX_BOXES boxes. */
+ * and the walk stops after PM3K__MP4_MAX_BOXES boxes. */
 #include <string.h>
 
 #include "probe/mp4box.h"
@@ -46,7 +46,7 @@ void pm3k__mp4_walk(pm3k__source *src, pm3k__mp4_layout *out)
 
     while (end < 0 || offset < end) {
         uint8_t header[16];
-        if (out->box_count >= PM3K_MP4_MAX_BOXES) {
+        if (out->box_count >= PM3K__MP4_MAX_BOXES) {
             out->capped = true;
             break;
         }

@@ -12,11 +12,11 @@
 
 /* At most this many top-level boxes are looked at; a real file has a handful
  * (fragmented ones two per fragment). */
-#define PM3K_MP4_MAX_BOXES 1024
+#define PM3K__MP4_MAX_BOXES 1024
 
 typedef struct pm3k__mp4_layout {
     unsigned box_count;  /* top-level boxes seen */
-    bool capped;         /* stopped at PM3K_MP4_MAX_BOXES: the rest is unknown */
+    bool capped;         /* stopped at PM3K__MP4_MAX_BOXES: the rest is unknown */
     bool junk;           /* stopped at bytes that are not a box header */
     bool read_error;     /* the source failed to deliver a header */
     int64_t moov_offset; /* -1 when there is no moov box */

@@ -147,13 +147,13 @@ static void check_extension(const char *path, const pm3k__sniff *sniff, pm3k_ite
     pm3k__path_extension(path, ext, sizeof ext);
     if (ext[0])
         pm3k_item_fact_str(item, "extension", ext);
-    if (sniff->media == PM3K_MEDIA_UNKNOWN || sniff->media == PM3K_MEDIA_EMPTY)
+    if (sniff->media == PM3K__MEDIA_UNKNOWN || sniff->media == PM3K__MEDIA_EMPTY)
         return;
     if (!pm3k__extension_fits(ext, sniff->media, &known) && known)
         pm3k_item_add(item,
-                      pm3k_item_kind(item) == PM3K_KIND_IMAGE ? PM3K_RULE_IMAGE_EXT_MISMATCH
-                                                              : PM3K_RULE_VIDEO_EXT_MISMATCH,
-                      NULL);
+                      pm3k_item_kind(item) == PM3K_KIND_IMAGE ? PM3K_RULE_EXTENSION_MISMATCH_IMAGE
+                                                              : PM3K_RULE_EXTENSION_MISMATCH_VIDEO,
+                      PM3K_END);
 }
 
 /* Which kind of item a file is: its content says, or the --photo context;
@@ -175,15 +175,15 @@ static pm3k_item *missing_item(const pm3k_probe_config *config, const char *path
 {
     pm3k__sniff none;
     pm3k__sniff_buffer(NULL, 0, &none);
-    none.media = PM3K_MEDIA_UNKNOWN;
+    none.media = PM3K__MEDIA_UNKNOWN;
     pm3k_item *item = pm3k_item_new(kind_for(config, path, &none), path);
     if (!item)
         return NULL;
     if (errnum == ENOENT || errnum == ENOTDIR)
-        pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, NULL);
+        pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, PM3K_END);
     else
         pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason",
-                      reason ? reason : strerror(errnum), NULL);
+                      reason ? reason : strerror(errnum), PM3K_END);
     return item;
 }
 
@@ -192,7 +192,7 @@ pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3
 {
     pm3k_code rc = PM3K_OK;
     pm3k_item *item = NULL;
-    uint8_t head[PM3K_SNIFF_BYTES];
+    uint8_t head[PM3K__SNIFF_BYTES];
     struct stat st;
     pm3k__sniff sniff;
     pm3k__source src = {.fd = -1};

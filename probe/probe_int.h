@@ -12,28 +12,28 @@
 /* ---- content signatures (probe/sniff.c) ---- */
 
 typedef enum pm3k__media {
-    PM3K_MEDIA_UNKNOWN,
-    PM3K_MEDIA_EMPTY,
+    PM3K__MEDIA_UNKNOWN,
+    PM3K__MEDIA_EMPTY,
     /* videos */
-    PM3K_MEDIA_MP4, /* ISO BMFF that is not QuickTime or HEIF (mp4, m4v, m4a, 3gp) */
-    PM3K_MEDIA_MOV, /* QuickTime: "qt  " brand, or a bare moov/mdat/wide/free first box */
-    PM3K_MEDIA_MATROSKA,
-    PM3K_MEDIA_WEBM,
-    PM3K_MEDIA_AVI,
-    PM3K_MEDIA_MPEGTS,
-    PM3K_MEDIA_MPEGPS,
-    PM3K_MEDIA_FLV,
-    PM3K_MEDIA_OGG,
-    PM3K_MEDIA_ASF,
+    PM3K__MEDIA_MP4, /* ISO BMFF that is not QuickTime or HEIF (mp4, m4v, m4a, 3gp) */
+    PM3K__MEDIA_MOV, /* QuickTime: "qt  " brand, or a bare moov/mdat/wide/free first box */
+    PM3K__MEDIA_MATROSKA,
+    PM3K__MEDIA_WEBM,
+    PM3K__MEDIA_AVI,
+    PM3K__MEDIA_MPEGTS,
+    PM3K__MEDIA_MPEGPS,
+    PM3K__MEDIA_FLV,
+    PM3K__MEDIA_OGG,
+    PM3K__MEDIA_ASF,
     /* images */
-    PM3K_MEDIA_JPEG,
-    PM3K_MEDIA_PNG,
-    PM3K_MEDIA_WEBP,
-    PM3K_MEDIA_GIF,
-    PM3K_MEDIA_TIFF,
-    PM3K_MEDIA_BMP,
-    PM3K_MEDIA_HEIC,
-    PM3K_MEDIA_AVIF
+    PM3K__MEDIA_JPEG,
+    PM3K__MEDIA_PNG,
+    PM3K__MEDIA_WEBP,
+    PM3K__MEDIA_GIF,
+    PM3K__MEDIA_TIFF,
+    PM3K__MEDIA_BMP,
+    PM3K__MEDIA_HEIC,
+    PM3K__MEDIA_AVIF
 } pm3k__media;
 
 typedef struct pm3k__sniff {
@@ -45,7 +45,7 @@ typedef struct pm3k__sniff {
 } pm3k__sniff;
 
 /* How many leading bytes the sniffer wants (it copes with fewer). */
-#define PM3K_SNIFF_BYTES 4096
+#define PM3K__SNIFF_BYTES 4096
 
 void pm3k__sniff_buffer(const uint8_t *buf, size_t len, pm3k__sniff *out);
 

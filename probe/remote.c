@@ -106,7 +106,7 @@ static bool stopped(remote *r)
 {
     if (!r->stopping || !r->stopping(r->stopping_data))
         return false;
-    return fail(r, PM3K_DEEP_STOPPED, "the run stopped before --deep was done");
+    return fail(r, PM3K__DEEP_STOPPED, "the run stopped before --deep was done");
 }
 
 /* GET bytes first..last (inclusive) into dest. With r->size unknown (-1) the
@@ -120,14 +120,14 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
     if (stopped(r))
         return false;
     if (r->requests >= MAX_REQUESTS)
-        return fail(r, PM3K_DEEP_UNAVAILABLE,
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "reading the media needed more than %d range requests", MAX_REQUESTS);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t left_ms = (int64_t)(r->deadline.tv_sec - now.tv_sec) * 1000 +
                       (r->deadline.tv_nsec - now.tv_nsec) / 1000000;
     if (left_ms <= 0)
-        return fail(r, PM3K_DEEP_TRANSIENT, "--deep took longer than %ld s",
+        return fail(r, PM3K__DEEP_TRANSIENT, "--deep took longer than %ld s",
                     r->http->timeout_ms * DEADLINE_TIMEOUTS / 1000);
     r->requests++;
     curl_easy_reset(r->easy);
@@ -135,7 +135,7 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
     r->resp.body = on_range_body;
     r->resp.body_userdata = r;
     if (pm3k__http_setup(r->easy, r->http, r->url, &r->resp, &err) != PM3K_OK)
-        return fail(r, PM3K_DEEP_TRANSIENT, "--deep cannot set up a request: %s", err.message);
+        return fail(r, PM3K__DEEP_TRANSIENT, "--deep cannot set up a request: %s", err.message);
     snprintf(range, sizeof range, "%lld-%lld", (long long)first, (long long)last);
     curl_easy_setopt(r->easy, CURLOPT_RANGE, range);
     if (r->stopping) {
@@ -155,41 +155,41 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
     if (stopped(r))
         return false;
     if (r->overflow)
-        return fail(r, PM3K_DEEP_UNAVAILABLE,
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "a Range request for bytes %lld-%lld got more bytes than asked",
                     (long long)first, (long long)last);
     if (code == CURLE_WRITE_ERROR && r->resp.status != 206 && r->resp.headers_done)
         code = CURLE_OK; /* stopped on purpose, the status says why */
     switch (pm3k__http_classify(code, &r->resp, reason, sizeof reason)) {
-    case PM3K_HTTP_OK:
+    case PM3K__HTTP_OK:
         break;
-    case PM3K_HTTP_REDIRECT: {
+    case PM3K__HTTP_REDIRECT: {
         char location[160] = "";
         const char *loc = pm3k__http_header_get(&r->resp, "Location");
         if (loc)
             pm3k__http_redact_url(loc, location, sizeof location);
-        return fail(r, PM3K_DEEP_UNAVAILABLE,
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "the server answered a Range request with a redirect to %s",
                     location[0] ? location : "?");
     }
-    case PM3K_HTTP_DEFINITE:
-        return fail(r, PM3K_DEEP_UNAVAILABLE, "a Range request failed: %s", reason);
-    case PM3K_HTTP_TRANSIENT:
-        return fail(r, PM3K_DEEP_TRANSIENT, "a --deep range request failed: %s", reason);
-    case PM3K_HTTP_CONFIG:
-        return fail(r, PM3K_DEEP_CONFIG, "%s", reason);
+    case PM3K__HTTP_DEFINITE:
+        return fail(r, PM3K__DEEP_UNAVAILABLE, "a Range request failed: %s", reason);
+    case PM3K__HTTP_TRANSIENT:
+        return fail(r, PM3K__DEEP_TRANSIENT, "a --deep range request failed: %s", reason);
+    case PM3K__HTTP_CONFIG:
+        return fail(r, PM3K__DEEP_CONFIG, "%s", reason);
     }
     if (r->resp.status != 206)
-        return fail(r, PM3K_DEEP_UNAVAILABLE,
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "the server answered %ld to a Range request, not 206 (Range ignored)",
                     r->resp.status);
     int64_t cr_first, cr_last, cr_total;
     const char *cr = pm3k__http_header_get(&r->resp, "Content-Range");
     if (!cr || !pm3k__http_parse_content_range(cr, &cr_first, &cr_last, &cr_total))
-        return fail(r, PM3K_DEEP_UNAVAILABLE, "a 206 answer without a valid Content-Range");
+        return fail(r, PM3K__DEEP_UNAVAILABLE, "a 206 answer without a valid Content-Range");
     if (r->size < 0) {
         if (cr_total < 0)
-            return fail(r, PM3K_DEEP_UNAVAILABLE,
+            return fail(r, PM3K__DEEP_UNAVAILABLE,
                         "the server does not say the file's size (Content-Range */*)");
         r->size = cr_total;
         if (last >= r->size)
@@ -197,11 +197,11 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
         want = last - first + 1;
     }
     if (cr_total >= 0 && cr_total != r->size)
-        return fail(r, PM3K_DEEP_UNAVAILABLE,
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "the file changed size while it was read (%lld, then %lld bytes)",
                     (long long)r->size, (long long)cr_total);
     if (cr_first != first || cr_last != last || (int64_t)r->dest_len != want)
-        return fail(r, PM3K_DEEP_UNAVAILABLE,
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "a Range request for bytes %lld-%lld got bytes %lld-%lld (%lld bytes)",
                     (long long)first, (long long)last, (long long)cr_first, (long long)cr_last,
                     (long long)r->dest_len);
@@ -227,7 +227,7 @@ static block *load_block(remote *r, int64_t pos)
         if (r->blocks[i].used < victim->used)
             victim = &r->blocks[i];
     if (!victim->data && !(victim->data = malloc(BLOCK_SIZE))) {
-        fail(r, PM3K_DEEP_TRANSIENT, "out of memory");
+        fail(r, PM3K__DEEP_TRANSIENT, "out of memory");
         return NULL;
     }
     int64_t start = pos - pos % BLOCK_SIZE;
@@ -301,7 +301,7 @@ void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__h
                 .stopping = stopping,
                 .stopping_data = stopping_data};
     pm3k__source src = {0};
-    uint8_t head[PM3K_SNIFF_BYTES];
+    uint8_t head[PM3K__SNIFF_BYTES];
     pm3k__sniff sniff;
     char *header_type = NULL;
 
@@ -336,10 +336,11 @@ void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__h
     if (path_ext[0])
         pm3k_item_fact_str(item, "extension", path_ext);
     bool known;
-    if (sniff.media != PM3K_MEDIA_UNKNOWN && sniff.media != PM3K_MEDIA_EMPTY &&
+    if (sniff.media != PM3K__MEDIA_UNKNOWN && sniff.media != PM3K__MEDIA_EMPTY &&
         !pm3k__extension_fits(path_ext, sniff.media, &known) && known)
-        pm3k_item_add(item, image ? PM3K_RULE_IMAGE_EXT_MISMATCH : PM3K_RULE_VIDEO_EXT_MISMATCH,
-                      "content_type", sniff.name, "extension", path_ext, NULL);
+        pm3k_item_add(
+            item, image ? PM3K_RULE_EXTENSION_MISMATCH_IMAGE : PM3K_RULE_EXTENSION_MISMATCH_VIDEO,
+            "content_type", sniff.name, "extension", path_ext, PM3K_END);
 
     pm3k_probe_config deep_config = *config;
     if (image)
@@ -352,7 +353,7 @@ void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__h
         pm3k_item_fact_null(item, "content_type");
 
 out:
-    result->outcome = r.failed ? r.outcome : PM3K_DEEP_READ;
+    result->outcome = r.failed ? r.outcome : PM3K__DEEP_READ;
     snprintf(result->reason, sizeof result->reason, "%s", r.reason);
     result->bytes_fetched = r.bytes_fetched;
     result->requests = r.requests;

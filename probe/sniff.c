@@ -14,16 +14,16 @@ static const struct {
     const char *name;
     bool video, image;
 } media_info[] = {
-    {PM3K_MEDIA_UNKNOWN, "unknown", false, false},  {PM3K_MEDIA_EMPTY, "empty", false, false},
-    {PM3K_MEDIA_MP4, "mp4", true, false},           {PM3K_MEDIA_MOV, "mov", true, false},
-    {PM3K_MEDIA_MATROSKA, "matroska", true, false}, {PM3K_MEDIA_WEBM, "webm", true, false},
-    {PM3K_MEDIA_AVI, "avi", true, false},           {PM3K_MEDIA_MPEGTS, "mpegts", true, false},
-    {PM3K_MEDIA_MPEGPS, "mpegps", true, false},     {PM3K_MEDIA_FLV, "flv", true, false},
-    {PM3K_MEDIA_OGG, "ogg", true, false},           {PM3K_MEDIA_ASF, "asf", true, false},
-    {PM3K_MEDIA_JPEG, "jpeg", false, true},         {PM3K_MEDIA_PNG, "png", false, true},
-    {PM3K_MEDIA_WEBP, "webp", false, true},         {PM3K_MEDIA_GIF, "gif", false, true},
-    {PM3K_MEDIA_TIFF, "tiff", false, true},         {PM3K_MEDIA_BMP, "bmp", false, true},
-    {PM3K_MEDIA_HEIC, "heic", false, true},         {PM3K_MEDIA_AVIF, "avif", false, true},
+    {PM3K__MEDIA_UNKNOWN, "unknown", false, false},  {PM3K__MEDIA_EMPTY, "empty", false, false},
+    {PM3K__MEDIA_MP4, "mp4", true, false},           {PM3K__MEDIA_MOV, "mov", true, false},
+    {PM3K__MEDIA_MATROSKA, "matroska", true, false}, {PM3K__MEDIA_WEBM, "webm", true, false},
+    {PM3K__MEDIA_AVI, "avi", true, false},           {PM3K__MEDIA_MPEGTS, "mpegts", true, false},
+    {PM3K__MEDIA_MPEGPS, "mpegps", true, false},     {PM3K__MEDIA_FLV, "flv", true, false},
+    {PM3K__MEDIA_OGG, "ogg", true, false},           {PM3K__MEDIA_ASF, "asf", true, false},
+    {PM3K__MEDIA_JPEG, "jpeg", false, true},         {PM3K__MEDIA_PNG, "png", false, true},
+    {PM3K__MEDIA_WEBP, "webp", false, true},         {PM3K__MEDIA_GIF, "gif", false, true},
+    {PM3K__MEDIA_TIFF, "tiff", false, true},         {PM3K__MEDIA_BMP, "bmp", false, true},
+    {PM3K__MEDIA_HEIC, "heic", false, true},         {PM3K__MEDIA_AVIF, "avif", false, true},
 };
 
 static void set_media(pm3k__sniff *out, pm3k__media media)
@@ -72,20 +72,20 @@ static void sniff_ftyp(const uint8_t *buf, size_t len, pm3k__sniff *out)
         if (!isprint((unsigned char)out->brand[i]))
             out->brand[i] = '?';
     if (brand_is(major, avif_brands)) {
-        set_media(out, PM3K_MEDIA_AVIF);
+        set_media(out, PM3K__MEDIA_AVIF);
         return;
     }
     if (brand_is(major, heif_brands)) {
         /* mif1 files carrying AV1 images say so in the compatible brands. */
         for (size_t off = 16; off + 4 <= end; off += 4)
             if (brand_is(buf + off, avif_brands)) {
-                set_media(out, PM3K_MEDIA_AVIF);
+                set_media(out, PM3K__MEDIA_AVIF);
                 return;
             }
-        set_media(out, PM3K_MEDIA_HEIC);
+        set_media(out, PM3K__MEDIA_HEIC);
         return;
     }
-    set_media(out, memcmp(major, "qt  ", 4) == 0 ? PM3K_MEDIA_MOV : PM3K_MEDIA_MP4);
+    set_media(out, memcmp(major, "qt  ", 4) == 0 ? PM3K__MEDIA_MOV : PM3K__MEDIA_MP4);
 }
 
 /* Matroska and WebM share EBML; the DocType element (0x4282) in the EBML
@@ -93,12 +93,12 @@ static void sniff_ftyp(const uint8_t *buf, size_t len, pm3k__sniff *out)
 static void sniff_ebml(const uint8_t *buf, size_t len, pm3k__sniff *out)
 {
     size_t limit = len < 64 ? len : 64;
-    set_media(out, PM3K_MEDIA_MATROSKA);
+    set_media(out, PM3K__MEDIA_MATROSKA);
     for (size_t i = 4; i + 7 <= limit; i++)
         if (buf[i] == 0x42 && buf[i + 1] == 0x82 && (buf[i + 2] & 0x80)) {
             size_t n = buf[i + 2] & 0x7F;
             if (n == 4 && i + 3 + 4 <= limit && memcmp(buf + i + 3, "webm", 4) == 0)
-                set_media(out, PM3K_MEDIA_WEBM);
+                set_media(out, PM3K__MEDIA_WEBM);
             return;
         }
 }
@@ -132,37 +132,37 @@ static bool is_mpegts(const uint8_t *buf, size_t len)
 void pm3k__sniff_buffer(const uint8_t *buf, size_t len, pm3k__sniff *out)
 {
     memset(out, 0, sizeof *out);
-    set_media(out, len == 0 ? PM3K_MEDIA_EMPTY : PM3K_MEDIA_UNKNOWN);
+    set_media(out, len == 0 ? PM3K__MEDIA_EMPTY : PM3K__MEDIA_UNKNOWN);
     if (len >= 12 && memcmp(buf + 4, "ftyp", 4) == 0 && be32(buf) >= 12)
         sniff_ftyp(buf, len, out);
     else if (is_quicktime_box(buf, len))
-        set_media(out, PM3K_MEDIA_MOV);
+        set_media(out, PM3K__MEDIA_MOV);
     else if (len >= 4 && memcmp(buf, "\x1A\x45\xDF\xA3", 4) == 0)
         sniff_ebml(buf, len, out);
     else if (len >= 12 && memcmp(buf, "RIFF", 4) == 0 && memcmp(buf + 8, "AVI ", 4) == 0)
-        set_media(out, PM3K_MEDIA_AVI);
+        set_media(out, PM3K__MEDIA_AVI);
     else if (len >= 12 && memcmp(buf, "RIFF", 4) == 0 && memcmp(buf + 8, "WEBP", 4) == 0)
-        set_media(out, PM3K_MEDIA_WEBP);
+        set_media(out, PM3K__MEDIA_WEBP);
     else if (len >= 3 && memcmp(buf, "\xFF\xD8\xFF", 3) == 0)
-        set_media(out, PM3K_MEDIA_JPEG);
+        set_media(out, PM3K__MEDIA_JPEG);
     else if (len >= 8 && memcmp(buf, "\x89PNG\r\n\x1A\n", 8) == 0)
-        set_media(out, PM3K_MEDIA_PNG);
+        set_media(out, PM3K__MEDIA_PNG);
     else if (len >= 6 && (memcmp(buf, "GIF87a", 6) == 0 || memcmp(buf, "GIF89a", 6) == 0))
-        set_media(out, PM3K_MEDIA_GIF);
+        set_media(out, PM3K__MEDIA_GIF);
     else if (len >= 4 && (memcmp(buf, "II*\0", 4) == 0 || memcmp(buf, "MM\0*", 4) == 0))
-        set_media(out, PM3K_MEDIA_TIFF);
+        set_media(out, PM3K__MEDIA_TIFF);
     else if (is_bmp(buf, len))
-        set_media(out, PM3K_MEDIA_BMP);
+        set_media(out, PM3K__MEDIA_BMP);
     else if (len >= 4 && memcmp(buf, "FLV\x01", 4) == 0)
-        set_media(out, PM3K_MEDIA_FLV);
+        set_media(out, PM3K__MEDIA_FLV);
     else if (len >= 4 && memcmp(buf, "OggS", 4) == 0)
-        set_media(out, PM3K_MEDIA_OGG);
+        set_media(out, PM3K__MEDIA_OGG);
     else if (len >= 4 && memcmp(buf, "\x00\x00\x01\xBA", 4) == 0)
-        set_media(out, PM3K_MEDIA_MPEGPS);
+        set_media(out, PM3K__MEDIA_MPEGPS);
     else if (len >= 8 && memcmp(buf, "\x30\x26\xB2\x75\x8E\x66\xCF\x11", 8) == 0)
-        set_media(out, PM3K_MEDIA_ASF);
+        set_media(out, PM3K__MEDIA_ASF);
     else if (is_mpegts(buf, len))
-        set_media(out, PM3K_MEDIA_MPEGTS);
+        set_media(out, PM3K__MEDIA_MPEGTS);
 }
 
 /* ---- extensions ---- */
@@ -173,23 +173,23 @@ static const struct {
 } extension_table[] = {
     /* ISO BMFF names are interchangeable: an iPhone .MOV and an .mp4 differ
      * only in brand, and PM3K takes both. */
-    {"mp4", {PM3K_MEDIA_MP4, PM3K_MEDIA_MOV}},
-    {"m4v", {PM3K_MEDIA_MP4, PM3K_MEDIA_MOV}},
-    {"mov", {PM3K_MEDIA_MOV, PM3K_MEDIA_MP4}},
-    {"mkv", {PM3K_MEDIA_MATROSKA, PM3K_MEDIA_WEBM}},
-    {"webm", {PM3K_MEDIA_WEBM}},
-    {"avi", {PM3K_MEDIA_AVI}},
-    {"jpg", {PM3K_MEDIA_JPEG}},
-    {"jpeg", {PM3K_MEDIA_JPEG}},
-    {"png", {PM3K_MEDIA_PNG}},
-    {"webp", {PM3K_MEDIA_WEBP}},
-    {"gif", {PM3K_MEDIA_GIF}},
-    {"tif", {PM3K_MEDIA_TIFF}},
-    {"tiff", {PM3K_MEDIA_TIFF}},
-    {"bmp", {PM3K_MEDIA_BMP}},
-    {"heic", {PM3K_MEDIA_HEIC}},
-    {"heif", {PM3K_MEDIA_HEIC, PM3K_MEDIA_AVIF}},
-    {"avif", {PM3K_MEDIA_AVIF}},
+    {"mp4", {PM3K__MEDIA_MP4, PM3K__MEDIA_MOV}},
+    {"m4v", {PM3K__MEDIA_MP4, PM3K__MEDIA_MOV}},
+    {"mov", {PM3K__MEDIA_MOV, PM3K__MEDIA_MP4}},
+    {"mkv", {PM3K__MEDIA_MATROSKA, PM3K__MEDIA_WEBM}},
+    {"webm", {PM3K__MEDIA_WEBM}},
+    {"avi", {PM3K__MEDIA_AVI}},
+    {"jpg", {PM3K__MEDIA_JPEG}},
+    {"jpeg", {PM3K__MEDIA_JPEG}},
+    {"png", {PM3K__MEDIA_PNG}},
+    {"webp", {PM3K__MEDIA_WEBP}},
+    {"gif", {PM3K__MEDIA_GIF}},
+    {"tif", {PM3K__MEDIA_TIFF}},
+    {"tiff", {PM3K__MEDIA_TIFF}},
+    {"bmp", {PM3K__MEDIA_BMP}},
+    {"heic", {PM3K__MEDIA_HEIC}},
+    {"heif", {PM3K__MEDIA_HEIC, PM3K__MEDIA_AVIF}},
+    {"avif", {PM3K__MEDIA_AVIF}},
 };
 
 bool pm3k__extension_fits(const char *ext, pm3k__media media, bool *known)
@@ -200,7 +200,7 @@ bool pm3k__extension_fits(const char *ext, pm3k__media media, bool *known)
             continue;
         *known = true;
         for (size_t j = 0; j < 3; j++)
-            if (extension_table[i].media[j] == media && media != PM3K_MEDIA_UNKNOWN)
+            if (extension_table[i].media[j] == media && media != PM3K__MEDIA_UNKNOWN)
                 return true;
         return false;
     }

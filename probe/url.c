@@ -335,10 +335,10 @@ static void check_host(const engine *e, const xfer *x, pm3k_item *item)
     if (pm3k__host_is_storage(x->host))
         return;
     if (!e->has_domain)
-        pm3k_item_add(item, PM3K_RULE_URL_DOMAIN_NOT_VERIFIED, "host", x->host, NULL);
+        pm3k_item_add(item, PM3K_RULE_DOMAIN_NOT_VERIFIED, "host", x->host, PM3K_END);
     else if (!pm3k__host_equal(x->host, e->domain))
-        pm3k_item_add(item, PM3K_RULE_URL_DOMAIN_MISMATCH, "host", x->host, "domain", e->domain,
-                      NULL);
+        pm3k_item_add(item, PM3K_RULE_DOMAIN_MISMATCH_URL, "host", x->host, "domain", e->domain,
+                      PM3K_END);
 }
 
 /* The 2xx answer that decided: length, size and type. */
@@ -352,22 +352,23 @@ static void check_answer(const engine *e, const xfer *x, bool size_check, pm3k_i
     pm3k__content_type_parse(pm3k__http_header_get(resp, "Content-Type"), &ct);
     bool image = pm3k__url_is_image(e->config->photo_mode, &ct, x->ext);
     pm3k_item_fact_str(item, "media", image ? "image" : "video");
-    if (pm3k__http_content_length(resp, &length, reason, sizeof reason) != PM3K_HTTP_LENGTH_VALID) {
-        pm3k_item_add(item, PM3K_RULE_URL_CONTENT_LENGTH, "reason", reason, NULL);
+    if (pm3k__http_content_length(resp, &length, reason, sizeof reason) !=
+        PM3K__HTTP_LENGTH_VALID) {
+        pm3k_item_add(item, PM3K_RULE_CONTENT_LENGTH_REQUIRED, "reason", reason, PM3K_END);
     } else if (size_check) {
         pm3k_limits limits = url_limits(e->config, x);
         pm3k__format_mb(length, size_mb, sizeof size_mb);
         if (image && length > limits.max_image_bytes)
-            pm3k_item_add(item, PM3K_RULE_URL_IMAGE_TOO_LARGE, "size_mb", size_mb, "max_mb",
-                          pm3k__format_mb(limits.max_image_bytes, max_mb, sizeof max_mb), NULL);
+            pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_URL, "size_mb", size_mb, "max_mb",
+                          pm3k__format_mb(limits.max_image_bytes, max_mb, sizeof max_mb), PM3K_END);
         else if (!image && length > limits.max_video_bytes)
-            pm3k_item_add(item, PM3K_RULE_URL_TOO_LARGE, "size_mb", size_mb, "max_mb",
+            pm3k_item_add(item, PM3K_RULE_TOO_LARGE_URL, "size_mb", size_mb, "max_mb",
                           pm3k__format_mb(limits.max_video_bytes, max_mb, sizeof max_mb), "plan",
-                          pm3k_plan_name(limits.plan), NULL);
+                          pm3k_plan_name(limits.plan), PM3K_END);
     }
     if (!pm3k__content_type_fits(&ct, x->ext, e->config->photo_mode, expected, sizeof expected))
-        pm3k_item_add(item, PM3K_RULE_URL_CONTENT_TYPE, "content_type",
-                      ct.essence[0] ? ct.essence : "(none)", "expected", expected, NULL);
+        pm3k_item_add(item, PM3K_RULE_CONTENT_TYPE_MISMATCH, "content_type",
+                      ct.essence[0] ? ct.essence : "(none)", "expected", expected, PM3K_END);
 }
 
 static void add_fetch_facts(const xfer *x, pm3k_item *item)
@@ -389,7 +390,7 @@ static void add_fetch_facts(const xfer *x, pm3k_item *item)
     }
     if (resp->status > 0)
         pm3k_item_fact_str(item, "http_version", pm3k__http_version_name(x->http_version));
-    if (pm3k__http_content_length(resp, &length, reason, sizeof reason) == PM3K_HTTP_LENGTH_VALID)
+    if (pm3k__http_content_length(resp, &length, reason, sizeof reason) == PM3K__HTTP_LENGTH_VALID)
         pm3k_item_fact_int(item, "content_length", length);
     else
         pm3k_item_fact_null(item, "content_length");
@@ -411,24 +412,24 @@ static pm3k_item *build_item(const engine *e, const xfer *x, bool size_check)
     if (!item)
         return NULL;
     if (x->invalid) {
-        pm3k_item_add(item, PM3K_RULE_URL_INVALID, "reason", x->invalid_reason, NULL);
+        pm3k_item_add(item, PM3K_RULE_INVALID_URL, "reason", x->invalid_reason, PM3K_END);
         return item;
     }
     pm3k_item_fact_str(item, "scheme", x->scheme);
     pm3k_item_fact_str(item, "host", x->host);
     pm3k_item_fact_str(item, "hosting", pm3k_hosting_name(url_limits(e->config, x).hosting));
     if (strcmp(x->scheme, "https") != 0)
-        pm3k_item_add(item, PM3K_RULE_URL_NOT_HTTPS, "scheme", x->scheme, NULL);
+        pm3k_item_add(item, PM3K_RULE_NOT_HTTPS_URL, "scheme", x->scheme, PM3K_END);
     check_host(e, x, item);
     if (!x->fetched)
         return item;
 
     add_fetch_facts(x, item);
     switch (pm3k__http_classify(x->code, x->resp, reason, sizeof reason)) {
-    case PM3K_HTTP_OK:
+    case PM3K__HTTP_OK:
         check_answer(e, x, size_check, item);
         break;
-    case PM3K_HTTP_REDIRECT: {
+    case PM3K__HTTP_REDIRECT: {
         const char *target =
             x->redirect_url ? x->redirect_url : pm3k__http_header_get(x->resp, "Location");
         if (target)
@@ -437,18 +438,19 @@ static pm3k_item *build_item(const engine *e, const xfer *x, bool size_check)
             snprintf(location, sizeof location, "(none)");
         pm3k_item_fact_str(item, "location", location);
         snprintf(status, sizeof status, "%ld", x->resp->status);
-        pm3k_item_add(item, PM3K_RULE_URL_REDIRECT, "status", status, "location", location, NULL);
+        pm3k_item_add(item, PM3K_RULE_REDIRECT_NOT_ALLOWED, "status", status, "location", location,
+                      PM3K_END);
         break;
     }
-    case PM3K_HTTP_DEFINITE:
-        pm3k_item_add(item, PM3K_RULE_URL_FETCH_ERROR, "reason", reason, NULL);
+    case PM3K__HTTP_DEFINITE:
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", reason, PM3K_END);
         break;
-    case PM3K_HTTP_TRANSIENT:
-        pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", reason, NULL);
+    case PM3K__HTTP_TRANSIENT:
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", reason, PM3K_END);
         break;
-    case PM3K_HTTP_CONFIG:
+    case PM3K__HTTP_CONFIG:
         /* The run stops with this (config_failure); the item is never shown. */
-        pm3k_item_add(item, PM3K_RULE_URL_FETCH_ERROR, "reason", reason, NULL);
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", reason, PM3K_END);
         break;
     }
     return item;
@@ -459,9 +461,9 @@ static pm3k_item *build_item(const engine *e, const xfer *x, bool size_check)
 static void config_failure(const engine *e, const char *reason)
 {
     pm3k_error err = {0};
-    if (e->config->cacert)
+    if (e->config->http.cacert)
         pm3k_error_set(&err, PM3K_ERR_INVALID_ARG, "--cacert '%s' cannot be used: %s",
-                       e->config->cacert, reason);
+                       e->config->http.cacert, reason);
     else
         pm3k_error_set(&err, PM3K_ERR_INVALID_ARG,
                        "the system's CA certificates cannot be used: %s", reason);
@@ -477,21 +479,21 @@ static bool deep_stopping(void *lane)
 
 static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
 {
-    pm3k__deep_result result = {.outcome = PM3K_DEEP_TRANSIENT};
+    pm3k__deep_result result = {.outcome = PM3K__DEEP_TRANSIENT};
     pm3k_probe_config config = *e->config;
     int64_t length = -1;
     char reason[8];
 
     config.limits = url_limits(e->config, x);
     if (pm3k__http_content_length(x->resp, &length, reason, sizeof reason) !=
-        PM3K_HTTP_LENGTH_VALID)
+        PM3K__HTTP_LENGTH_VALID)
         length = -1;
     /* The video/image rules check the size themselves, as for a file. */
     pm3k_item *item = build_item(e, x, false);
     if (!item)
         return NULL;
     if (pm3k__lane_stopping(e->lane)) {
-        result.outcome = PM3K_DEEP_STOPPED;
+        result.outcome = PM3K__DEEP_STOPPED;
         snprintf(result.reason, sizeof result.reason, "the run stopped before --deep started");
     } else if (!easy) {
         snprintf(result.reason, sizeof result.reason, "--deep cannot start libcurl");
@@ -499,7 +501,7 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
         pm3k__deep_probe(&config, easy, &e->http, x->url, x->ext, length, deep_stopping, e->lane,
                          item, &result);
     }
-    if (result.outcome != PM3K_DEEP_READ) {
+    if (result.outcome != PM3K__DEEP_READ) {
         /* The media checks saw a broken read, not the media: drop them. The
          * URL's own verdict (HEAD/GET) stands. */
         pm3k_item_free(item);
@@ -507,18 +509,18 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
     }
     if (item) {
         switch (result.outcome) {
-        case PM3K_DEEP_READ:
+        case PM3K__DEEP_READ:
             break;
-        case PM3K_DEEP_UNAVAILABLE:
-            pm3k_item_add(item, PM3K_RULE_URL_DEEP_UNAVAILABLE, "reason", result.reason, NULL);
+        case PM3K__DEEP_UNAVAILABLE:
+            pm3k_item_add(item, PM3K_RULE_DEEP_UNAVAILABLE, "reason", result.reason, PM3K_END);
             break;
-        case PM3K_DEEP_CONFIG:
+        case PM3K__DEEP_CONFIG:
             config_failure(e, result.reason);
-            pm3k_item_add(item, PM3K_RULE_URL_FETCH_ERROR, "reason", result.reason, NULL);
+            pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", result.reason, PM3K_END);
             break;
-        case PM3K_DEEP_TRANSIENT:
-        case PM3K_DEEP_STOPPED:
-            pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", result.reason, NULL);
+        case PM3K__DEEP_TRANSIENT:
+        case PM3K__DEEP_STOPPED:
+            pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", result.reason, PM3K_END);
             break;
         }
     }
@@ -623,7 +625,7 @@ static void finish_broken(engine *e, xfer *x, const char *why)
     host_unref(e, x);
     pm3k_item *item = pm3k_item_new(PM3K_KIND_URL, x->task.path);
     if (item)
-        pm3k_item_add(item, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", why, NULL);
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", why, PM3K_END);
     pm3k__lane_complete(e->lane, &x->task, item);
     xfer_free(x);
 }
@@ -803,7 +805,7 @@ static bool head_needs_get(const xfer *x)
         return true;
     return s >= 200 && s < 300 &&
            pm3k__http_content_length(x->resp, &length, reason, sizeof reason) !=
-               PM3K_HTTP_LENGTH_VALID;
+               PM3K__HTTP_LENGTH_VALID;
 }
 
 static void on_done(engine *e, xfer *x, CURLcode code)
@@ -833,9 +835,9 @@ static void on_done(engine *e, xfer *x, CURLcode code)
     release_easy(e, x);
     x->elapsed_ms = ms_since(&x->start);
     pm3k__http_verdict verdict = pm3k__http_classify(x->code, x->resp, reason, sizeof reason);
-    if (verdict == PM3K_HTTP_CONFIG)
+    if (verdict == PM3K__HTTP_CONFIG)
         config_failure(e, reason);
-    if (e->config->deep && e->deep_ready && verdict == PM3K_HTTP_OK && deep_submit(e, x))
+    if (e->config->deep && e->deep_ready && verdict == PM3K__HTTP_OK && deep_submit(e, x))
         return;
     finish(e, x);
 }
@@ -865,10 +867,6 @@ static size_t in_flight(engine *e)
 static bool engine_init(engine *e, pm3k__lane *lane, pm3k_error *err)
 {
     const pm3k_probe_config *config = pm3k__lane_config(lane);
-    pm3k__http_options opt = {.cacert = config->cacert,
-                              .resolve = config->resolve,
-                              .resolve_count = config->resolve_count,
-                              .timeout_ms = config->timeout_ms};
     e->lane = lane;
     e->config = config;
     if (config->domain) {
@@ -879,7 +877,7 @@ static bool engine_init(engine *e, pm3k__lane *lane, pm3k_error *err)
         }
         e->has_domain = true;
     }
-    if (pm3k__http_ctx_init(&e->http, &opt, err) != PM3K_OK)
+    if (pm3k__http_ctx_init(&e->http, &config->http, err) != PM3K_OK)
         return false;
     e->multi = curl_multi_init();
     if (!e->multi) {
@@ -1020,13 +1018,9 @@ out:
 pm3k_code pm3k_url_options_check(const pm3k_probe_config *config, pm3k_error *err)
 {
     char host[256];
-    pm3k__http_options opt = {.cacert = config->cacert,
-                              .resolve = config->resolve,
-                              .resolve_count = config->resolve_count,
-                              .timeout_ms = config->timeout_ms};
     if (config->domain && !pm3k__domain_host(config->domain, host, sizeof host))
         return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
                               "--domain expects a host name such as media.example.com, not '%s'",
                               config->domain);
-    return pm3k__http_options_check(&opt, err);
+    return pm3k_http_options_check(&config->http, err);
 }

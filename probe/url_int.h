@@ -22,15 +22,15 @@ bool pm3k__domain_host(const char *domain, char *out, size_t out_len);
 /* ---- Content-Type (probe/urlcheck.c) ---- */
 
 typedef enum pm3k__ct_major {
-    PM3K_CT_NONE,  /* no Content-Type */
-    PM3K_CT_VIDEO, /* video/... */
-    PM3K_CT_IMAGE, /* image/... */
-    PM3K_CT_OTHER  /* anything else (text/html, application/octet-stream) */
+    PM3K__CT_NONE,  /* no Content-Type */
+    PM3K__CT_VIDEO, /* video/... */
+    PM3K__CT_IMAGE, /* image/... */
+    PM3K__CT_OTHER  /* anything else (text/html, application/octet-stream) */
 } pm3k__ct_major;
 
 typedef struct pm3k__ct {
     pm3k__ct_major major;
-    pm3k__media media; /* PM3K_MEDIA_UNKNOWN when the subtype is not one pm3k knows */
+    pm3k__media media; /* PM3K__MEDIA_UNKNOWN when the subtype is not one pm3k knows */
     char essence[64];  /* "video/mp4": lowercase, no parameters, cut to fit */
 } pm3k__ct;
 
@@ -53,18 +53,18 @@ const char *pm3k__url_path_extension(const char *path, char *buf, size_t buflen)
 /* ---- --deep: the remote media through HTTP range reads (probe/remote.c) ---- */
 
 typedef enum pm3k__deep_outcome {
-    PM3K_DEEP_READ,        /* the media was read: its facts and findings stand */
-    PM3K_DEEP_UNAVAILABLE, /* the server cannot serve --deep (Range ignored, a wrong
+    PM3K__DEEP_READ,        /* the media was read: its facts and findings stand */
+    PM3K__DEEP_UNAVAILABLE, /* the server cannot serve --deep (Range ignored, a wrong
                               Content-Range, extra bytes, the file changed): a property of
                               the server, not of the media or the post */
-    PM3K_DEEP_TRANSIENT,   /* a read failed on the network (timeout, reset, 5xx) */
-    PM3K_DEEP_CONFIG,      /* the CA certificates cannot be loaded: no request can work */
-    PM3K_DEEP_STOPPED      /* the run is stopping: the probe gave up on purpose */
+    PM3K__DEEP_TRANSIENT,   /* a read failed on the network (timeout, reset, 5xx) */
+    PM3K__DEEP_CONFIG,      /* the CA certificates cannot be loaded: no request can work */
+    PM3K__DEEP_STOPPED      /* the run is stopping: the probe gave up on purpose */
 } pm3k__deep_outcome;
 
 typedef struct pm3k__deep_result {
     pm3k__deep_outcome outcome;
-    char reason[256];      /* why, for anything but PM3K_DEEP_READ */
+    char reason[256];      /* why, for anything but PM3K__DEEP_READ */
     int64_t bytes_fetched; /* body bytes received over HTTP */
     int requests;          /* range requests made */
 } pm3k__deep_result;
@@ -78,7 +78,7 @@ typedef bool (*pm3k__stop_fn)(void *userdata);
  * pm3k__probe_image on item. easy is a handle this thread owns (reused for
  * connection reuse); size is the Content-Length when known, else -1. When
  * stopping (may be NULL) says yes, requests are cut short and the outcome is
- * PM3K_DEEP_STOPPED. For any outcome but PM3K_DEEP_READ the media facts and
+ * PM3K__DEEP_STOPPED. For any outcome but PM3K__DEEP_READ the media facts and
  * findings added to item are not the media's: drop them. */
 void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__http_ctx *http,
                       const char *url, const char *path_ext, int64_t size, pm3k__stop_fn stopping,

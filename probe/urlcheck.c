@@ -57,37 +57,37 @@ static const struct {
     const char *essence;
     pm3k__media media;
 } content_types[] = {
-    {"video/mp4", PM3K_MEDIA_MP4},
-    {"video/x-m4v", PM3K_MEDIA_MP4},
-    {"video/quicktime", PM3K_MEDIA_MOV},
-    {"video/webm", PM3K_MEDIA_WEBM},
-    {"video/x-matroska", PM3K_MEDIA_MATROSKA},
-    {"video/x-msvideo", PM3K_MEDIA_AVI},
-    {"video/avi", PM3K_MEDIA_AVI},
-    {"video/mp2t", PM3K_MEDIA_MPEGTS},
-    {"video/mpeg", PM3K_MEDIA_MPEGPS},
-    {"video/x-flv", PM3K_MEDIA_FLV},
-    {"video/ogg", PM3K_MEDIA_OGG},
-    {"video/x-ms-asf", PM3K_MEDIA_ASF},
-    {"image/jpeg", PM3K_MEDIA_JPEG},
-    {"image/jpg", PM3K_MEDIA_JPEG},
-    {"image/pjpeg", PM3K_MEDIA_JPEG},
-    {"image/png", PM3K_MEDIA_PNG},
-    {"image/webp", PM3K_MEDIA_WEBP},
-    {"image/gif", PM3K_MEDIA_GIF},
-    {"image/tiff", PM3K_MEDIA_TIFF},
-    {"image/bmp", PM3K_MEDIA_BMP},
-    {"image/x-ms-bmp", PM3K_MEDIA_BMP},
-    {"image/heic", PM3K_MEDIA_HEIC},
-    {"image/heif", PM3K_MEDIA_HEIC},
-    {"image/avif", PM3K_MEDIA_AVIF},
+    {"video/mp4", PM3K__MEDIA_MP4},
+    {"video/x-m4v", PM3K__MEDIA_MP4},
+    {"video/quicktime", PM3K__MEDIA_MOV},
+    {"video/webm", PM3K__MEDIA_WEBM},
+    {"video/x-matroska", PM3K__MEDIA_MATROSKA},
+    {"video/x-msvideo", PM3K__MEDIA_AVI},
+    {"video/avi", PM3K__MEDIA_AVI},
+    {"video/mp2t", PM3K__MEDIA_MPEGTS},
+    {"video/mpeg", PM3K__MEDIA_MPEGPS},
+    {"video/x-flv", PM3K__MEDIA_FLV},
+    {"video/ogg", PM3K__MEDIA_OGG},
+    {"video/x-ms-asf", PM3K__MEDIA_ASF},
+    {"image/jpeg", PM3K__MEDIA_JPEG},
+    {"image/jpg", PM3K__MEDIA_JPEG},
+    {"image/pjpeg", PM3K__MEDIA_JPEG},
+    {"image/png", PM3K__MEDIA_PNG},
+    {"image/webp", PM3K__MEDIA_WEBP},
+    {"image/gif", PM3K__MEDIA_GIF},
+    {"image/tiff", PM3K__MEDIA_TIFF},
+    {"image/bmp", PM3K__MEDIA_BMP},
+    {"image/x-ms-bmp", PM3K__MEDIA_BMP},
+    {"image/heic", PM3K__MEDIA_HEIC},
+    {"image/heif", PM3K__MEDIA_HEIC},
+    {"image/avif", PM3K__MEDIA_AVIF},
 };
 
 void pm3k__content_type_parse(const char *value, pm3k__ct *out)
 {
     memset(out, 0, sizeof *out);
-    out->major = PM3K_CT_NONE;
-    out->media = PM3K_MEDIA_UNKNOWN;
+    out->major = PM3K__CT_NONE;
+    out->media = PM3K__MEDIA_UNKNOWN;
     if (!value)
         return;
     while (*value == ' ' || *value == '\t')
@@ -105,11 +105,11 @@ void pm3k__content_type_parse(const char *value, pm3k__ct *out)
     }
     out->essence[n] = '\0';
     if (strncmp(out->essence, "video/", 6) == 0)
-        out->major = PM3K_CT_VIDEO;
+        out->major = PM3K__CT_VIDEO;
     else if (strncmp(out->essence, "image/", 6) == 0)
-        out->major = PM3K_CT_IMAGE;
+        out->major = PM3K__CT_IMAGE;
     else
-        out->major = PM3K_CT_OTHER;
+        out->major = PM3K__CT_OTHER;
     for (size_t i = 0; i < sizeof content_types / sizeof content_types[0]; i++)
         if (strcmp(out->essence, content_types[i].essence) == 0)
             out->media = content_types[i].media;
@@ -119,7 +119,7 @@ bool pm3k__content_type_fits(const pm3k__ct *ct, const char *ext, bool photo, ch
                              size_t expected_len)
 {
     bool known = false;
-    pm3k__extension_fits(ext, PM3K_MEDIA_UNKNOWN, &known);
+    pm3k__extension_fits(ext, PM3K__MEDIA_UNKNOWN, &known);
     bool want_image = photo || pm3k__extension_is_image(ext);
     bool want_video = !want_image && known;
     const char *what = want_image ? "image" : want_video ? "video" : "video or image";
@@ -129,12 +129,12 @@ bool pm3k__content_type_fits(const pm3k__ct *ct, const char *ext, bool photo, ch
         snprintf(expected, expected_len, "%s", what);
 
     if (!want_image && !want_video)
-        return ct->major == PM3K_CT_VIDEO || ct->major == PM3K_CT_IMAGE;
-    if (ct->major != (want_image ? PM3K_CT_IMAGE : PM3K_CT_VIDEO))
+        return ct->major == PM3K__CT_VIDEO || ct->major == PM3K__CT_IMAGE;
+    if (ct->major != (want_image ? PM3K__CT_IMAGE : PM3K__CT_VIDEO))
         return false;
     /* A subtype pm3k knows must fit the extension too (an .mp4 sent as
      * video/webm); an unknown one (video/x-foo) is given the benefit. */
-    if (ct->media == PM3K_MEDIA_UNKNOWN || !known)
+    if (ct->media == PM3K__MEDIA_UNKNOWN || !known)
         return true;
     bool ext_known;
     return pm3k__extension_fits(ext, ct->media, &ext_known);
@@ -144,9 +144,9 @@ bool pm3k__url_is_image(bool photo, const pm3k__ct *ct, const char *ext)
 {
     if (photo)
         return true;
-    if (ct->major == PM3K_CT_VIDEO)
+    if (ct->major == PM3K__CT_VIDEO)
         return false;
-    if (ct->major == PM3K_CT_IMAGE)
+    if (ct->major == PM3K__CT_IMAGE)
         return true;
     return pm3k__extension_is_image(ext);
 }

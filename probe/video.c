@@ -79,16 +79,16 @@ typedef struct container_info {
 } container_info;
 
 static const container_info containers[] = {
-    {PM3K_MEDIA_MP4, "mov", "MP4", true},
-    {PM3K_MEDIA_MOV, "mov", "MOV", true},
-    {PM3K_MEDIA_MATROSKA, "matroska", "Matroska", false},
-    {PM3K_MEDIA_WEBM, "matroska", "WebM", false},
-    {PM3K_MEDIA_AVI, "avi", "AVI", false},
-    {PM3K_MEDIA_MPEGTS, "mpegts", "MPEG-TS", false},
-    {PM3K_MEDIA_MPEGPS, "mpeg", "MPEG-PS", false},
-    {PM3K_MEDIA_FLV, "flv", "FLV", false},
-    {PM3K_MEDIA_OGG, "ogg", "Ogg", false},
-    {PM3K_MEDIA_ASF, "asf", "ASF", false},
+    {PM3K__MEDIA_MP4, "mov", "MP4", true},
+    {PM3K__MEDIA_MOV, "mov", "MOV", true},
+    {PM3K__MEDIA_MATROSKA, "matroska", "Matroska", false},
+    {PM3K__MEDIA_WEBM, "matroska", "WebM", false},
+    {PM3K__MEDIA_AVI, "avi", "AVI", false},
+    {PM3K__MEDIA_MPEGTS, "mpegts", "MPEG-TS", false},
+    {PM3K__MEDIA_MPEGPS, "mpeg", "MPEG-PS", false},
+    {PM3K__MEDIA_FLV, "flv", "FLV", false},
+    {PM3K__MEDIA_OGG, "ogg", "Ogg", false},
+    {PM3K__MEDIA_ASF, "asf", "ASF", false},
 };
 
 static const container_info *container_for(pm3k__media media)
@@ -124,7 +124,7 @@ static void unreadable(pm3k_item *item, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    pm3k_item_add(item, PM3K_RULE_VIDEO_UNREADABLE, "reason", reason, NULL);
+    pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_VIDEO, "reason", reason, PM3K_END);
 }
 
 /* FFmpeg's error text, starting lowercase as our messages do. */
@@ -361,17 +361,17 @@ static void check_geometry(video_probe *v, AVStream *st)
 
     const char *orientation = pm3k__video_orientation(g.display_width, g.display_height);
     if (strcmp(orientation, "portrait") != 0)
-        pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_VERTICAL, "orientation", orientation, NULL);
+        pm3k_item_add(item, PM3K_RULE_NOT_VERTICAL, "orientation", orientation, PM3K_END);
     else if (pm3k__video_off_9_16(g.display_width, g.display_height, limits->aspect_tolerance))
-        pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_9_16, NULL);
+        pm3k_item_add(item, PM3K_RULE_NOT_9_16, PM3K_END);
 
     if (g.coded_width < limits->min_side || g.coded_height < limits->min_side ||
         g.coded_width > limits->max_side || g.coded_height > limits->max_side) {
         char min_side[16], max_side[16];
         snprintf(min_side, sizeof min_side, "%d", limits->min_side);
         snprintf(max_side, sizeof max_side, "%d", limits->max_side);
-        pm3k_item_add(item, PM3K_RULE_VIDEO_PICTURE_SIZE, "min_side", min_side, "max_side",
-                      max_side, NULL);
+        pm3k_item_add(item, PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, "min_side", min_side, "max_side",
+                      max_side, PM3K_END);
     }
 }
 
@@ -389,8 +389,8 @@ static void check_frame_rate(video_probe *v, const AVStream *st)
         char min_fps[32], max_fps[32];
         snprintf(min_fps, sizeof min_fps, "%g", limits->min_fps);
         snprintf(max_fps, sizeof max_fps, "%g", limits->max_fps);
-        pm3k_item_add(v->item, PM3K_RULE_VIDEO_FRAME_RATE, "min_fps", min_fps, "max_fps", max_fps,
-                      NULL);
+        pm3k_item_add(v->item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "min_fps", min_fps, "max_fps",
+                      max_fps, PM3K_END);
     }
 }
 
@@ -408,7 +408,7 @@ static void check_duration(video_probe *v, const AVStream *st)
     if (seconds > v->config->limits.max_duration_s) {
         char max_duration[32];
         snprintf(max_duration, sizeof max_duration, "%g", v->config->limits.max_duration_s);
-        pm3k_item_add(v->item, PM3K_RULE_VIDEO_DURATION, "max_duration", max_duration, NULL);
+        pm3k_item_add(v->item, PM3K_RULE_DURATION_TOO_LONG, "max_duration", max_duration, PM3K_END);
     }
 }
 
@@ -417,15 +417,15 @@ static void check_codec(video_probe *v, const AVStream *st)
     enum AVCodecID id = st->codecpar->codec_id;
     pm3k_item_fact_str(v->item, "codec", avcodec_get_name(id));
     if (id != AV_CODEC_ID_H264 && id != AV_CODEC_ID_HEVC)
-        pm3k_item_add(v->item, PM3K_RULE_VIDEO_CODEC, NULL);
+        pm3k_item_add(v->item, PM3K_RULE_UNSUPPORTED_CODEC, PM3K_END);
 }
 
 /* Read the first bytes again and let libavformat guess, without a file
  * name. NULL when nothing recognisable. */
 static const AVInputFormat *guess_format(pm3k__source *src)
 {
-    uint8_t buf[PM3K_SNIFF_BYTES + AVPROBE_PADDING_SIZE];
-    int64_t got = pm3k__source_read(src, 0, buf, PM3K_SNIFF_BYTES);
+    uint8_t buf[PM3K__SNIFF_BYTES + AVPROBE_PADDING_SIZE];
+    int64_t got = pm3k__source_read(src, 0, buf, PM3K__SNIFF_BYTES);
     if (got <= 0)
         return NULL;
     memset(buf + got, 0, AVPROBE_PADDING_SIZE);
@@ -478,7 +478,7 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
     const container_info *container = container_for(sniff->media);
     const AVInputFormat *fmt;
     pm3k__mp4_layout layout = {0};
-    bool iso = sniff->media == PM3K_MEDIA_MP4 || sniff->media == PM3K_MEDIA_MOV;
+    bool iso = sniff->media == PM3K__MEDIA_MP4 || sniff->media == PM3K__MEDIA_MOV;
     char reason[REASON_MAX];
 
     if (container) {
@@ -491,7 +491,7 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
         if (iso && !check_boxes(v, sniff, &layout))
             return;
         if (!container->accepted)
-            pm3k_item_add(item, PM3K_RULE_VIDEO_CONTAINER, NULL);
+            pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_CONTAINER, PM3K_END);
     } else if (!(fmt = guess_format(v->src))) {
         unreadable(item, "not a video or image file");
         return;
@@ -516,7 +516,7 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
         }
         const char *name = fmt->long_name ? fmt->long_name : fmt->name;
         pm3k_item_fact_str(item, "container", name);
-        pm3k_item_add(item, PM3K_RULE_VIDEO_CONTAINER, "container", name, NULL);
+        pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_CONTAINER, "container", name, PM3K_END);
     }
     if (iso)
         check_truncation(v, &layout);
@@ -525,12 +525,12 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
         check_geometry(v, st);
         check_frame_rate(v, st);
     } else {
-        pm3k_item_add(item, PM3K_RULE_VIDEO_NO_STREAM, NULL);
+        pm3k_item_add(item, PM3K_RULE_NO_VIDEO_STREAM, PM3K_END);
     }
     check_duration(v, st);
     pm3k_item_fact_bool(item, "has_audio", has_audio(v->fc));
     if (iso && layout.moov_at_end)
-        pm3k_item_add(item, PM3K_RULE_VIDEO_MOOV_AT_END, NULL);
+        pm3k_item_add(item, PM3K_RULE_MOOV_AT_END, PM3K_END);
 }
 
 static void check_file_size(const pm3k_probe_config *config, const pm3k__source *src,
@@ -541,8 +541,8 @@ static void check_file_size(const pm3k_probe_config *config, const pm3k__source 
     char size_mb[32], max_mb[32];
     pm3k__format_mb(src->size, size_mb, sizeof size_mb);
     pm3k__format_mb(config->limits.max_video_bytes, max_mb, sizeof max_mb);
-    pm3k_item_add(item, PM3K_RULE_VIDEO_TOO_LARGE, "size_mb", size_mb, "max_mb", max_mb, "plan",
-                  pm3k_plan_name(config->limits.plan), NULL);
+    pm3k_item_add(item, PM3K_RULE_TOO_LARGE_VIDEO, "size_mb", size_mb, "max_mb", max_mb, "plan",
+                  pm3k_plan_name(config->limits.plan), PM3K_END);
 }
 
 void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
@@ -550,7 +550,7 @@ void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const
 {
     video_probe v = {.config = config, .src = src, .item = item};
 
-    if (src->size == 0 || sniff->media == PM3K_MEDIA_EMPTY)
+    if (src->size == 0 || sniff->media == PM3K__MEDIA_EMPTY)
         unreadable(item, "the file is empty (0 bytes)");
     else
         probe_media(&v, sniff);

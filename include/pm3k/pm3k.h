@@ -8,6 +8,7 @@
 #include "pm3k/probe.h"
 #include "pm3k/report.h"
 #include "pm3k/rules.h"
+#include "pm3k/url.h"
 #include "pm3k/utf.h"
 
 #ifdef __cplusplus

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "pm3k/error.h"
+#include "pm3k/http.h"
 #include "pm3k/report.h"
 #include "pm3k/rules.h"
 
@@ -29,13 +30,10 @@ typedef struct pm3k_probe_config {
     const char *const *extensions;
     size_t extension_count;
     /* URL checks (issue: URL and custom-domain preflight). */
-    const char *domain;         /* --domain: the verified custom domain */
-    const char *cacert;         /* --cacert FILE: an extra CA */
-    const char *const *resolve; /* --resolve HOST:PORT:ADDR entries */
-    size_t resolve_count;
-    long timeout_ms; /* --timeout, per URL; 0 = default */
-    bool deep;       /* --deep: also probe the remote media */
-    bool force_get;  /* --get: decide with GET, not HEAD */
+    const char *domain;     /* --domain: the verified custom domain */
+    pm3k_http_options http; /* --cacert, --resolve, --timeout (per URL) */
+    bool deep;              /* --deep: also probe the remote media */
+    bool force_get;         /* --get: decide with GET, not HEAD */
 } pm3k_probe_config;
 
 void pm3k_probe_config_init(pm3k_probe_config *config);

@@ -20,12 +20,9 @@ pm3k_code pm3k_url_options_check(const pm3k_probe_config *config, pm3k_error *er
 
 /* `pm3k domain verify`: what PM3K checks before it accepts a custom domain. */
 typedef struct pm3k_domain_config {
-    const char *host;           /* HOST or HOST:PORT, as given */
-    const char *token;          /* the expected pm3k-verify.txt token, or NULL */
-    const char *cacert;         /* an extra CA, or NULL */
-    const char *const *resolve; /* HOST:PORT:ADDRESS entries, as curl's --resolve */
-    size_t resolve_count;
-    long timeout_ms; /* 0 = 20 s */
+    const char *host;       /* HOST or HOST:PORT, as given */
+    const char *token;      /* the expected pm3k-verify.txt token, or NULL */
+    pm3k_http_options http; /* --cacert, --resolve, --timeout */
 } pm3k_domain_config;
 
 /* Verify a domain: a certificate valid for the host, https://HOST/pm3k-verify.txt

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const pm3k__media media[] = {PM3K_MEDIA_JPEG, PM3K_MEDIA_PNG, PM3K_MEDIA_WEBP};
+    static const pm3k__media media[] = {PM3K__MEDIA_JPEG, PM3K__MEDIA_PNG, PM3K__MEDIA_WEBP};
     /* A source with a path reads like a local file, without like a remote
      * one (the PNG walk refills differently). */
     for (size_t i = 0; i < 2 * sizeof media / sizeof media[0]; i++) {
@@ -22,9 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         src.path = i % 2 ? "fuzz.bin" : NULL;
         char reason[128];
         pm3k__imgend rc = pm3k__imgend_check(&src, media[i / 2], reason, sizeof reason);
-        if (rc == PM3K_IMGEND_READ_ERROR)
+        if (rc == PM3K__IMGEND_READ_ERROR)
             __builtin_trap(); /* the memory source never fails */
-        if (rc == PM3K_IMGEND_CUT && memchr(reason, '\0', sizeof reason) == NULL)
+        if (rc == PM3K__IMGEND_CUT && memchr(reason, '\0', sizeof reason) == NULL)
             __builtin_trap();
     }
     return 0;

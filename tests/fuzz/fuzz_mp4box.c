@@ -20,7 +20,7 @@ static void check(const uint8_t *data, size_t size, int64_t claimed_size)
     pm3k__mp4_layout layout;
     pm3k__mp4_walk(&src, &layout);
     /* The walk is bounded: one 16-byte header per box, at most the cap. */
-    if (layout.box_count > PM3K_MP4_MAX_BOXES ||
+    if (layout.box_count > PM3K__MP4_MAX_BOXES ||
         src.bytes_read > 16 * (int64_t)(layout.box_count + 1))
         __builtin_trap();
     if (layout.moov_at_end && (layout.moov_offset < 0 || layout.mdat_offset < 0))

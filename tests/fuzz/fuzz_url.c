@@ -46,10 +46,10 @@ static void fuzz_headers(const char *raw, size_t len)
             start = i + 1;
         }
     }
-    CHECK(resp.header_count <= PM3K_HTTP_MAX_HEADERS);
+    CHECK(resp.header_count <= PM3K__HTTP_MAX_HEADERS);
     CHECK(resp.store_used <= sizeof resp.store);
     for (size_t i = 0; i < resp.header_count; i++) {
-        CHECK(strlen(resp.headers[i].value) <= PM3K_HTTP_MAX_VALUE);
+        CHECK(strlen(resp.headers[i].value) <= PM3K__HTTP_MAX_VALUE);
         char shown[96];
         pm3k__http_redact_header(resp.headers[i].name, resp.headers[i].value, shown, sizeof shown);
         CHECK(strlen(shown) < sizeof shown);
@@ -57,7 +57,7 @@ static void fuzz_headers(const char *raw, size_t len)
             CHECK(strcmp(shown, "REDACTED") == 0);
     }
     pm3k__http_length kind = pm3k__http_content_length(&resp, &length, reason, sizeof reason);
-    if (kind == PM3K_HTTP_LENGTH_VALID)
+    if (kind == PM3K__HTTP_LENGTH_VALID)
         CHECK(length >= 0);
     CHECK(strlen(reason) < sizeof reason);
     const char *range = pm3k__http_header_get(&resp, "Content-Range");

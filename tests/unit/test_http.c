@@ -82,11 +82,11 @@ static void header_capture(void **state)
     /* Bounded: more headers than fit are counted as left out. */
     char block[8192];
     size_t n = (size_t)snprintf(block, sizeof block, "HTTP/2 200 \n");
-    for (int i = 0; i < PM3K_HTTP_MAX_HEADERS + 5; i++)
+    for (int i = 0; i < PM3K__HTTP_MAX_HEADERS + 5; i++)
         n += (size_t)snprintf(block + n, sizeof block - n, "X-H%d: %d\n", i, i);
     feed(block);
     assert_int_equal(resp.status, 200);
-    assert_int_equal(resp.header_count, PM3K_HTTP_MAX_HEADERS);
+    assert_int_equal(resp.header_count, PM3K__HTTP_MAX_HEADERS);
     assert_true(resp.headers_truncated);
 
     /* Stop right after the headers when asked. */
@@ -103,21 +103,21 @@ static void content_length(void **state)
     char reason[160];
     feed("HTTP/1.1 200 OK\nContent-Length: 42\n\n");
     assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
-                     PM3K_HTTP_LENGTH_VALID);
+                     PM3K__HTTP_LENGTH_VALID);
     assert_int_equal(len, 42);
     feed("HTTP/1.1 200 OK\n\n");
     assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
-                     PM3K_HTTP_LENGTH_ABSENT);
+                     PM3K__HTTP_LENGTH_ABSENT);
     feed("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\nContent-Length: 42\n\n");
     assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
-                     PM3K_HTTP_LENGTH_CHUNKED);
+                     PM3K__HTTP_LENGTH_CHUNKED);
     assert_non_null(strstr(reason, "chunked"));
     feed("HTTP/1.1 200 OK\nContent-Length: 42\ncontent-length: 43\n\n");
     assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
-                     PM3K_HTTP_LENGTH_INVALID);
+                     PM3K__HTTP_LENGTH_INVALID);
     feed("HTTP/1.1 200 OK\nContent-Length: lots\n\n");
     assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
-                     PM3K_HTTP_LENGTH_INVALID);
+                     PM3K__HTTP_LENGTH_INVALID);
     assert_non_null(strstr(reason, "'lots'"));
 }
 
@@ -125,39 +125,39 @@ static void classify(void **state)
 {
     char reason[256];
     feed("HTTP/1.1 200 OK\n\n");
-    assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason), PM3K_HTTP_OK);
+    assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason), PM3K__HTTP_OK);
     feed("HTTP/1.1 301 Moved\n\n");
     assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason),
-                     PM3K_HTTP_REDIRECT);
+                     PM3K__HTTP_REDIRECT);
     feed("HTTP/1.1 404 Not Found\n\n");
     assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason),
-                     PM3K_HTTP_DEFINITE);
+                     PM3K__HTTP_DEFINITE);
     assert_string_equal(reason, "the server answered 404 Not Found");
     feed("HTTP/1.1 503 Busy\n\n");
     assert_int_equal(pm3k__http_classify(CURLE_OK, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
     /* Stopped after the headers on purpose: the status decides. */
     pm3k__http_response_reset(&resp);
     resp.abort_after_headers = true;
     pm3k__http_feed_header(&resp, "HTTP/1.1 200 OK\r\n", 17);
     pm3k__http_feed_header(&resp, "\r\n", 2);
     assert_int_equal(pm3k__http_classify(CURLE_WRITE_ERROR, &resp, reason, sizeof reason),
-                     PM3K_HTTP_OK);
+                     PM3K__HTTP_OK);
     pm3k__http_response_reset(&resp);
     assert_int_equal(pm3k__http_classify(CURLE_WRITE_ERROR, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
     assert_int_equal(
         pm3k__http_classify(CURLE_PEER_FAILED_VERIFICATION, &resp, reason, sizeof reason),
-        PM3K_HTTP_DEFINITE);
+        PM3K__HTTP_DEFINITE);
     assert_non_null(strstr(reason, "TLS"));
     assert_int_equal(pm3k__http_classify(CURLE_OPERATION_TIMEDOUT, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
     assert_int_equal(pm3k__http_classify(CURLE_COULDNT_RESOLVE_HOST, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
     assert_int_equal(pm3k__http_classify(CURLE_COULDNT_CONNECT, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
     assert_int_equal(pm3k__http_classify(CURLE_GOT_NOTHING, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
 }
 
 /* TLS: a refused certificate is the server's for sure; a failed handshake
@@ -172,16 +172,16 @@ static void classify_tls(void **state)
     pm3k__http_response_reset(&resp);
     for (size_t i = 0; i < sizeof certificate / sizeof certificate[0]; i++) {
         assert_int_equal(pm3k__http_classify(certificate[i], &resp, reason, sizeof reason),
-                         PM3K_HTTP_DEFINITE);
+                         PM3K__HTTP_DEFINITE);
         assert_non_null(strstr(reason, "certificate verification failed"));
     }
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CONNECT_ERROR, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
     assert_non_null(strstr(reason, "TLS handshake failed"));
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CACERT_BADFILE, &resp, reason, sizeof reason),
-                     PM3K_HTTP_CONFIG);
+                     PM3K__HTTP_CONFIG);
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CERTPROBLEM, &resp, reason, sizeof reason),
-                     PM3K_HTTP_CONFIG);
+                     PM3K__HTTP_CONFIG);
 }
 
 /* Headers libcurl refuses to read are the server's answer, not the
@@ -194,24 +194,24 @@ static void classify_headers_too_large(void **state)
     assert_false(resp.headers_done);
     snprintf(resp.error, sizeof resp.error, "Too large response headers: 360203 > 307200");
     assert_int_equal(pm3k__http_classify(CURLE_RECV_ERROR, &resp, reason, sizeof reason),
-                     PM3K_HTTP_DEFINITE);
+                     PM3K__HTTP_DEFINITE);
     assert_non_null(strstr(reason, "headers are too large"));
     resp.error[0] = '\0';
     assert_int_equal(pm3k__http_classify(CURLE_OUT_OF_MEMORY, &resp, reason, sizeof reason),
-                     PM3K_HTTP_DEFINITE);
+                     PM3K__HTTP_DEFINITE);
     assert_non_null(strstr(reason, "100 KB"));
     /* Any other receive error is the network's. */
     snprintf(resp.error, sizeof resp.error, "Recv failure: Connection reset by peer");
     assert_int_equal(pm3k__http_classify(CURLE_RECV_ERROR, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
     /* After the headers, or before any status line, it is not about headers. */
     feed("HTTP/1.1 200 OK\n\n");
     snprintf(resp.error, sizeof resp.error, "Too large response headers: 360203 > 307200");
     assert_int_equal(pm3k__http_classify(CURLE_RECV_ERROR, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
     pm3k__http_response_reset(&resp);
     assert_int_equal(pm3k__http_classify(CURLE_OUT_OF_MEMORY, &resp, reason, sizeof reason),
-                     PM3K_HTTP_TRANSIENT);
+                     PM3K__HTTP_TRANSIENT);
 }
 
 static void redact_url(void **state)
@@ -260,24 +260,24 @@ static void options_check(void **state)
     pm3k_error err = {0};
     const char *good[] = {"media.test:443:127.0.0.1", "+a.test:8443:10.0.0.1,10.0.0.2",
                           "-a.test:443", "[::1]:443:::1"};
-    pm3k__http_options opt = {.resolve = good, .resolve_count = 4};
-    assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_OK);
+    pm3k_http_options opt = {.resolve = good, .resolve_count = 4};
+    assert_int_equal(pm3k_http_options_check(&opt, &err), PM3K_OK);
     const char *bad[][1] = {{"media.test:0:127.0.0.1"}, {"media.test:70000:1.2.3.4"},
                             {"media.test:443"},         {"media.test:x:1.2.3.4"},
                             {":443:1.2.3.4"},           {"media.test:443:"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        pm3k__http_options one = {.resolve = bad[i], .resolve_count = 1};
-        assert_int_equal(pm3k__http_options_check(&one, &err), PM3K_ERR_INVALID_ARG);
+        pm3k_http_options one = {.resolve = bad[i], .resolve_count = 1};
+        assert_int_equal(pm3k_http_options_check(&one, &err), PM3K_ERR_INVALID_ARG);
         assert_non_null(strstr(err.message, "--resolve"));
     }
-    pm3k__http_options ca = {.cacert = "/nonexistent/ca.pem"};
-    assert_int_equal(pm3k__http_options_check(&ca, &err), PM3K_ERR_INVALID_ARG);
+    pm3k_http_options ca = {.cacert = "/nonexistent/ca.pem"};
+    assert_int_equal(pm3k_http_options_check(&ca, &err), PM3K_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "--cacert"));
 
     pm3k__http_ctx ctx;
-    pm3k__http_options plain = {.timeout_ms = 0};
+    pm3k_http_options plain = {.timeout_ms = 0};
     assert_int_equal(pm3k__http_ctx_init(&ctx, &plain, &err), PM3K_OK);
-    assert_int_equal(ctx.timeout_ms, PM3K_HTTP_DEFAULT_TIMEOUT_MS);
+    assert_int_equal(ctx.timeout_ms, PM3K__HTTP_DEFAULT_TIMEOUT_MS);
     assert_string_equal(ctx.user_agent, "pm3k/" PM3K_VERSION_STRING);
     pm3k__http_ctx_free(&ctx);
 }
@@ -303,34 +303,34 @@ static void cacert_check(void **state)
     static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     pm3k_error err = {0};
     char path[64];
-    pm3k__http_options opt = {.cacert = path};
+    pm3k_http_options opt = {.cacert = path};
 
     temp_file(path, sizeof path, "media.test\n", 0);
-    assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_ERR_INVALID_ARG);
+    assert_int_equal(pm3k_http_options_check(&opt, &err), PM3K_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "holds no PEM certificate"));
     assert_non_null(strstr(err.message, path));
     unlink(path);
 
     temp_file(path, sizeof path, "", 0);
-    assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_ERR_INVALID_ARG);
+    assert_int_equal(pm3k_http_options_check(&opt, &err), PM3K_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "holds no PEM certificate"));
     unlink(path);
 
     temp_file(path, sizeof path, pem, 0);
-    assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_OK);
+    assert_int_equal(pm3k_http_options_check(&opt, &err), PM3K_OK);
     unlink(path);
     /* The mark across the boundary of two reads, after comments. */
     for (size_t pad = 16384 - 30; pad < 16384 + 2; pad++) {
         temp_file(path, sizeof path, pem, pad);
-        assert_int_equal(pm3k__http_options_check(&opt, &err), PM3K_OK);
+        assert_int_equal(pm3k_http_options_check(&opt, &err), PM3K_OK);
         unlink(path);
     }
 
-    pm3k__http_options folder = {.cacert = "/tmp"};
-    assert_int_equal(pm3k__http_options_check(&folder, &err), PM3K_ERR_INVALID_ARG);
+    pm3k_http_options folder = {.cacert = "/tmp"};
+    assert_int_equal(pm3k_http_options_check(&folder, &err), PM3K_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "is a folder"));
-    pm3k__http_options device = {.cacert = "/dev/null"};
-    assert_int_equal(pm3k__http_options_check(&device, &err), PM3K_ERR_INVALID_ARG);
+    pm3k_http_options device = {.cacert = "/dev/null"};
+    assert_int_equal(pm3k_http_options_check(&device, &err), PM3K_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "not a regular file"));
 }
 
@@ -367,10 +367,10 @@ static void content_types(void **state)
     pm3k__ct ct;
     pm3k__content_type_parse(" Video/MP4 ; codecs=\"avc1\"", &ct);
     assert_string_equal(ct.essence, "video/mp4");
-    assert_int_equal(ct.major, PM3K_CT_VIDEO);
-    assert_int_equal(ct.media, PM3K_MEDIA_MP4);
+    assert_int_equal(ct.major, PM3K__CT_VIDEO);
+    assert_int_equal(ct.media, PM3K__MEDIA_MP4);
     pm3k__content_type_parse(NULL, &ct);
-    assert_int_equal(ct.major, PM3K_CT_NONE);
+    assert_int_equal(ct.major, PM3K__CT_NONE);
 
     assert_true(fits("video/mp4", "mp4", false));
     assert_true(fits("video/quicktime", "mp4", false));

@@ -96,10 +96,10 @@ static void jpeg_complete(void **state)
     char reason[256];
     jpeg_body(&b);
     put_str(&b, "\xFF\xD9", 2);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_COMPLETE);
     /* zero padding after the EOI: still the fast path */
     put_fill(&b, 0x00, 100);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_COMPLETE);
     free(b.data);
 }
 
@@ -109,15 +109,15 @@ static void jpeg_truncated(void **state)
     bytes b = {0};
     char reason[256];
     jpeg_body(&b);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
     assert_non_null(strstr(reason, "EOI"));
     /* cut right after a stuffed 0xFF: the last two bytes are FF 00 */
-    assert_int_equal(check(b.data, b.len - 5, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len - 5, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
     /* cut after the 0xFF of a marker */
     put_str(&b, "\xFF", 1);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
     /* cut inside the header, before any SOS */
-    assert_int_equal(check(b.data, 25, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, 25, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
     assert_non_null(strstr(reason, "SOS"));
     free(b.data);
 }
@@ -137,7 +137,7 @@ static void jpeg_trailing_data(void **state)
         put(&b, &v, 1);
     }
     put_str(&b, "\x01\x02", 2);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_COMPLETE);
     free(b.data);
 }
 
@@ -152,10 +152,10 @@ static void jpeg_segment_between_scans(void **state)
     put_str(&b, "\xFF\xC4\x00\x06\xFF\xD9\xFF\xD9", 8); /* DHT with FF D9 inside */
     put_str(&b, "\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00", 10);
     put_str(&b, "\x11\x22\x33", 3);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
     put_str(&b, "\xFF\xD9", 2);
     put_str(&b, "trailer", 7);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_COMPLETE);
     free(b.data);
 }
 
@@ -165,7 +165,7 @@ static void jpeg_eoi_before_scan(void **state)
     char reason[256];
     static const uint8_t data[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04,
                                    0x00, 0x00, 0xFF, 0xD9, 0x01, 0x02};
-    assert_int_equal(check(data, sizeof data, PM3K_MEDIA_JPEG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(data, sizeof data, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
     assert_non_null(strstr(reason, "before any scan data"));
 }
 
@@ -193,10 +193,10 @@ static void png_complete(void **state)
     png_head(&b);
     png_chunk(&b, "IDAT", 100, 100);
     png_chunk(&b, "IEND", 0, 0);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_PNG, reason), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_COMPLETE);
     /* data after IEND is not PM3K's concern */
     put_str(&b, "junk", 4);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_PNG, reason), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_COMPLETE);
     free(b.data);
 }
 
@@ -207,7 +207,7 @@ static void png_chunk_past_end(void **state)
     char reason[256];
     png_head(&b);
     png_chunk(&b, "IDAT", 5000, 100); /* says 5000 bytes, has 100 */
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_PNG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
     assert_non_null(strstr(reason, "'IDAT'"));
     assert_non_null(strstr(reason, "past the end"));
     free(b.data);
@@ -220,10 +220,10 @@ static void png_without_iend(void **state)
     char reason[256];
     png_head(&b);
     png_chunk(&b, "IDAT", 10, 10);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_PNG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
     assert_non_null(strstr(reason, "IEND"));
     /* cut inside a chunk header */
-    assert_int_equal(check(b.data, b.len - 20, PM3K_MEDIA_PNG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len - 20, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
     free(b.data);
 }
 
@@ -234,14 +234,14 @@ static void png_bad_chunks(void **state)
     char reason[256];
     png_head(&b);
     png_chunk(&b, "ID\x01T", 0, 0);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_PNG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
     assert_non_null(strstr(reason, "invalid chunk type"));
     free(b.data);
 
     b = (bytes){0};
     png_head(&b);
     png_chunk(&b, "IDAT", 0xFFFFFFFFu, 0);
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_PNG, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
     assert_non_null(strstr(reason, "invalid length"));
     free(b.data);
 }
@@ -260,11 +260,11 @@ static void png_walk_skips_data(void **state)
     /* a local file: chunk headers only */
     pm3k__source_memory(&src, &m, b.data, b.len, "memory");
     src.path = "memory.png";
-    assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_PNG, NULL, 0), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_PNG, NULL, 0), PM3K__IMGEND_COMPLETE);
     assert_true(src.bytes_read < 2 * 1024);
     /* a remote one: one window per chunk, still far from the whole file */
     pm3k__source_memory(&src, &m, b.data, b.len, "memory");
-    assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_PNG, NULL, 0), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_PNG, NULL, 0), PM3K__IMGEND_COMPLETE);
     assert_true(src.bytes_read < (int64_t)b.len / 4);
     free(b.data);
 }
@@ -287,21 +287,21 @@ static void webp_sizes(void **state)
     char reason[256];
     bytes b = {0};
     webp_riff(&b, 4 + 100, 100); /* exact */
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_WEBP, reason), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_COMPLETE);
     put_fill(&b, 0, 10); /* trailing bytes */
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_WEBP, reason), PM3K_IMGEND_COMPLETE);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_COMPLETE);
     free(b.data);
 
     b = (bytes){0};
     webp_riff(&b, 4 + 100, 50); /* cut */
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_WEBP, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_CUT);
     assert_non_null(strstr(reason, "RIFF"));
     free(b.data);
 
     b = (bytes){0};
     webp_riff(&b, 2, 0); /* impossible size */
-    assert_int_equal(check(b.data, b.len, PM3K_MEDIA_WEBP, reason), PM3K_IMGEND_CUT);
-    assert_int_equal(check(b.data, 9, PM3K_MEDIA_WEBP, reason), PM3K_IMGEND_CUT);
+    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_CUT);
+    assert_int_equal(check(b.data, 9, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_CUT);
     free(b.data);
 }
 
@@ -316,13 +316,13 @@ static void read_errors_and_unknown_size(void **state)
     jpeg_body(&b);
     pm3k__source_memory(&src, &m, b.data, b.len, "memory");
     fail_reads(&src);
-    assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_JPEG, NULL, 0), PM3K_IMGEND_READ_ERROR);
+    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_JPEG, NULL, 0), PM3K__IMGEND_READ_ERROR);
     assert_string_equal(src.error, "injected read error");
     pm3k__source_memory(&src, &m, b.data, b.len, "memory");
     src.size = -1;
-    assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_JPEG, NULL, 0), PM3K_IMGEND_UNCHECKED);
+    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_JPEG, NULL, 0), PM3K__IMGEND_UNCHECKED);
     pm3k__source_memory(&src, &m, b.data, b.len, "memory");
-    assert_int_equal(pm3k__imgend_check(&src, PM3K_MEDIA_GIF, NULL, 0), PM3K_IMGEND_UNCHECKED);
+    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_GIF, NULL, 0), PM3K__IMGEND_UNCHECKED);
     free(b.data);
 }
 
@@ -346,7 +346,7 @@ static pm3k_item *probe_buffer(const pm3k_probe_config *config, const void *data
     pm3k_item *item = pm3k_item_new(PM3K_KIND_IMAGE, "memory");
     assert_non_null(item);
     pm3k__source_memory(&src, &m, data, len, "memory");
-    pm3k__sniff_buffer(data, len < PM3K_SNIFF_BYTES ? len : PM3K_SNIFF_BYTES, &sniff);
+    pm3k__sniff_buffer(data, len < PM3K__SNIFF_BYTES ? len : PM3K__SNIFF_BYTES, &sniff);
     pm3k_item_fact_str(item, "content_type", sniff.name);
     pm3k__probe_image(config, &src, &sniff, item);
     return item;

@@ -61,7 +61,7 @@ static pm3k_item *probe_swapped(void (*replace)(void))
     pm3k_probe_config config;
     pm3k__source src = {.fd = -1};
     pm3k__sniff sniff;
-    uint8_t head[PM3K_SNIFF_BYTES];
+    uint8_t head[PM3K__SNIFF_BYTES];
     struct stat st;
     int fd;
 
@@ -78,7 +78,7 @@ static pm3k_item *probe_swapped(void (*replace)(void))
     int64_t n = pm3k__source_read(&src, 0, head, sizeof head);
     assert_true(n > 0);
     pm3k__sniff_buffer(head, (size_t)n, &sniff);
-    assert_int_equal(sniff.media, PM3K_MEDIA_WEBP);
+    assert_int_equal(sniff.media, PM3K__MEDIA_WEBP);
 
     replace();
 
@@ -124,7 +124,7 @@ static void fifo_swapped_in(void **state)
     assert_int_equal(pm3k_item_finding_count(item), 1);
     /* The header came from the map of the descriptor, not through reads:
      * what was read is the signature and the end check. */
-    assert_true(fact_int(item, "bytes_read") <= PM3K_SNIFF_BYTES + 64);
+    assert_true(fact_int(item, "bytes_read") <= PM3K__SNIFF_BYTES + 64);
     pm3k_item_free(item);
 }
 

@@ -42,8 +42,8 @@ static pm3k_item *sample_fail(void)
     pm3k_item_fact_int(item, "display_width", 1920);
     pm3k_item_fact_int(item, "display_height", 1080);
     pm3k_item_fact_num(item, "fps", 29.97);
-    pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_VERTICAL, "orientation", "landscape", NULL);
-    pm3k_item_add(item, PM3K_RULE_VIDEO_MOOV_AT_END, NULL);
+    pm3k_item_add(item, PM3K_RULE_NOT_VERTICAL, "orientation", "landscape", PM3K_END);
+    pm3k_item_add(item, PM3K_RULE_MOOV_AT_END, PM3K_END);
     return item;
 }
 
@@ -53,7 +53,7 @@ static pm3k_item *sample_warn(void)
     assert_non_null(item);
     pm3k_item_fact_str(item, "content_type", "png");
     pm3k_item_fact_str(item, "extension", "jpg");
-    pm3k_item_add(item, PM3K_RULE_IMAGE_EXT_MISMATCH, NULL);
+    pm3k_item_add(item, PM3K_RULE_EXTENSION_MISMATCH_IMAGE, PM3K_END);
     return item;
 }
 
@@ -61,7 +61,7 @@ static void status_follows_findings(void **state)
 {
     (void)state;
     pm3k_item *pass = pm3k_item_new(PM3K_KIND_VIDEO, "a.mp4");
-    pm3k_item_add(pass, PM3K_RULE_VIDEO_MOOV_AT_END, NULL);
+    pm3k_item_add(pass, PM3K_RULE_MOOV_AT_END, PM3K_END);
     assert_int_equal(pm3k_item_status(pass), PM3K_STATUS_PASS);
     assert_int_equal(pm3k_item_exit_code(pass, true), PM3K_EXIT_OK);
 
@@ -71,16 +71,16 @@ static void status_follows_findings(void **state)
     assert_int_equal(pm3k_item_exit_code(warn, true), PM3K_EXIT_RULE_FAILED);
 
     pm3k_item *transient = pm3k_item_new(PM3K_KIND_URL, "https://x/y.mp4");
-    pm3k_item_add(transient, PM3K_RULE_URL_FETCH_TRANSIENT, "reason", "timeout", NULL);
+    pm3k_item_add(transient, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", "timeout", PM3K_END);
     assert_int_equal(pm3k_item_status(transient), PM3K_STATUS_ERROR);
     assert_int_equal(pm3k_item_exit_code(transient, false), PM3K_EXIT_TRANSIENT);
     /* a definite failure wins over an undecided check */
-    pm3k_item_add(transient, PM3K_RULE_URL_DOMAIN_NOT_VERIFIED, "host", "x", NULL);
+    pm3k_item_add(transient, PM3K_RULE_DOMAIN_NOT_VERIFIED, "host", "x", PM3K_END);
     assert_int_equal(pm3k_item_status(transient), PM3K_STATUS_FAIL);
     assert_int_equal(pm3k_item_exit_code(transient, false), PM3K_EXIT_RULE_FAILED);
 
     pm3k_item *missing = pm3k_item_new(PM3K_KIND_VIDEO, "nope.mp4");
-    pm3k_item_add(missing, PM3K_RULE_INPUT_MISSING, NULL);
+    pm3k_item_add(missing, PM3K_RULE_INPUT_MISSING, PM3K_END);
     assert_int_equal(pm3k_item_status(missing), PM3K_STATUS_ERROR);
     assert_int_equal(pm3k_item_exit_code(missing, false), PM3K_EXIT_USAGE);
     assert_string_equal(pm3k_item_find(missing, "input_missing")->message,
@@ -146,11 +146,12 @@ static void templates_fill_from_values_then_facts(void **state)
     (void)state;
     pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "v.mp4");
     pm3k_item_fact_num(item, "fps", 15);
-    pm3k_item_add(item, PM3K_RULE_VIDEO_FRAME_RATE, "min_fps", "23", "max_fps", "60", NULL);
+    pm3k_item_add(item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "min_fps", "23", "max_fps", "60",
+                  PM3K_END);
     assert_string_equal(pm3k_item_find(item, "frame_rate_out_of_range")->message,
                         "frame rate 15 fps is outside 23..60 fps");
     /* an unknown placeholder stays visible instead of silently vanishing */
-    pm3k_item_add(item, PM3K_RULE_VIDEO_DURATION, NULL);
+    pm3k_item_add(item, PM3K_RULE_DURATION_TOO_LONG, PM3K_END);
     assert_non_null(strstr(pm3k_item_find(item, "duration_too_long")->message, "{duration_s}"));
     pm3k_item_free(item);
 }
@@ -311,7 +312,7 @@ static void text_writer_escapes_control_bytes(void **state)
 {
     (void)state;
     pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "esc\033[31mRED\nline.mp4");
-    pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, NULL);
+    pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, PM3K_END);
     capture out = {0};
     pm3k_writer_options opt = {.format = PM3K_FORMAT_TEXT};
     pm3k_writer *w = NULL;

@@ -2,6 +2,7 @@
  * docs/rules.md, and the limits profiles hold the documented numbers. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,44 @@ static void docs_list_every_rule(void **state)
     free(doc);
 }
 
+/* Every row's id is named after its code, so grepping the code finds the
+ * enum too: PM3K_RULE_<CODE>, with _<KIND> when several kinds share the code
+ * (and _TRANSIENT for the transient twin of a definite row). */
+static void ids_are_named_after_codes(void **state)
+{
+    (void)state;
+    char *src = read_file(PM3K_SOURCE_DIR "/core/rules.c");
+    size_t rows = 0;
+    for (const char *p = strstr(src, "{PM3K_RULE_"); p; p = strstr(p + 1, "{PM3K_RULE_")) {
+        char id[128], code[64], kind[32];
+        if (sscanf(p, "{PM3K_RULE_%127[A-Z0-9_], \"%63[a-z0-9_]\", \"%31[a-z]\"", id, code, kind) !=
+            3)
+            continue;
+        rows++;
+        size_t shared = 0;
+        for (size_t i = 0; i < pm3k_rule_count(); i++)
+            shared += strcmp(pm3k_rule_get((pm3k_rule_id)i)->code, code) == 0;
+        char want[128];
+        size_t n = 0;
+        for (const char *c = code; *c && n + 1 < sizeof want; c++)
+            want[n++] = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+        want[n] = '\0';
+        char with_kind[160], transient[176];
+        snprintf(with_kind, sizeof with_kind, "%s_%s", want, kind);
+        for (char *c = with_kind; *c; c++)
+            *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+        snprintf(transient, sizeof transient, "%s_TRANSIENT", want);
+        bool ok = shared == 1 ? strcmp(id, want) == 0
+                              : strcmp(id, with_kind) == 0 || strcmp(id, want) == 0 ||
+                                    strcmp(id, transient) == 0;
+        if (!ok)
+            fail_msg("rule PM3K_RULE_%s has code %s (kind %s): name it PM3K_RULE_%s", id, code,
+                     kind, shared == 1 ? want : with_kind);
+    }
+    assert_int_equal(rows, pm3k_rule_count());
+    free(src);
+}
+
 static void profiles_hold_documented_limits(void **state)
 {
     (void)state;
@@ -164,8 +203,7 @@ static void templates_render_with_values(void **state)
     pm3k_item_fact_int(item, "display_width", 1920);
     pm3k_item_fact_int(item, "display_height", 1080);
     assert_int_equal(
-        pm3k_item_add(item, PM3K_RULE_VIDEO_NOT_VERTICAL, "orientation", "landscape", NULL),
-        PM3K_OK);
+        pm3k_item_add(item, PM3K_RULE_NOT_VERTICAL, "orientation", "landscape", PM3K_END), PM3K_OK);
     const pm3k_finding *f = pm3k_item_find(item, "not_vertical");
     assert_non_null(f);
     assert_string_equal(f->message,
@@ -178,9 +216,13 @@ static void templates_render_with_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_row_is_complete), cmocka_unit_test(codes_are_unique_per_kind),
-        cmocka_unit_test(docs_list_every_rule),  cmocka_unit_test(profiles_hold_documented_limits),
-        cmocka_unit_test(profile_names_parse),   cmocka_unit_test(templates_render_with_values),
+        cmocka_unit_test(every_row_is_complete),
+        cmocka_unit_test(codes_are_unique_per_kind),
+        cmocka_unit_test(docs_list_every_rule),
+        cmocka_unit_test(ids_are_named_after_codes),
+        cmocka_unit_test(profiles_hold_documented_limits),
+        cmocka_unit_test(profile_names_parse),
+        cmocka_unit_test(templates_render_with_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@ static void engine_cannot_start(void **state)
     int items = 0;
 
     pm3k_probe_config_init(&config);
-    config.cacert = "/nonexistent/pm3k-test-ca.pem";
+    config.http.cacert = "/nonexistent/pm3k-test-ca.pem";
     config.jobs = 1;
     assert_int_equal(pm3k_batch_new(&config, &batch, &err), PM3K_OK);
     assert_int_equal(pm3k_batch_add(batch, "https://media.test/a.mp4", &err), PM3K_OK);

@@ -328,11 +328,11 @@ static void junk_padding_cap_and_errors(void **state)
 
     /* thousands of tiny boxes: the walk stops at the cap */
     b.len = 0;
-    for (int i = 0; i < PM3K_MP4_MAX_BOXES + 100; i++)
+    for (int i = 0; i < PM3K__MP4_MAX_BOXES + 100; i++)
         put_box(&b, "free", 8);
     walk(&b, (int64_t)b.len, &l);
     assert_true(l.capped);
-    assert_int_equal(l.box_count, PM3K_MP4_MAX_BOXES);
+    assert_int_equal(l.box_count, PM3K__MP4_MAX_BOXES);
     assert_int_equal(l.moov_offset, -1);
 
     /* unknown size: walk until the data ends */
