@@ -58,7 +58,7 @@ const char *pm3k__path_extension(const char *path, char *buf, size_t buflen);
  * kind for files whose content says nothing, e.g. a missing or empty file). */
 bool pm3k__extension_is_image(const char *ext);
 
-/* ---- byte sources: a local file, or a remote file read with HTTP ranges ---- */
+/* ---- byte sources (probe/source.c; HTTP ranges in probe/remote.c) ---- */
 
 typedef struct pm3k__source {
     void *ctx;
@@ -83,6 +83,10 @@ typedef struct pm3k__memory {
 } pm3k__memory;
 void pm3k__source_memory(pm3k__source *src, pm3k__memory *mem, const void *data, size_t len,
                          const char *name);
+
+/* A source over a local file open as fd (size from fstat); every read is a
+ * pread on fd. */
+void pm3k__source_file(pm3k__source *src, int fd, const char *path, int64_t size);
 
 /* Read through src->read_at, counting bytes. */
 int64_t pm3k__source_read(pm3k__source *src, int64_t offset, void *buf, size_t len);

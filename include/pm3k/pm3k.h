@@ -4,6 +4,8 @@
 
 #include "pm3k/error.h"
 #include "pm3k/exit.h"
+#include "pm3k/file.h"
+#include "pm3k/http.h"
 #include "pm3k/payload.h"
 #include "pm3k/probe.h"
 #include "pm3k/report.h"
@@ -14,6 +16,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* One-time process setup (libcurl). Call once from main before any other pm3k call;
+ * safe to call again. FFmpeg and libvips are loaded and set up (libvips
+ * hardening, FFmpeg logging off) by the first media check, so runs that
+ * check no media never load them. */
+pm3k_code pm3k_global_init(pm3k_error *err);
+void pm3k_global_cleanup(void);
 
 /* "0.1.0" */
 const char *pm3k_version(void);

@@ -38,13 +38,6 @@ typedef struct pm3k_probe_config {
 
 void pm3k_probe_config_init(pm3k_probe_config *config);
 
-/* One-time process setup (libcurl). Call once from main before any probe;
- * safe to call again. FFmpeg and libvips are loaded and set up (libvips
- * hardening, FFmpeg logging off) by the first media check, so runs that
- * check no media never load them. */
-pm3k_code pm3k_global_init(pm3k_error *err);
-void pm3k_global_cleanup(void);
-
 /* Probe one local file (not a folder). Always produces an item unless
  * memory runs out or FFmpeg/libvips cannot be loaded (PM3K_ERR_LIBRARY):
  * problems with the file are findings, not errors. */
