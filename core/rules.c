@@ -360,3 +360,29 @@ const char *pm3k_hosting_name(pm3k_hosting hosting)
             return hosting_profiles[i].name;
     return "external";
 }
+
+/* PM3K-API.md: "max 1 post/hour and 10 posts/day", video_duplicate for "the
+ * same source URL in a very short recent window" (pm3k takes a day: PM3K
+ * does not say how short) or a file fingerprint within 30 days, captions
+ * within 7 days, "around 3 hours" of tiktok_cooldown, 20 status calls a
+ * minute and 40 an hour with a 1-hour cooldown. A direct_post answers within
+ * its timeout, so a row still "sending" after 15 minutes belongs to a run
+ * that died waiting: its outcome is unknown. */
+static const pm3k_budget budget = {
+    .post_interval_s = 3600,
+    .posts_per_day = 10,
+    .day_s = 86400,
+    .url_duplicate_s = 86400,
+    .file_duplicate_s = 30 * 86400,
+    .caption_duplicate_s = 7 * 86400,
+    .tiktok_cooldown_s = 3 * 3600,
+    .status_per_minute = 20,
+    .status_per_hour = 40,
+    .status_cooldown_s = 3600,
+    .sending_stale_s = 15 * 60,
+};
+
+const pm3k_budget *pm3k_budget_get(void)
+{
+    return &budget;
+}

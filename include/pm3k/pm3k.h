@@ -11,6 +11,7 @@
 #include "pm3k/report.h"
 #include "pm3k/rules.h"
 #include "pm3k/url.h"
+#include "pm3k/history.h"
 #include "pm3k/utf.h"
 
 #ifdef __cplusplus

@@ -164,6 +164,24 @@ pm3k_code pm3k_hosting_parse(const char *text, pm3k_hosting *out);
 const char *pm3k_plan_name(pm3k_plan plan);
 const char *pm3k_hosting_name(pm3k_hosting hosting);
 
+/* The posting budget per account, as PM3K and TikTok enforce it: the
+ * history (pm3k/history.h) predicts their answers from these. Seconds. */
+typedef struct pm3k_budget {
+    int64_t post_interval_s;     /* interval_limit: one post per rolling hour */
+    int posts_per_day;           /* daily_limit: 10 posts ... */
+    int64_t day_s;               /* ... per rolling 24 hours */
+    int64_t url_duplicate_s;     /* video_duplicate: the same source URL within this */
+    int64_t file_duplicate_s;    /* video_duplicate: the same file (SHA-256), 30 days */
+    int64_t caption_duplicate_s; /* caption_duplicate_account: same caption, 7 days */
+    int64_t tiktok_cooldown_s;   /* tiktok_cooldown after tiktok_rate_limit: 3 hours */
+    int status_per_minute;       /* rate_limit_status: 20 calls per minute */
+    int status_per_hour;         /* hourly cap: 40 calls per hour ... */
+    int64_t status_cooldown_s;   /* ... whose first excess starts a 1-hour status_cooldown */
+    int64_t sending_stale_s;     /* a post recorded as sending this long ago got no answer */
+} pm3k_budget;
+
+const pm3k_budget *pm3k_budget_get(void);
+
 /* PM3K's own storage host (files.pm3k.org). */
 #define PM3K_STORAGE_HOST "files.pm3k.org"
 
