@@ -392,16 +392,16 @@ static pm3k_code check_repeats(pm3k_history *h, const pm3k_post_record *post, co
     const pm3k_budget *b = pm3k_budget_get();
     static const char *const sql[] = {
         /* unknown outcomes: same URL, file or caption, any time */
-        "SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome IN "
-        "('sending', 'unknown') AND (url_sha256 = ?2 OR file_sha256 = ?3 OR caption_sha256 = "
-        "?4) ORDER BY created_at DESC LIMIT 1",
+        ("SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome IN "
+         "('sending', 'unknown') AND (url_sha256 = ?2 OR file_sha256 = ?3 OR caption_sha256 = "
+         "?4) ORDER BY created_at DESC LIMIT 1"),
         /* video_duplicate */
-        "SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome = 'ok' AND "
-        "((url_sha256 = ?2 AND created_at > ?5) OR (file_sha256 = ?3 AND created_at > ?6)) "
-        "ORDER BY created_at DESC LIMIT 1",
+        ("SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome = 'ok' AND "
+         "((url_sha256 = ?2 AND created_at > ?5) OR (file_sha256 = ?3 AND created_at > ?6)) "
+         "ORDER BY created_at DESC LIMIT 1"),
         /* caption_duplicate_account */
-        "SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome = 'ok' AND "
-        "caption_sha256 = ?4 AND created_at > ?7 ORDER BY created_at DESC LIMIT 1",
+        ("SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome = 'ok' AND "
+         "caption_sha256 = ?4 AND created_at > ?7 ORDER BY created_at DESC LIMIT 1"),
     };
     static const pm3k_history_block blocks[] = {
         PM3K_BLOCK_UNKNOWN_OUTCOME, PM3K_BLOCK_VIDEO_DUPLICATE, PM3K_BLOCK_CAPTION_DUPLICATE};
