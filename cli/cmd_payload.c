@@ -331,7 +331,7 @@ static int check_files(const payload_args *a, pm3k_payload_lint_options *lopt, i
                 rc = pm3k_error_set(&report.err, PM3K_ERR_NOMEM, "out of memory");
         } else {
             lopt->path = argv[i];
-            rc = pm3k_payload_lint(body, len, lopt, &item, NULL, &report.err);
+            rc = pm3k_payload_lint(body, len, lopt, &item, &report.err);
         }
         free(body);
         if (rc == PM3K_OK && !item)
@@ -358,18 +358,18 @@ static int fix_file(const payload_args *a, pm3k_payload_lint_options *lopt, cons
             print_item_stderr(a, item);
         goto out;
     }
-    if (pm3k_payload_fix(body, len, lopt, &fixed, &notes, &err) != PM3K_OK)
+    if (pm3k_payload_canonical(body, len, &fixed, &notes, &err) != PM3K_OK)
         goto fail;
     if (!fixed) {
         /* Not JSON at all: say why, exit as the lint does. */
-        if (pm3k_payload_lint(body, len, lopt, &item, NULL, &err) != PM3K_OK)
+        if (pm3k_payload_lint(body, len, lopt, &item, &err) != PM3K_OK)
             goto fail;
         print_item_stderr(a, item);
         cli_error("'%s' cannot be fixed: it holds no JSON object", path);
         exit_code = pm3k_item_exit_code(item, a->common.strict);
         goto out;
     }
-    if (pm3k_payload_lint(fixed, strlen(fixed), lopt, &item, NULL, &err) != PM3K_OK)
+    if (pm3k_payload_lint(fixed, strlen(fixed), lopt, &item, &err) != PM3K_OK)
         goto fail;
     fputs(notes, stderr);
     print_item_stderr(a, item);

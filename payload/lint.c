@@ -588,15 +588,13 @@ void pm3k_payload_lint_options_init(pm3k_payload_lint_options *opt)
 }
 
 pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lint_options *opt,
-                            pm3k_item **out_item, char **out_fixed, pm3k_error *err)
+                            pm3k_item **out_item, pm3k_error *err)
 {
     pm3k_payload_lint_options defaults;
     pm3k__parsed parsed = {0};
     lint_ctx c = {0};
     pm3k_code rc;
     *out_item = NULL;
-    if (out_fixed)
-        *out_fixed = NULL;
     if (!opt) {
         pm3k_payload_lint_options_init(&defaults);
         opt = &defaults;
@@ -636,16 +634,10 @@ pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lin
         lint_object(&c);
         break;
     }
-    if (out_fixed && c.rc == PM3K_OK)
-        note(&c, pm3k_payload_fix(body, len, opt, out_fixed, NULL, err));
 out:
     pm3k__parsed_free(&parsed);
     if (c.rc != PM3K_OK) {
         pm3k_item_free(c.item);
-        if (out_fixed) {
-            free(*out_fixed);
-            *out_fixed = NULL;
-        }
         return pm3k_error_set(err, c.rc, "out of memory while linting the body");
     }
     *out_item = c.item;

@@ -1,5 +1,6 @@
-/* pm3k — the canonical form of a direct_post body (pm3k payload --check
- * --fix). Every change is a note; nothing the user set is dropped. */
+/* pm3k — the canonical form of a direct_post body (what `pm3k payload
+ * --check --fix` prints). Every change is a note; nothing the user set is
+ * dropped. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,15 @@
 #include "core/utf_int.h"
 #include "payload/payload_int.h"
 
-typedef struct fix_ctx {
+typedef struct canon_ctx {
     pm3k__strbuf notes;
     pm3k_code rc;
-} fix_ctx;
+} canon_ctx;
 
-static void add_note(fix_ctx *f, const char *kind, const char *fmt, ...)
+static void add_note(canon_ctx *f, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void add_note(fix_ctx *f, const char *kind, const char *fmt, ...)
+static void add_note(canon_ctx *f, const char *kind, const char *fmt, ...)
 {
     char line[512];
     va_list ap;
@@ -95,7 +96,7 @@ static bool rename_member(cJSON *v, const char *key)
 
 /* ---- steps ---- */
 
-static void collapse_duplicates(fix_ctx *f, cJSON *obj)
+static void collapse_duplicates(canon_ctx *f, cJSON *obj)
 {
     bool *is_last = NULL;
     pm3k__dup_key *dups = NULL;
@@ -118,7 +119,7 @@ static void collapse_duplicates(fix_ctx *f, cJSON *obj)
     free(dups);
 }
 
-static void fix_privacy(fix_ctx *f, cJSON *obj)
+static void canon_privacy(canon_ctx *f, cJSON *obj)
 {
     cJSON *v = pm3k__last_member(obj, "privacy");
     bool alias;
@@ -152,7 +153,7 @@ static void fix_privacy(fix_ctx *f, cJSON *obj)
     free(trimmed);
 }
 
-static void fix_booleans(fix_ctx *f, cJSON *obj)
+static void canon_booleans(canon_ctx *f, cJSON *obj)
 {
     for (cJSON *m = obj->child; m && f->rc == PM3K_OK; m = m->next) {
         const pm3k__known_field *k = pm3k__known_field_find(m->string);
@@ -171,7 +172,7 @@ static void fix_booleans(fix_ctx *f, cJSON *obj)
     }
 }
 
-static void fix_legacy_keys(fix_ctx *f, cJSON *obj)
+static void canon_legacy_keys(canon_ctx *f, cJSON *obj)
 {
     for (cJSON *m = obj->child; m && f->rc == PM3K_OK; m = m->next) {
         const pm3k__known_field *k = pm3k__known_field_find(m->string);
@@ -198,7 +199,7 @@ static bool all_digits(const char *s)
     return true;
 }
 
-static void fix_photo(fix_ctx *f, cJSON *obj)
+static void canon_photo(canon_ctx *f, cJSON *obj)
 {
     cJSON *images = pm3k__last_member(obj, "photo_images");
     if (cJSON_IsString(images) &&
@@ -223,7 +224,7 @@ static void fix_photo(fix_ctx *f, cJSON *obj)
     }
 }
 
-static void note_unknown_keys(fix_ctx *f, const cJSON *obj)
+static void note_unknown_keys(canon_ctx *f, const cJSON *obj)
 {
     for (const cJSON *m = obj->child; m; m = m->next) {
         if (pm3k__known_field_find(m->string))
@@ -239,7 +240,7 @@ static void note_unknown_keys(fix_ctx *f, const cJSON *obj)
     }
 }
 
-static void note_escapes(fix_ctx *f, const pm3k__json_scan *scan)
+static void note_escapes(canon_ctx *f, const pm3k__json_scan *scan)
 {
     if (scan->events_total)
         add_note(f, "fixed",
@@ -307,7 +308,7 @@ static cJSON *form_to_object(const char *body, size_t len)
 }
 
 /* The object a body means, or NULL when there is none; *nomem on failure. */
-static cJSON *take_object(fix_ctx *f, const char *body, size_t len, pm3k__parsed *parsed)
+static cJSON *take_object(canon_ctx *f, const char *body, size_t len, pm3k__parsed *parsed)
 {
     cJSON *root = parsed->root;
     switch (parsed->kind) {
@@ -356,14 +357,13 @@ static cJSON *take_object(fix_ctx *f, const char *body, size_t len, pm3k__parsed
     return NULL;
 }
 
-pm3k_code pm3k_payload_fix(const char *body, size_t len, const pm3k_payload_lint_options *opt,
-                           char **out_fixed, char **out_notes, pm3k_error *err)
+pm3k_code pm3k_payload_canonical(const char *body, size_t len, char **out_body, char **out_notes,
+                                 pm3k_error *err)
 {
-    fix_ctx f = {0};
+    canon_ctx f = {0};
     pm3k__parsed parsed = {0};
     cJSON *obj = NULL;
-    (void)opt;
-    *out_fixed = NULL;
+    *out_body = NULL;
     if (out_notes)
         *out_notes = NULL;
     pm3k__strbuf_init(&f.notes);
@@ -375,16 +375,16 @@ pm3k_code pm3k_payload_fix(const char *body, size_t len, const pm3k_payload_lint
         goto out;
     collapse_duplicates(&f, obj);
     if (f.rc == PM3K_OK)
-        fix_privacy(&f, obj);
+        canon_privacy(&f, obj);
     if (f.rc == PM3K_OK)
-        fix_booleans(&f, obj);
+        canon_booleans(&f, obj);
     if (f.rc == PM3K_OK)
-        fix_legacy_keys(&f, obj);
+        canon_legacy_keys(&f, obj);
     if (f.rc == PM3K_OK)
-        fix_photo(&f, obj);
+        canon_photo(&f, obj);
     if (f.rc == PM3K_OK)
         note_unknown_keys(&f, obj);
-    if (f.rc == PM3K_OK && !(*out_fixed = pm3k__json_print(obj)))
+    if (f.rc == PM3K_OK && !(*out_body = pm3k__json_print(obj)))
         f.rc = PM3K_ERR_NOMEM;
 out:
     cJSON_Delete(obj);
@@ -392,8 +392,8 @@ out:
     if (f.notes.failed && f.rc == PM3K_OK)
         f.rc = PM3K_ERR_NOMEM;
     if (f.rc != PM3K_OK) {
-        free(*out_fixed);
-        *out_fixed = NULL;
+        free(*out_body);
+        *out_body = NULL;
         pm3k__strbuf_free(&f.notes);
         return pm3k_error_set(err, f.rc, "out of memory while fixing the body");
     }
