@@ -111,6 +111,17 @@ const char *pm3k__known_key_suggestion(const char *key)
     return NULL;
 }
 
+/* ---- text ---- */
+
+void pm3k__trim(const char *s, const char *spaces, size_t *b, size_t *e)
+{
+    /* strchr finds the terminator too: a NUL byte is never a space. */
+    while (*b < *e && s[*b] != '\0' && strchr(spaces, s[*b]))
+        (*b)++;
+    while (*e > *b && s[*e - 1] != '\0' && strchr(spaces, s[*e - 1]))
+        (*e)--;
+}
+
 /* ---- values ---- */
 
 static const struct {
@@ -150,21 +161,35 @@ pm3k_code pm3k_privacy_parse(const char *text, const char **canonical)
     return PM3K_ERR_INVALID_ARG;
 }
 
+/* The text without the whitespace around it, as a C string in word[cap];
+ * false when it does not fit (then it is no word pm3k knows). */
+static bool trimmed_word(const char *text, char *word, size_t cap)
+{
+    size_t b = 0, e = strlen(text);
+    pm3k__trim(text, PM3K__JSON_SPACE, &b, &e);
+    if (e - b >= cap)
+        return false;
+    memcpy(word, text + b, e - b);
+    word[e - b] = '\0';
+    return true;
+}
+
+const char *pm3k__privacy_guess(const char *text)
+{
+    char word[32]; /* the longest level, MUTUAL_FOLLOW_FRIENDS, fits */
+    const char *level = NULL;
+    if (!trimmed_word(text, word, sizeof word) || pm3k_privacy_parse(word, &level) != PM3K_OK)
+        return NULL;
+    return level;
+}
+
 bool pm3k__string_boolean(const char *text, bool *value)
 {
     static const char *const yes[] = {"true", "1", "yes", "on"};
     static const char *const no[] = {"false", "0", "no", "off", ""};
     char word[8];
-    size_t b = 0, e = strlen(text);
-    while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\n' || text[b] == '\r'))
-        b++;
-    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\n' ||
-                     text[e - 1] == '\r'))
-        e--;
-    if (e - b >= sizeof word)
+    if (!trimmed_word(text, word, sizeof word))
         return false;
-    memcpy(word, text + b, e - b);
-    word[e - b] = '\0';
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         if (strcasecmp(word, yes[i]) == 0) {
             *value = true;
@@ -289,10 +314,7 @@ static void trim_span(const char *body, size_t len, size_t *b, size_t *e)
     *e = len;
     if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
         *b = 3;
-    while (*b < *e && json_space((unsigned char)body[*b]))
-        (*b)++;
-    while (*e > *b && json_space((unsigned char)body[*e - 1]))
-        (*e)--;
+    pm3k__trim(body, PM3K__JSON_SPACE, b, e);
 }
 
 /* "--BOUNDARY" on the first line and a form-data part header. */

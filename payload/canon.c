@@ -43,11 +43,6 @@ static char *shown(const char *s)
         return;                                                                                    \
     }
 
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* ---- in-place value changes (the member keeps its key and position) ---- */
 
 static void clear_value(cJSON *v, int type)
@@ -125,32 +120,17 @@ static void canon_privacy(canon_ctx *f, cJSON *obj)
     bool alias;
     if (!cJSON_IsString(v) || (pm3k__privacy_exact(v->valuestring, &alias) && !alias))
         return;
-    size_t n = strlen(v->valuestring), b = 0, e = n;
-    while (b < e && is_ws(v->valuestring[b]))
-        b++;
-    while (e > b && is_ws(v->valuestring[e - 1]))
-        e--;
-    char *trimmed = malloc(e - b + 1);
-    if (!trimmed) {
-        f->rc = PM3K_ERR_NOMEM;
-        return;
-    }
-    memcpy(trimmed, v->valuestring + b, e - b);
-    trimmed[e - b] = '\0';
-    const char *level;
-    if (pm3k_privacy_parse(trimmed, &level) == PM3K_OK) {
-        char *was = shown(v->valuestring);
+    const char *level = pm3k__privacy_guess(v->valuestring);
+    char *was = shown(v->valuestring);
+    if (level) {
         add_note(f, "fixed", "\"privacy\": \"%s\" -> \"%s\"", was ? was : "?", level);
-        free(was);
         if (!cJSON_SetValuestring(v, level))
             f->rc = PM3K_ERR_NOMEM;
     } else {
-        char *was = shown(v->valuestring);
         add_note(f, "kept", "\"privacy\": \"%s\" (not a privacy level pm3k can map)",
                  was ? was : "?");
-        free(was);
     }
-    free(trimmed);
+    free(was);
 }
 
 static void canon_booleans(canon_ctx *f, cJSON *obj)
@@ -281,10 +261,7 @@ static cJSON *form_to_object(const char *body, size_t len)
     size_t b = 0, e = len;
     if (!obj)
         return NULL;
-    while (b < e && is_ws(body[b]))
-        b++;
-    while (e > b && is_ws(body[e - 1]))
-        e--;
+    pm3k__trim(body, PM3K__JSON_SPACE, &b, &e);
     for (size_t i = b; i < e;) {
         const char *amp = memchr(body + i, '&', e - i);
         size_t end = amp ? (size_t)(amp - body) : e;

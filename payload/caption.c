@@ -264,11 +264,6 @@ char *pm3k__display_text(const char *s, size_t len, size_t max_chars)
 
 /* ---- template leftovers ---- */
 
-static bool ascii_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 bool pm3k__template_leftover(const char *s, size_t len)
 {
     static const char *const leftovers[] = {"[object Object]", "undefined", "null", "NaN"};
@@ -282,10 +277,7 @@ bool pm3k__template_leftover(const char *s, size_t len)
             break; /* no "}}" after the first "{{": none after a later one either */
         }
     size_t b = 0, e = len;
-    while (b < e && ascii_space(s[b]))
-        b++;
-    while (e > b && ascii_space(s[e - 1]))
-        e--;
+    pm3k__trim(s, PM3K__ASCII_SPACE, &b, &e);
     for (size_t i = 0; i < sizeof leftovers / sizeof leftovers[0]; i++)
         if (strlen(leftovers[i]) == e - b && memcmp(s + b, leftovers[i], e - b) == 0)
             return true;
@@ -394,10 +386,7 @@ pm3k_code pm3k_stop_words_parse(const char *text, size_t len, pm3k_stop_words **
         size_t end = nl ? (size_t)(nl - text) : len;
         size_t b = pos, e = end;
         pos = nl ? end + 1 : len;
-        while (b < e && ascii_space(text[b]))
-            b++;
-        while (e > b && ascii_space(text[e - 1]))
-            e--;
+        pm3k__trim(text, PM3K__ASCII_SPACE, &b, &e);
         if (b == e || text[b] == '#')
             continue;
         if (memchr(text + b, '\0', e - b)) {

@@ -17,11 +17,6 @@
 
 #define SELF_ONLY "SELF_ONLY"
 
-static bool json_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* ---- lint ---- */
 
 typedef struct lint_ctx {
@@ -213,21 +208,9 @@ static void check_privacy(lint_ctx *c)
     } else if (!level) {
         /* What --fix would make of it (trimmed, any case). */
         char suggestion[96] = "";
-        const char *guess = NULL;
-        size_t n = strlen(v->valuestring);
-        char *trimmed = malloc(n + 1);
-        if (trimmed) {
-            size_t b = 0, e = n;
-            while (b < e && json_space((unsigned char)v->valuestring[b]))
-                b++;
-            while (e > b && json_space((unsigned char)v->valuestring[e - 1]))
-                e--;
-            memcpy(trimmed, v->valuestring + b, e - b);
-            trimmed[e - b] = '\0';
-            if (pm3k_privacy_parse(trimmed, &guess) == PM3K_OK)
-                snprintf(suggestion, sizeof suggestion, " (did you mean %s?)", guess);
-            free(trimmed);
-        }
+        const char *guess = pm3k__privacy_guess(v->valuestring);
+        if (guess)
+            snprintf(suggestion, sizeof suggestion, " (did you mean %s?)", guess);
         ADD(c, PM3K_RULE_UNKNOWN_PRIVACY, "value", shown ? shown : "?", "suggestion", suggestion);
         level = SELF_ONLY; /* PM3K's fallback */
     }

@@ -151,6 +151,18 @@ const pm3k__known_field *pm3k__known_field_find(const char *key);
  * "photo_image"), or NULL. */
 const char *pm3k__known_key_suggestion(const char *key);
 
+/* Whitespace as JSON has it, and as C's isspace (caption text, word lists). */
+#define PM3K__JSON_SPACE " \t\n\r"
+#define PM3K__ASCII_SPACE " \t\n\r\f\v"
+
+/* Narrow s[*b..*e) to leave out the bytes of `spaces` at either end. */
+void pm3k__trim(const char *s, const char *spaces, size_t *b, size_t *e);
+
+/* The TikTok level a privacy value means once trimmed: an alias or a level
+ * in any case. What the lint's "did you mean" offers and the canonical form
+ * writes; NULL when it means none. */
+const char *pm3k__privacy_guess(const char *text);
+
 /* "true"/"false"/"1"/"0"/"yes"/"no"/"on"/"off"/"" (trimmed, any case) as the
  * boolean a user meant; false when the text is none of them. */
 bool pm3k__string_boolean(const char *text, bool *value);

@@ -946,6 +946,29 @@ static void string_boolean_words(void **state)
     assert_false(pm3k__string_boolean("truest", &v));
 }
 
+/* The lint's "did you mean" and the canonical form read a privacy value
+ * the same way: trimmed, alias or level, any case. */
+static void privacy_guess_and_trim(void **state)
+{
+    (void)state;
+    assert_string_equal(pm3k__privacy_guess(" Friends\n"), "MUTUAL_FOLLOW_FRIENDS");
+    assert_string_equal(pm3k__privacy_guess("\tself_only "), "SELF_ONLY");
+    assert_null(pm3k__privacy_guess("everyone"));
+    assert_null(pm3k__privacy_guess("public\f")); /* \f is no JSON whitespace */
+    assert_null(pm3k__privacy_guess("PUBLIC_TO_EVERYONE_AND_MORE_THAN_FITS"));
+
+    const char s[] = " \f a b \v\0 ";
+    size_t b = 0, e = sizeof s - 1;
+    pm3k__trim(s, PM3K__JSON_SPACE, &b, &e);
+    assert_int_equal(b, 1);                /* \f stops it */
+    assert_int_equal(e, sizeof s - 1 - 1); /* the NUL is data, not space */
+    b = 0;
+    e = 8; /* " \f a b \v" */
+    pm3k__trim(s, PM3K__ASCII_SPACE, &b, &e);
+    assert_int_equal(b, 3);
+    assert_int_equal(e, 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -980,6 +1003,7 @@ int main(void)
         cmocka_unit_test(build_video_and_photo),
         cmocka_unit_test(build_refuses),
         cmocka_unit_test(string_boolean_words),
+        cmocka_unit_test(privacy_guess_and_trim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
