@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -169,34 +168,17 @@ int cli_common_option(const char *command, int opt, const char *arg, cli_common 
 
 int cli_output_open(cli_output *out, const char *path)
 {
+    pm3k_error err = {0};
     memset(out, 0, sizeof *out);
     if (!path || strcmp(path, "-") == 0) {
         out->fp = stdout;
         return 0;
     }
-    size_t len = strlen(path);
-    out->tmp_path = malloc(len + 16);
-    if (!out->tmp_path) {
-        cli_error("out of memory");
+    if (pm3k_atomic_open(path, &out->file, &err) != PM3K_OK) {
+        cli_error("%s", err.message);
         return -1;
     }
-    snprintf(out->tmp_path, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(out->tmp_path);
-    if (fd < 0 || !(out->fp = fdopen(fd, "w"))) {
-        cli_error("cannot write '%s': %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(out->tmp_path);
-        }
-        free(out->tmp_path);
-        out->tmp_path = NULL;
-        return -1;
-    }
-    /* mkstemp makes 0600; a report is an ordinary file. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    out->final_path = path;
+    out->fp = pm3k_atomic_stream(out->file);
     return 0;
 }
 
@@ -228,32 +210,25 @@ pm3k_code cli_output_flush(void *userdata)
 
 int cli_output_close(cli_output *out, bool commit)
 {
+    pm3k_error err = {0};
     int rc = 0;
     if (!out->fp)
         return 0;
-    if (out->fp == stdout) {
+    out->fp = NULL;
+    if (!out->file) {
         if (fflush(stdout) != 0 && errno != EPIPE && out->write_errno != EPIPE) {
             cli_error("cannot write the report: %s", strerror(errno));
             rc = -1;
         }
-        out->fp = NULL;
         return rc;
     }
-    if (fclose(out->fp) != 0) {
-        cli_error("cannot write '%s': %s", out->final_path, strerror(errno));
-        commit = false;
+    if (!commit) {
+        pm3k_atomic_abort(out->file);
+    } else if (pm3k_atomic_commit(out->file, &err) != PM3K_OK) {
+        cli_error("%s", err.message);
         rc = -1;
     }
-    out->fp = NULL;
-    if (commit && rename(out->tmp_path, out->final_path) != 0) {
-        cli_error("cannot write '%s': %s", out->final_path, strerror(errno));
-        rc = -1;
-        commit = false;
-    }
-    if (!commit)
-        unlink(out->tmp_path);
-    free(out->tmp_path);
-    out->tmp_path = NULL;
+    out->file = NULL;
     return rc;
 }
 

@@ -76,9 +76,8 @@ bool cli_parse_size(const char *option, const char *text, int64_t *out);
  * the same folder and renamed into place only when the run completes. */
 typedef struct cli_output {
     FILE *fp;
-    const char *final_path;
-    char *tmp_path;
-    int write_errno; /* errno of the first failed write (EPIPE: reader went away) */
+    pm3k_atomic_file *file; /* -o FILE; NULL for stdout */
+    int write_errno;        /* errno of the first failed write (EPIPE: reader went away) */
 } cli_output;
 
 int cli_output_open(cli_output *out, const char *path);

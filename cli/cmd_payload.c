@@ -1,13 +1,12 @@
 /* pm3k payload — build a direct_post body, or lint (and fix) one. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
 #include "pm3k/url.h"
 #include "cli/commands.h"
+#include "pm3k/file.h"
 #include "pm3k/payload.h"
 
 enum {
@@ -213,61 +212,10 @@ static int parse_args(int argc, char **argv, payload_args *a)
 
 /* ---- reading inputs with explicit lengths (a NUL byte is data) ---- */
 
-typedef enum read_result { READ_OK, READ_MISSING, READ_UNREADABLE } read_result;
-
-static read_result read_input(const char *path, char **out, size_t *out_len, char *reason,
-                              size_t reason_cap)
+/* A body or title file; err->message is the reason alone. */
+static pm3k_code read_input(const char *path, char **out, size_t *out_len, pm3k_error *err)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *fp = is_stdin ? stdin : fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    read_result result = READ_UNREADABLE;
-    struct stat st;
-    *out = NULL;
-    *out_len = 0;
-    if (!fp) {
-        snprintf(reason, reason_cap, "%s", strerror(errno));
-        return errno == ENOENT ? READ_MISSING : READ_UNREADABLE;
-    }
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(reason, reason_cap, "it is a folder");
-        goto out;
-    }
-    for (;;) {
-        if (len == cap) {
-            size_t grown_cap = cap ? cap * 2 : 65536;
-            char *grown = realloc(buf, grown_cap + 1);
-            if (!grown) {
-                snprintf(reason, reason_cap, "out of memory");
-                goto out;
-            }
-            buf = grown;
-            cap = grown_cap;
-        }
-        size_t n = fread(buf + len, 1, cap - len, fp);
-        len += n;
-        if (len > PM3K_PAYLOAD_MAX_BYTES) {
-            snprintf(reason, reason_cap, "it is larger than %u bytes", PM3K_PAYLOAD_MAX_BYTES);
-            goto out;
-        }
-        if (n == 0)
-            break;
-    }
-    if (ferror(fp)) {
-        snprintf(reason, reason_cap, "%s", strerror(errno));
-        goto out;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    buf = NULL;
-    result = READ_OK;
-out:
-    free(buf);
-    if (!is_stdin)
-        fclose(fp);
-    return result;
+    return pm3k_file_read(path, PM3K_PAYLOAD_MAX_BYTES, out, out_len, err);
 }
 
 static pm3k_code stderr_sink(void *userdata, const char *data, size_t len)
@@ -299,12 +247,12 @@ static int write_body(const payload_args *a, const char *body)
     return PM3K_EXIT_OK;
 }
 
-static pm3k_item *input_item(const char *path, read_result result, const char *reason)
+static pm3k_item *input_item(const char *path, pm3k_code read_rc, const char *reason)
 {
     pm3k_item *item = pm3k_item_new(PM3K_KIND_PAYLOAD, path);
     if (!item)
         return NULL;
-    if (result == READ_MISSING)
+    if (read_rc == PM3K_ERR_NOT_FOUND)
         pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, PM3K_END);
     else
         pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", reason, PM3K_END);
@@ -321,12 +269,13 @@ static int check_files(const payload_args *a, pm3k_payload_lint_options *lopt, i
     if (cli_report_open(&report, &a->common, "payload") != 0)
         return PM3K_EXIT_USAGE;
     for (int i = optind; rc == PM3K_OK && i < argc; i++) {
-        char *body = NULL, reason[256] = "";
+        char *body = NULL;
         size_t len = 0;
         pm3k_item *item = NULL;
-        read_result r = read_input(argv[i], &body, &len, reason, sizeof reason);
-        if (r != READ_OK) {
-            item = input_item(argv[i], r, reason);
+        pm3k_error read_err = {0};
+        pm3k_code read_rc = read_input(argv[i], &body, &len, &read_err);
+        if (read_rc != PM3K_OK) {
+            item = input_item(argv[i], read_rc, read_err.message);
             if (!item)
                 rc = pm3k_error_set(&report.err, PM3K_ERR_NOMEM, "out of memory");
         } else {
@@ -345,15 +294,15 @@ static int check_files(const payload_args *a, pm3k_payload_lint_options *lopt, i
 
 static int fix_file(const payload_args *a, pm3k_payload_lint_options *lopt, const char *path)
 {
-    char *body = NULL, *fixed = NULL, *notes = NULL, reason[256] = "";
+    char *body = NULL, *fixed = NULL, *notes = NULL;
     size_t len = 0;
     pm3k_item *item = NULL;
     pm3k_error err = {0};
     int exit_code = PM3K_EXIT_USAGE;
-    read_result r = read_input(path, &body, &len, reason, sizeof reason);
+    pm3k_code read_rc = read_input(path, &body, &len, &err);
     lopt->path = path;
-    if (r != READ_OK) {
-        item = input_item(path, r, reason);
+    if (read_rc != PM3K_OK) {
+        item = input_item(path, read_rc, err.message);
         if (item)
             print_item_stderr(a, item);
         goto out;
@@ -415,9 +364,9 @@ static int run_check(const payload_args *a, pm3k_payload_lint_options *lopt, int
 /* The caption from --title-file: exactly one trailing "\n" or "\r\n" goes. */
 static int read_title_file(const char *path, char **title, size_t *len)
 {
-    char reason[256] = "";
-    if (read_input(path, title, len, reason, sizeof reason) != READ_OK)
-        return cli_usage_error("payload", "cannot read the title file '%s': %s", path, reason);
+    pm3k_error err = {0};
+    if (read_input(path, title, len, &err) != PM3K_OK)
+        return cli_usage_error("payload", "cannot read the title file '%s': %s", path, err.message);
     if (*len >= 2 && (*title)[*len - 2] == '\r' && (*title)[*len - 1] == '\n')
         *len -= 2;
     else if (*len >= 1 && (*title)[*len - 1] == '\n')

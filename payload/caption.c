@@ -1,13 +1,12 @@
 /* pm3k — caption rules: links (plain and disguised), template leftovers,
  * stop words, and the text helpers they need. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/strbuf.h"
 #include "payload/payload_int.h"
+#include "pm3k/file.h"
 #include "pm3k/utf.h"
 
 /* ---- code points ---- */
@@ -406,40 +405,19 @@ pm3k_code pm3k_stop_words_parse(const char *text, size_t len, pm3k_stop_words **
 
 pm3k_code pm3k_stop_words_load(const char *path, pm3k_stop_words **out, pm3k_error *err)
 {
-    pm3k_code rc;
-    char *buf = NULL;
+    char *text = NULL;
     size_t len = 0;
-    struct stat st;
-    FILE *fp = fopen(path, "rb");
     *out = NULL;
-    if (!fp)
-        return pm3k_error_set(err, errno == ENOENT ? PM3K_ERR_NOT_FOUND : PM3K_ERR_IO,
-                              "cannot read the stop words '%s': %s", path, strerror(errno));
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-        rc = pm3k_error_set(err, PM3K_ERR_IO, "cannot read the stop words '%s': it is a folder",
-                            path);
-        goto out;
+    /* "-" is a file of that name: stdin is the body's. */
+    pm3k_code rc = pm3k_file_read(strcmp(path, "-") == 0 ? "./-" : path, PM3K_PAYLOAD_MAX_BYTES,
+                                  &text, &len, err);
+    if (rc != PM3K_OK) {
+        char reason[PM3K_ERROR_MESSAGE_MAX];
+        snprintf(reason, sizeof reason, "%s", err ? err->message : "");
+        return pm3k_error_set(err, rc, "cannot read the stop words '%s': %s", path, reason);
     }
-    buf = malloc(PM3K_PAYLOAD_MAX_BYTES + 1);
-    if (!buf) {
-        rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    len = fread(buf, 1, PM3K_PAYLOAD_MAX_BYTES + 1, fp);
-    if (ferror(fp)) {
-        rc = pm3k_error_set(err, PM3K_ERR_IO, "cannot read the stop words '%s': %s", path,
-                            strerror(errno));
-        goto out;
-    }
-    if (len > PM3K_PAYLOAD_MAX_BYTES) {
-        rc = pm3k_error_set(err, PM3K_ERR_IO, "the stop words '%s' are over %u bytes", path,
-                            PM3K_PAYLOAD_MAX_BYTES);
-        goto out;
-    }
-    rc = pm3k_stop_words_parse(buf, len, out, err);
-out:
-    free(buf);
-    fclose(fp);
+    rc = pm3k_stop_words_parse(text, len, out, err);
+    free(text);
     return rc;
 }
 
