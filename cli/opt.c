@@ -46,40 +46,43 @@ static size_t flatten(const cli_option *t, size_t base, struct cli_row *out, siz
 
 /* ---- what the parse owns ---- */
 
-static bool owned_reserve(cli_parse *p)
+/* The slot of `block` in what the parse owns (a NULL block gets a new
+ * one, made room for); SIZE_MAX when memory runs out. Taken before a
+ * realloc, since the old pointer may not be looked at after it. */
+static size_t owned_slot(cli_parse *p, const void *block)
 {
-    if (p->owned_count < p->owned_cap)
-        return true;
-    size_t cap = p->owned_cap ? p->owned_cap * 2 : 8;
-    void **grown = realloc(p->owned, cap * sizeof *grown);
-    if (!grown)
-        return false;
-    p->owned = grown;
-    p->owned_cap = cap;
-    return true;
+    for (size_t i = 0; block && i < p->owned_count; i++)
+        if (p->owned[i] == block)
+            return i;
+    if (p->owned_count == p->owned_cap) {
+        size_t cap = p->owned_cap ? p->owned_cap * 2 : 8;
+        void **grown = realloc(p->owned, cap * sizeof *grown);
+        if (!grown)
+            return SIZE_MAX;
+        p->owned = grown;
+        p->owned_cap = cap;
+    }
+    return p->owned_count;
 }
 
-/* Record `now` (after owned_reserve), in the place of `old` if it was ours. */
-static void owned_swap(cli_parse *p, void *old, void *now)
+static void owned_set(cli_parse *p, size_t slot, void *block)
 {
-    for (size_t i = 0; old && i < p->owned_count; i++)
-        if (p->owned[i] == old) {
-            p->owned[i] = now;
-            return;
-        }
-    p->owned[p->owned_count++] = now;
+    p->owned[slot] = block;
+    if (slot == p->owned_count)
+        p->owned_count++;
 }
 
 bool cli_list_add(const cli_value *v, const char *item)
 {
     const char **items;
     memcpy(&items, v->field, sizeof items);
-    if (!owned_reserve(v->parse))
+    size_t slot = owned_slot(v->parse, items);
+    if (slot == SIZE_MAX)
         return false;
     const char **grown = realloc(items, (*v->count + 1) * sizeof *grown);
     if (!grown)
         return false;
-    owned_swap(v->parse, items, grown);
+    owned_set(v->parse, slot, grown);
     grown[(*v->count)++] = item;
     memcpy(v->field, &grown, sizeof grown);
     return true;
@@ -87,9 +90,10 @@ bool cli_list_add(const cli_value *v, const char *item)
 
 char *cli_keep_copy(const cli_value *v, const char *text)
 {
-    char *copy = owned_reserve(v->parse) ? strdup(text) : NULL;
+    size_t slot = owned_slot(v->parse, NULL);
+    char *copy = slot == SIZE_MAX ? NULL : strdup(text);
     if (copy)
-        owned_swap(v->parse, NULL, copy);
+        owned_set(v->parse, slot, copy);
     return copy;
 }
 
@@ -476,7 +480,7 @@ static void print_option(FILE *out, const cli_option *o)
                   ? snprintf(head, sizeof head, "  -%c, --%s", o->short_name, o->long_name)
                   : snprintf(head, sizeof head, "      --%s", o->long_name);
     if (o->value_name && len > 0 && (size_t)len < sizeof head)
-        len += snprintf(head + len, sizeof head - (size_t)len, " %s", o->value_name);
+        snprintf(head + len, sizeof head - (size_t)len, " %s", o->value_name);
     size_t col = strlen(head);
     fputs(head, out);
     /* A long name and value run into the help, two spaces apart. */
