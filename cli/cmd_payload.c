@@ -4,10 +4,10 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "pm3k/url.h"
 #include "cli/commands.h"
 #include "pm3k/file.h"
 #include "pm3k/payload.h"
+#include "pm3k/url.h"
 
 #define BUILT_PATH "payload"
 #define DOMAIN_MAX 256

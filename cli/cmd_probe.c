@@ -113,8 +113,8 @@ static void on_progress(void *userdata, uint64_t done, const char *path)
     p->shown = true;
 }
 
-/* After the options: what they mean together. Returns -1 to go on, or
- * an exit code. */
+/* After the options: what they mean together, and the run's config from
+ * them. Returns -1 to go on, or an exit code. */
 static int check_args(probe_args *a, const cli_parse *parse)
 {
     pm3k_probe_config *c = &a->config;
