@@ -1,45 +1,76 @@
-/* pm3k CLI — shared helpers: common options, messages, number parsing,
+/* pm3k CLI — shared helpers: the common and HTTP option tables, messages,
  * report output. */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+
+/* ---- the options every command takes ---- */
+
+static const cli_choice format_choices[] = {{"text", PM3K_FORMAT_TEXT},
+                                            {"json", PM3K_FORMAT_JSON},
+                                            {"ndjson", PM3K_FORMAT_NDJSON},
+                                            {"junit", PM3K_FORMAT_JUNIT},
+                                            {NULL, 0}};
+static const cli_choice plan_choices[] = {
+    {"free", PM3K_PLAN_FREE}, {"paid", PM3K_PLAN_PAID}, {NULL, 0}};
+
+/* The plan's limits, for the command's own limit options to refine. */
+static bool set_plan(const cli_value *v)
+{
+    pm3k_limits *limits = v->field;
+    int plan;
+    if (!cli_choice_value(v, &plan))
+        return false;
+    pm3k_limits_init(limits, (pm3k_plan)plan, limits->hosting);
+    return true;
+}
+
+const cli_option cli_common_options[] = {
+    CLI_SECTION("Common options"),
+    CLI_CHOICE(0, "format", "FMT", cli_common, format, format_choices,
+               "report format: text (default), json, ndjson, junit"),
+    CLI_STRING('o', "output", "FILE", cli_common, output,
+               "write the report to FILE (written whole, or not at all)"),
+    CLI_FLAG('q', "quiet", cli_common, quiet, "text: leave out passing items"),
+    CLI_FLAG('v', "verbose", cli_common, verbose, "text: show the measured facts under each item"),
+    CLI_FLAG(0, "strict", cli_common, strict, "warnings fail (exit 1)"),
+    CLI_CALL(0, "plan", "PLAN", cli_common, limits, pm3k_limits, set_plan,
+             "free (default, 100 MB videos) or paid (200 MB)", .choices = plan_choices,
+             .flags = CLI_FIRST | CLI_ANY_CASE),
+    CLI_INT('j', "jobs", "N", cli_common, jobs, 1, 256, "worker threads (default: online CPUs)"),
+    CLI_HELP('h', "help", "this help"),
+    CLI_TEXT("Exit status: 0 all passed (warnings allowed), 1 a rule failed, 2 usage error or an "
+             "input that does not exist, 3 could not check now (network, timeout, 5xx). When "
+             "several apply, the first of 2, 1, 3, 0 wins."),
+    CLI_END,
+};
 
 void cli_common_init(cli_common *common)
 {
     memset(common, 0, sizeof *common);
     common->format = PM3K_FORMAT_TEXT;
-    common->plan = PM3K_PLAN_FREE;
+    pm3k_limits_init(&common->limits, PM3K_PLAN_FREE, PM3K_HOSTING_EXTERNAL);
 }
 
-void cli_common_usage(FILE *out)
-{
-    fputs("Common options:\n"
-          "  --format FMT      report format: text (default), json, ndjson, junit\n"
-          "  -o, --output FILE write the report to FILE (written whole, or not at all)\n"
-          "  -q, --quiet       text: leave out passing items\n"
-          "  -v, --verbose     text: show the measured facts under each item\n"
-          "      --strict      warnings fail (exit 1)\n"
-          "      --plan PLAN   free (default, 100 MB videos) or paid (200 MB)\n"
-          "  -j, --jobs N      worker threads (default: online CPUs)\n"
-          "  -h, --help        this help\n"
-          "\n"
-          "Exit status: 0 all passed (warnings allowed), 1 a rule failed, 2 usage error or\n"
-          "an input that does not exist, 3 could not check now (network, timeout, 5xx).\n"
-          "When several apply, the first of 2, 1, 3, 0 wins.\n",
-          out);
-}
+const cli_option cli_http_options[] = {
+    CLI_STRING(0, "cacert", "FILE", pm3k_http_options, cacert,
+               "also trust this CA (TLS verification is always on)"),
+    CLI_LIST(0, "resolve", "H:P:A", pm3k_http_options, resolve, resolve_count,
+             "connect to address A for host H and port P (as curl's); repeatable"),
+    CLI_MILLIS(0, "timeout", "S", pm3k_http_options, timeout_ms, 0.001, 3600,
+               "per-URL timeout in seconds (default 20)"),
+    CLI_END,
+};
 
-__attribute__((format(printf, 2, 0))) static void vmessage(const char *prefix, const char *fmt,
-                                                           va_list ap)
+/* ---- messages ---- */
+
+void cli_verror(const char *fmt, va_list ap)
 {
-    fprintf(stderr, "%s: ", prefix);
+    fputs("error: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
 }
@@ -48,7 +79,7 @@ void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmessage("error", fmt, ap);
+    cli_verror(fmt, ap);
     va_end(ap);
 }
 
@@ -56,7 +87,9 @@ void cli_warning(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmessage("warning", fmt, ap);
+    fputs("warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
     va_end(ap);
 }
 
@@ -64,10 +97,9 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmessage("error", fmt, ap);
+    cli_verror(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "see 'pm3k %s --help'\n", command);
-    return PM3K_EXIT_USAGE;
+    return cli_usage_hint(command);
 }
 
 int cli_usage_hint(const char *command)
@@ -76,127 +108,21 @@ int cli_usage_hint(const char *command)
     return PM3K_EXIT_USAGE;
 }
 
-bool cli_parse_int(const char *option, const char *text, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < min || v > max) {
-        cli_error("%s expects a whole number from %ld to %ld, not '%s'", option, min, max, text);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-bool cli_parse_double(const char *option, const char *text, double min, double max, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v) || v < min || v > max) {
-        cli_error("%s expects a number from %g to %g, not '%s'", option, min, max, text);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-bool cli_parse_size(const char *option, const char *text, int64_t *out)
-{
-    static const struct {
-        const char *suffix;
-        double factor;
-    } units[] = {{"", 1e6},   {"b", 1},        {"kb", 1e3},        {"mb", 1e6},
-                 {"gb", 1e9}, {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}};
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || !isfinite(v) || v < 0)
-        goto bad;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strcasecmp(end, units[i].suffix) == 0) {
-            double bytes = v * units[i].factor;
-            if (bytes > 9e18)
-                goto bad;
-            *out = (int64_t)llround(bytes);
-            return true;
-        }
-bad:
-    cli_error("%s expects a size such as 150MB, 1.5GB or 900kB (a plain number is MB), "
-              "not '%s'",
-              option, text);
-    return false;
-}
-
-int cli_common_option(const char *command, int opt, const char *arg, cli_common *common)
-{
-    long n;
-    switch (opt) {
-    case CLI_OPT_FORMAT:
-        if (pm3k_format_parse(arg, &common->format) != PM3K_OK) {
-            cli_error("--format must be text, json, ndjson or junit, not '%s'", arg);
-            return -1;
-        }
-        return 1;
-    case 'o':
-        common->output = arg;
-        return 1;
-    case 'q':
-        common->quiet = true;
-        return 1;
-    case 'v':
-        common->verbose = true;
-        return 1;
-    case CLI_OPT_STRICT:
-        common->strict = true;
-        return 1;
-    case CLI_OPT_PLAN:
-        if (pm3k_plan_parse(arg, &common->plan) != PM3K_OK) {
-            cli_error("--plan must be free or paid, not '%s'", arg);
-            return -1;
-        }
-        return 1;
-    case 'j':
-        if (!cli_parse_int("--jobs", arg, 1, 256, &n))
-            return -1;
-        common->jobs = (int)n;
-        return 1;
-    default:
-        return 0;
-    }
-}
+/* ---- report output ---- */
 
 int cli_output_open(cli_output *out, const char *path)
 {
+    pm3k_error err = {0};
     memset(out, 0, sizeof *out);
     if (!path || strcmp(path, "-") == 0) {
         out->fp = stdout;
         return 0;
     }
-    size_t len = strlen(path);
-    out->tmp_path = malloc(len + 16);
-    if (!out->tmp_path) {
-        cli_error("out of memory");
+    if (pm3k_atomic_open(path, &out->file, &err) != PM3K_OK) {
+        cli_error("%s", err.message);
         return -1;
     }
-    snprintf(out->tmp_path, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(out->tmp_path);
-    if (fd < 0 || !(out->fp = fdopen(fd, "w"))) {
-        cli_error("cannot write '%s': %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(out->tmp_path);
-        }
-        free(out->tmp_path);
-        out->tmp_path = NULL;
-        return -1;
-    }
-    /* mkstemp makes 0600; a report is an ordinary file. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    out->final_path = path;
+    out->fp = pm3k_atomic_stream(out->file);
     return 0;
 }
 
@@ -228,32 +154,25 @@ pm3k_code cli_output_flush(void *userdata)
 
 int cli_output_close(cli_output *out, bool commit)
 {
+    pm3k_error err = {0};
     int rc = 0;
     if (!out->fp)
         return 0;
-    if (out->fp == stdout) {
+    out->fp = NULL;
+    if (!out->file) {
         if (fflush(stdout) != 0 && errno != EPIPE && out->write_errno != EPIPE) {
             cli_error("cannot write the report: %s", strerror(errno));
             rc = -1;
         }
-        out->fp = NULL;
         return rc;
     }
-    if (fclose(out->fp) != 0) {
-        cli_error("cannot write '%s': %s", out->final_path, strerror(errno));
-        commit = false;
+    if (!commit) {
+        pm3k_atomic_abort(out->file);
+    } else if (pm3k_atomic_commit(out->file, &err) != PM3K_OK) {
+        cli_error("%s", err.message);
         rc = -1;
     }
-    out->fp = NULL;
-    if (commit && rename(out->tmp_path, out->final_path) != 0) {
-        cli_error("cannot write '%s': %s", out->final_path, strerror(errno));
-        rc = -1;
-        commit = false;
-    }
-    if (!commit)
-        unlink(out->tmp_path);
-    free(out->tmp_path);
-    out->tmp_path = NULL;
+    out->file = NULL;
     return rc;
 }
 

@@ -2,62 +2,54 @@
 #ifndef PM3K_CLI_H
 #define PM3K_CLI_H
 
-#include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
+#include "cli/opt.h"
 #include "pm3k/pm3k.h"
 
+/* What a command needs set up before it runs (the command table's column
+ * in cli/main.c): a payload run starts no libcurl and prepares no media
+ * libraries. */
+enum {
+    CLI_NEEDS_NOTHING = 0,
+    CLI_NEEDS_MEDIA = 1u << 0,  /* FFmpeg and libvips (loaded on first use) */
+    CLI_NEEDS_HTTP = 1u << 1,   /* libcurl */
+    CLI_NEEDS_HISTORY = 1u << 2 /* the posting history (SQLite), for the upload commands */
+};
+
 typedef struct cli_command {
-    const char *name;
+    const cli_spec *spec; /* name, options and help (cli/cmd_<name>.c) */
     int (*run)(int argc, char **argv);
-    void (*usage)(FILE *out);
-    const char *summary;
+    unsigned needs; /* CLI_NEEDS_* */
 } cli_command;
 
 /* The commands (cli/main.c). */
 const cli_command *cli_find_command(const char *name);
 
-/* Options every command takes. */
+/* Options every command takes: cli_common_options, a table over this. */
 typedef struct cli_common {
     pm3k_format format;
     const char *output; /* -o FILE, NULL for stdout */
     bool quiet, verbose, strict;
-    pm3k_plan plan;
+    /* --plan's limits, refined by the command's own limit options (applied
+     * after --plan wherever it stands) */
+    pm3k_limits limits;
     int jobs;
 } cli_common;
 
-/* Long-only option ids start here; each command numbers its own after
- * CLI_OPT_COMMAND_FIRST. */
-enum {
-    CLI_OPT_FORMAT = 256,
-    CLI_OPT_STRICT,
-    CLI_OPT_PLAN,
-    CLI_OPT_HELP,
-    CLI_OPT_COMMAND_FIRST = 300
-};
-
-#define CLI_COMMON_SHORTOPTS "o:qvj:h"
-#define CLI_COMMON_LONGOPTS                                                                        \
-    {"format", required_argument, NULL, CLI_OPT_FORMAT}, {"output", required_argument, NULL, 'o'}, \
-        {"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},                    \
-        {"strict", no_argument, NULL, CLI_OPT_STRICT},                                             \
-        {"plan", required_argument, NULL, CLI_OPT_PLAN}, {"jobs", required_argument, NULL, 'j'},   \
-    {                                                                                              \
-        "help", no_argument, NULL, 'h'                                                             \
-    }
-
-/* The common options' help lines, for each command's usage text. */
-void cli_common_usage(FILE *out);
-
+extern const cli_option cli_common_options[];
 void cli_common_init(cli_common *common);
-/* Handle a common option. Returns 1 if it was one, 0 if not, -1 on a bad
- * value (the error is printed). -h prints usage and sets *exit_now. */
-int cli_common_option(const char *command, int opt, const char *arg, cli_common *common);
+
+/* --cacert, --resolve and --timeout: a table over pm3k_http_options, for
+ * every command that talks HTTP. */
+extern const cli_option cli_http_options[];
 
 /* Messages to stderr in the house form: "error: ...", "warning: ...". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "error: ..." and the help pointer; returns PM3K_EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
@@ -66,19 +58,12 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 /* After an error already printed: the help pointer; returns PM3K_EXIT_USAGE. */
 int cli_usage_hint(const char *command);
 
-/* Number parsing with a clear error: "--jobs expects a whole number". */
-bool cli_parse_int(const char *option, const char *text, long min, long max, long *out);
-bool cli_parse_double(const char *option, const char *text, double min, double max, double *out);
-/* "150", "150MB", "1.5GB", "900kB", "20MiB": plain numbers are MB (10^6). */
-bool cli_parse_size(const char *option, const char *text, int64_t *out);
-
 /* Where the report goes: stdout, or -o FILE written to a temporary file in
  * the same folder and renamed into place only when the run completes. */
 typedef struct cli_output {
     FILE *fp;
-    const char *final_path;
-    char *tmp_path;
-    int write_errno; /* errno of the first failed write (EPIPE: reader went away) */
+    pm3k_atomic_file *file; /* -o FILE; NULL for stdout */
+    int write_errno;        /* errno of the first failed write (EPIPE: reader went away) */
 } cli_output;
 
 int cli_output_open(cli_output *out, const char *path);

@@ -1,14 +1,15 @@
-/* pm3k CLI — one entry point per cmd_<name>.c. */
+/* pm3k CLI — each command's spec (options and help) and entry point, one
+ * cli/cmd_<name>.c each. */
 #ifndef PM3K_CLI_COMMANDS_H
 #define PM3K_CLI_COMMANDS_H
 
-#include <stdio.h>
+#include "cli/opt.h"
 
+extern const cli_spec cmd_probe_spec;
 int cmd_probe(int argc, char **argv);
-void cmd_probe_usage(FILE *out);
+extern const cli_spec cmd_domain_spec;
 int cmd_domain(int argc, char **argv);
-void cmd_domain_usage(FILE *out);
+extern const cli_spec cmd_payload_spec;
 int cmd_payload(int argc, char **argv);
-void cmd_payload_usage(FILE *out);
 
 #endif

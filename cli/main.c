@@ -6,18 +6,24 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 
+/* Each command: its spec and run function (cli/cmd_<name>.c), and what it
+ * needs set up before it runs. */
 static const cli_command commands[] = {
-    {"probe", cmd_probe, cmd_probe_usage,
-     "check video/image files, folders and URLs before posting"},
-    {"domain", cmd_domain, cmd_domain_usage, "verify a custom domain the way PM3K does"},
-    {"payload", cmd_payload, cmd_payload_usage,
-     "build a direct_post JSON body, or lint and fix one"},
+    {&cmd_probe_spec, cmd_probe, CLI_NEEDS_MEDIA | CLI_NEEDS_HTTP},
+    {&cmd_domain_spec, cmd_domain, CLI_NEEDS_HTTP},
+    {&cmd_payload_spec, cmd_payload, CLI_NEEDS_NOTHING},
 };
+
+/* The needs pm3k_global_init serves: it starts libcurl and fixes the
+ * environment FFmpeg and libvips are later loaded under (the libraries
+ * themselves come with the first media check). The posting history is
+ * opened by the commands that use it. */
+#define GLOBAL_INIT_NEEDS (CLI_NEEDS_MEDIA | CLI_NEEDS_HTTP)
 
 const cli_command *cli_find_command(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(commands[i].name, name) == 0)
+        if (strcmp(commands[i].spec->name, name) == 0)
             return &commands[i];
     return NULL;
 }
@@ -32,11 +38,25 @@ static void main_usage(FILE *out)
           "Commands:\n",
           out);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-10s %s\n", commands[i].spec->name, commands[i].spec->summary);
     fputs("\n"
           "'pm3k help COMMAND' or 'pm3k COMMAND --help' explains a command.\n"
           "Exit status: 0 passed, 1 a rule failed, 2 usage error, 3 could not check now.\n",
           out);
+}
+
+static int run(const cli_command *cmd, int argc, char **argv)
+{
+    pm3k_error err = {0};
+    bool init = (cmd->needs & GLOBAL_INIT_NEEDS) != 0;
+    if (init && pm3k_global_init(&err) != PM3K_OK) {
+        cli_error("%s", err.message);
+        return PM3K_EXIT_USAGE;
+    }
+    int rc = cmd->run(argc, argv);
+    if (init)
+        pm3k_global_cleanup();
+    return rc;
 }
 
 static int print_version(void)
@@ -52,9 +72,23 @@ static int print_version(void)
     return PM3K_EXIT_OK;
 }
 
+static int print_help(const char *name)
+{
+    if (!name) {
+        main_usage(stdout);
+        return PM3K_EXIT_OK;
+    }
+    const cli_command *cmd = cli_find_command(name);
+    if (!cmd) {
+        cli_error("'%s' is not a pm3k command; see 'pm3k --help'", name);
+        return PM3K_EXIT_USAGE;
+    }
+    cli_help(cmd->spec, stdout);
+    return PM3K_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
-    pm3k_error err = {0};
     /* A closed pipe (pm3k probe ... | head) is a write error, not a kill. */
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
@@ -64,33 +98,14 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0)
         return print_version();
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-        main_usage(stdout);
-        return PM3K_EXIT_OK;
-    }
-    if (strcmp(name, "help") == 0) {
-        if (argc < 3) {
-            main_usage(stdout);
-            return PM3K_EXIT_OK;
-        }
-        const cli_command *cmd = cli_find_command(argv[2]);
-        if (!cmd) {
-            cli_error("'%s' is not a pm3k command; see 'pm3k --help'", argv[2]);
-            return PM3K_EXIT_USAGE;
-        }
-        cmd->usage(stdout);
-        return PM3K_EXIT_OK;
-    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+        return print_help(NULL);
+    if (strcmp(name, "help") == 0)
+        return print_help(argc < 3 ? NULL : argv[2]);
     const cli_command *cmd = cli_find_command(name);
     if (!cmd) {
         cli_error("'%s' is not a pm3k command; see 'pm3k --help'", name);
         return PM3K_EXIT_USAGE;
     }
-    if (pm3k_global_init(&err) != PM3K_OK) {
-        cli_error("%s", err.message);
-        return PM3K_EXIT_USAGE;
-    }
-    int rc = cmd->run(argc - 1, argv + 1);
-    pm3k_global_cleanup();
-    return rc;
+    return run(cmd, argc - 1, argv + 1);
 }

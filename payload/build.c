@@ -163,7 +163,7 @@ pm3k_code pm3k_payload_build(const pm3k_payload_options *opt, const pm3k_payload
         rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory while building the body");
         goto out;
     }
-    if ((rc = pm3k_payload_lint(json, strlen(json), lint, &item, NULL, err)) != PM3K_OK)
+    if ((rc = pm3k_payload_lint(json, strlen(json), lint, &item, err)) != PM3K_OK)
         goto out;
     if (pm3k_item_status(item) != PM3K_STATUS_FAIL) {
         *out_json = json;

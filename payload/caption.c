@@ -1,13 +1,12 @@
 /* pm3k — caption rules: links (plain and disguised), template leftovers,
  * stop words, and the text helpers they need. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/strbuf.h"
 #include "payload/payload_int.h"
+#include "pm3k/file.h"
 #include "pm3k/utf.h"
 
 /* ---- code points ---- */
@@ -264,11 +263,6 @@ char *pm3k__display_text(const char *s, size_t len, size_t max_chars)
 
 /* ---- template leftovers ---- */
 
-static bool ascii_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 bool pm3k__template_leftover(const char *s, size_t len)
 {
     static const char *const leftovers[] = {"[object Object]", "undefined", "null", "NaN"};
@@ -282,10 +276,7 @@ bool pm3k__template_leftover(const char *s, size_t len)
             break; /* no "}}" after the first "{{": none after a later one either */
         }
     size_t b = 0, e = len;
-    while (b < e && ascii_space(s[b]))
-        b++;
-    while (e > b && ascii_space(s[e - 1]))
-        e--;
+    pm3k__trim(s, PM3K__ASCII_SPACE, &b, &e);
     for (size_t i = 0; i < sizeof leftovers / sizeof leftovers[0]; i++)
         if (strlen(leftovers[i]) == e - b && memcmp(s + b, leftovers[i], e - b) == 0)
             return true;
@@ -394,10 +385,7 @@ pm3k_code pm3k_stop_words_parse(const char *text, size_t len, pm3k_stop_words **
         size_t end = nl ? (size_t)(nl - text) : len;
         size_t b = pos, e = end;
         pos = nl ? end + 1 : len;
-        while (b < e && ascii_space(text[b]))
-            b++;
-        while (e > b && ascii_space(text[e - 1]))
-            e--;
+        pm3k__trim(text, PM3K__ASCII_SPACE, &b, &e);
         if (b == e || text[b] == '#')
             continue;
         if (memchr(text + b, '\0', e - b)) {
@@ -417,40 +405,19 @@ pm3k_code pm3k_stop_words_parse(const char *text, size_t len, pm3k_stop_words **
 
 pm3k_code pm3k_stop_words_load(const char *path, pm3k_stop_words **out, pm3k_error *err)
 {
-    pm3k_code rc;
-    char *buf = NULL;
+    char *text = NULL;
     size_t len = 0;
-    struct stat st;
-    FILE *fp = fopen(path, "rb");
     *out = NULL;
-    if (!fp)
-        return pm3k_error_set(err, errno == ENOENT ? PM3K_ERR_NOT_FOUND : PM3K_ERR_IO,
-                              "cannot read the stop words '%s': %s", path, strerror(errno));
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-        rc = pm3k_error_set(err, PM3K_ERR_IO, "cannot read the stop words '%s': it is a folder",
-                            path);
-        goto out;
+    /* "-" is a file of that name: stdin is the body's. */
+    pm3k_code rc = pm3k_file_read(strcmp(path, "-") == 0 ? "./-" : path, PM3K_PAYLOAD_MAX_BYTES,
+                                  &text, &len, err);
+    if (rc != PM3K_OK) {
+        char reason[PM3K_ERROR_MESSAGE_MAX];
+        snprintf(reason, sizeof reason, "%s", err ? err->message : "");
+        return pm3k_error_set(err, rc, "cannot read the stop words '%s': %s", path, reason);
     }
-    buf = malloc(PM3K_PAYLOAD_MAX_BYTES + 1);
-    if (!buf) {
-        rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    len = fread(buf, 1, PM3K_PAYLOAD_MAX_BYTES + 1, fp);
-    if (ferror(fp)) {
-        rc = pm3k_error_set(err, PM3K_ERR_IO, "cannot read the stop words '%s': %s", path,
-                            strerror(errno));
-        goto out;
-    }
-    if (len > PM3K_PAYLOAD_MAX_BYTES) {
-        rc = pm3k_error_set(err, PM3K_ERR_IO, "the stop words '%s' are over %u bytes", path,
-                            PM3K_PAYLOAD_MAX_BYTES);
-        goto out;
-    }
-    rc = pm3k_stop_words_parse(buf, len, out, err);
-out:
-    free(buf);
-    fclose(fp);
+    rc = pm3k_stop_words_parse(text, len, out, err);
+    free(text);
     return rc;
 }
 

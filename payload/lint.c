@@ -15,432 +15,7 @@
 #include "payload/payload_int.h"
 #include "pm3k/utf.h"
 
-/* ---- the fields direct_post knows (PM3K-API.md) ---- */
-
-enum {
-    F_SOURCE_URL,
-    F_MEDIA_TYPE,
-    F_PHOTO_IMAGES,
-    F_COVER,
-    F_AUTO_MUSIC,
-    F_TITLE,
-    F_PRIVACY,
-    F_DISABLE_COMMENT,
-    F_DISABLE_DUET,
-    F_DISABLE_STITCH,
-    F_IS_AD,
-    F_ORGANIC,
-    F_CONTENT,
-    F_BRAND,
-    F_LEGACY_ORGANIC,
-    F_LEGACY_CONTENT,
-    F__COUNT
-};
-
-static const pm3k__known_field known_fields[F__COUNT] = {
-    [F_SOURCE_URL] = {"source_url", PM3K__FT_STRING, NULL},
-    [F_MEDIA_TYPE] = {"media_type", PM3K__FT_STRING, NULL},
-    [F_PHOTO_IMAGES] = {"photo_images", PM3K__FT_ARRAY, NULL},
-    [F_COVER] = {"photo_cover_index", PM3K__FT_INDEX, NULL},
-    [F_AUTO_MUSIC] = {"auto_add_music", PM3K__FT_BOOL, NULL},
-    [F_TITLE] = {"title", PM3K__FT_STRING, NULL},
-    [F_PRIVACY] = {"privacy", PM3K__FT_STRING, NULL},
-    [F_DISABLE_COMMENT] = {"disable_comment", PM3K__FT_BOOL, NULL},
-    [F_DISABLE_DUET] = {"disable_duet", PM3K__FT_BOOL, NULL},
-    [F_DISABLE_STITCH] = {"disable_stitch", PM3K__FT_BOOL, NULL},
-    [F_IS_AD] = {"is_ad", PM3K__FT_TOGGLE, NULL},
-    [F_ORGANIC] = {"brand_organic_toggle", PM3K__FT_TOGGLE, NULL},
-    [F_CONTENT] = {"brand_content_toggle", PM3K__FT_TOGGLE, NULL},
-    [F_BRAND] = {"brand", PM3K__FT_STRING, NULL},
-    [F_LEGACY_ORGANIC] = {"ad_your_brand", PM3K__FT_TOGGLE, "brand_organic_toggle"},
-    [F_LEGACY_CONTENT] = {"ad_branded_content", PM3K__FT_TOGGLE, "brand_content_toggle"},
-};
-
-static int known_index(const char *key)
-{
-    for (int i = 0; key && i < F__COUNT; i++)
-        if (strcmp(known_fields[i].key, key) == 0)
-            return i;
-    return -1;
-}
-
-const pm3k__known_field *pm3k__known_field_find(const char *key)
-{
-    int i = known_index(key);
-    return i < 0 ? NULL : &known_fields[i];
-}
-
-/* Lowercase letters and digits only: "sourceUrl" and "Source-URL" both
- * become "sourceurl". */
-static size_t squash_key(const char *key, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (const char *p = key; *p && n + 1 < cap; p++) {
-        char c = *p;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c + 32);
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-            out[n++] = c;
-    }
-    out[n] = '\0';
-    return n;
-}
-
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-    if (lb >= sizeof row / sizeof row[0])
-        return (size_t)-1;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-const char *pm3k__known_key_suggestion(const char *key)
-{
-    char squashed[64], want[64];
-    if (!key || strlen(key) >= sizeof squashed)
-        return NULL;
-    size_t n = squash_key(key, squashed, sizeof squashed);
-    if (n == 0)
-        return NULL;
-    for (int i = 0; i < F__COUNT; i++) {
-        squash_key(known_fields[i].key, want, sizeof want);
-        if (strcmp(squashed, want) == 0)
-            return known_fields[i].key;
-    }
-    if (n < 4)
-        return NULL;
-    for (int i = 0; i < F__COUNT; i++) {
-        squash_key(known_fields[i].key, want, sizeof want);
-        if (edit_distance(squashed, want) <= 2)
-            return known_fields[i].key;
-    }
-    return NULL;
-}
-
-/* ---- values ---- */
-
-static const struct {
-    const char *alias;
-    const char *level;
-} privacy_aliases[] = {
-    {"public", "PUBLIC_TO_EVERYONE"},
-    {"friends", "MUTUAL_FOLLOW_FRIENDS"},
-    {"followers", "FOLLOWER_OF_CREATOR"},
-    {"private", "SELF_ONLY"},
-};
-
 #define SELF_ONLY "SELF_ONLY"
-
-const char *pm3k__privacy_exact(const char *text, bool *is_alias)
-{
-    *is_alias = false;
-    if (!text)
-        return NULL;
-    for (size_t i = 0; i < sizeof privacy_aliases / sizeof privacy_aliases[0]; i++)
-        if (strcmp(text, privacy_aliases[i].level) == 0)
-            return privacy_aliases[i].level;
-    for (size_t i = 0; i < sizeof privacy_aliases / sizeof privacy_aliases[0]; i++)
-        if (strcasecmp(text, privacy_aliases[i].alias) == 0) {
-            *is_alias = true;
-            return privacy_aliases[i].level;
-        }
-    return NULL;
-}
-
-pm3k_code pm3k_privacy_parse(const char *text, const char **canonical)
-{
-    for (size_t i = 0; text && i < sizeof privacy_aliases / sizeof privacy_aliases[0]; i++)
-        if (strcasecmp(text, privacy_aliases[i].alias) == 0 ||
-            strcasecmp(text, privacy_aliases[i].level) == 0) {
-            *canonical = privacy_aliases[i].level;
-            return PM3K_OK;
-        }
-    return PM3K_ERR_INVALID_ARG;
-}
-
-bool pm3k__string_boolean(const char *text, bool *value)
-{
-    static const char *const yes[] = {"true", "1", "yes", "on"};
-    static const char *const no[] = {"false", "0", "no", "off", ""};
-    char word[8];
-    size_t b = 0, e = strlen(text);
-    while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\n' || text[b] == '\r'))
-        b++;
-    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\n' ||
-                     text[e - 1] == '\r'))
-        e--;
-    if (e - b >= sizeof word)
-        return false;
-    memcpy(word, text + b, e - b);
-    word[e - b] = '\0';
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-        if (strcasecmp(word, yes[i]) == 0) {
-            *value = true;
-            return true;
-        }
-    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        if (strcasecmp(word, no[i]) == 0) {
-            *value = false;
-            return true;
-        }
-    return false;
-}
-
-cJSON *pm3k__last_member(const cJSON *object, const char *key)
-{
-    cJSON *found = NULL;
-    for (cJSON *child = object ? object->child : NULL; child; child = child->next)
-        if (child->string && strcmp(child->string, key) == 0)
-            found = child;
-    return found;
-}
-
-typedef struct key_ref {
-    const char *key;
-    size_t index;
-} key_ref;
-
-static int key_ref_cmp(const void *a, const void *b)
-{
-    const key_ref *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
-    if (c)
-        return c;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static int dup_cmp(const void *a, const void *b)
-{
-    const pm3k__dup_key *x = a, *y = b;
-    return x->first < y->first ? -1 : x->first > y->first;
-}
-
-pm3k_code pm3k__object_keys(const cJSON *object, bool **is_last, pm3k__dup_key **dups,
-                            size_t *dup_count)
-{
-    size_t n = 0;
-    key_ref *refs = NULL;
-    *is_last = NULL;
-    *dups = NULL;
-    *dup_count = 0;
-    for (const cJSON *c = object->child; c; c = c->next)
-        n++;
-    /* calloc(0) may return NULL: always ask for one more. */
-    refs = malloc((n + 1) * sizeof *refs);
-    *is_last = calloc(n + 1, sizeof **is_last);
-    *dups = malloc((n + 1) * sizeof **dups);
-    if (!refs || !*is_last || !*dups) {
-        free(refs);
-        free(*is_last);
-        free(*dups);
-        *is_last = NULL;
-        *dups = NULL;
-        return PM3K_ERR_NOMEM;
-    }
-    size_t i = 0;
-    for (const cJSON *c = object->child; c; c = c->next, i++) {
-        refs[i].key = c->string ? c->string : "";
-        refs[i].index = i;
-    }
-    qsort(refs, n, sizeof *refs, key_ref_cmp);
-    for (size_t run = 0; run < n;) {
-        size_t end = run + 1;
-        while (end < n && strcmp(refs[end].key, refs[run].key) == 0)
-            end++;
-        (*is_last)[refs[end - 1].index] = true;
-        if (end - run > 1) {
-            pm3k__dup_key *d = &(*dups)[(*dup_count)++];
-            d->key = refs[run].key;
-            d->first = refs[run].index;
-            d->times = end - run;
-        }
-        run = end;
-    }
-    qsort(*dups, *dup_count, sizeof **dups, dup_cmp);
-    free(refs);
-    return PM3K_OK;
-}
-
-char *pm3k__json_print(const cJSON *value)
-{
-    /* cJSON indents with tabs and escapes every tab inside strings, so each
-     * raw tab it prints is layout. */
-    char *raw = cJSON_Print(value);
-    if (!raw)
-        return NULL;
-    pm3k__strbuf sb;
-    pm3k__strbuf_init(&sb);
-    pm3k__strbuf_add(&sb, "");
-    bool line_start = true;
-    for (const char *p = raw; *p; p++) {
-        if (*p == '\t') {
-            pm3k__strbuf_add(&sb, line_start ? "  " : " ");
-            continue;
-        }
-        pm3k__strbuf_addn(&sb, p, 1);
-        line_start = *p == '\n';
-    }
-    cJSON_free(raw);
-    return pm3k__strbuf_detach(&sb);
-}
-
-/* ---- parsing ---- */
-
-static bool json_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static void trim_span(const char *body, size_t len, size_t *b, size_t *e)
-{
-    *b = 0;
-    *e = len;
-    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
-        *b = 3;
-    while (*b < *e && json_space((unsigned char)body[*b]))
-        (*b)++;
-    while (*e > *b && json_space((unsigned char)body[*e - 1]))
-        (*e)--;
-}
-
-/* "--BOUNDARY" on the first line and a form-data part header. */
-static bool looks_multipart(const char *body, size_t len)
-{
-    static const char header[] = "content-disposition:";
-    size_t b, e;
-    trim_span(body, len, &b, &e);
-    if (e - b < 4 || body[b] != '-' || body[b + 1] != '-')
-        return false;
-    size_t i = b + 2;
-    while (i < e && body[i] != '\r' && body[i] != '\n' && !json_space((unsigned char)body[i]))
-        i++;
-    if (i == b + 2 || i >= e || (body[i] != '\r' && body[i] != '\n'))
-        return false;
-    for (size_t j = i; j + sizeof header - 1 <= e; j++)
-        if (strncasecmp(body + j, header, sizeof header - 1) == 0)
-            return true;
-    return false;
-}
-
-static bool form_key_char(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c != 0 && strchr("_.~%+-[]", c) != NULL);
-}
-
-/* key=value(&key=value)*, keys of URL-safe characters, no line breaks in
- * values (a real form body is percent-encoded). */
-static bool looks_form(const char *body, size_t len)
-{
-    size_t b, e;
-    bool any_pair = false;
-    trim_span(body, len, &b, &e);
-    if (b == e || body[b] == '{' || body[b] == '[' || body[b] == '"')
-        return false;
-    size_t i = b;
-    while (i < e) {
-        size_t key_start = i;
-        while (i < e && form_key_char((unsigned char)body[i]))
-            i++;
-        if (i == key_start)
-            return false;
-        if (i < e && body[i] == '=') {
-            any_pair = true;
-            i++;
-            while (i < e && body[i] != '&') {
-                unsigned char c = (unsigned char)body[i];
-                if (c < 0x20 || c == 0x7F)
-                    return false;
-                i++;
-            }
-        }
-        if (i < e && body[i] != '&')
-            return false;
-        if (i < e)
-            i++; /* '&' */
-    }
-    return any_pair;
-}
-
-/* A body cJSON rejects only for what follows its first value. */
-static bool value_then_garbage(const char *text, size_t len)
-{
-    cJSON *value = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 0);
-    bool parsed = value != NULL;
-    cJSON_Delete(value);
-    return parsed;
-}
-
-pm3k_code pm3k__payload_parse(const char *body, size_t len, pm3k__parsed *out)
-{
-    pm3k_code rc;
-    memset(out, 0, sizeof *out);
-    if (looks_multipart(body, len)) {
-        out->kind = PM3K__BODY_MULTIPART;
-        return PM3K_OK;
-    }
-    if (looks_form(body, len)) {
-        out->kind = PM3K__BODY_FORM;
-        return PM3K_OK;
-    }
-    /* The raw scan looks inside strings only; cJSON decides validity, on
-     * the copy with the escapes it cannot hold replaced. */
-    if ((rc = pm3k__json_scan_run(body, len, &out->scan)) != PM3K_OK)
-        return rc;
-    const char *text = out->scan.text;
-    const char *end = NULL;
-    /* With require_null_terminated the length must count the NUL; cJSON
-     * then rejects trailing garbage and `end` marks an error (the end
-     * pointer, not the global cJSON_GetErrorPtr, which is not thread-safe). */
-    out->root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-    size_t end_offset = len;
-    if (!out->root && end && end >= text && end <= text + len)
-        end_offset = (size_t)(end - text);
-    /* A string JSON.parse rejects, unless cJSON stopped before it. */
-    if (out->scan.has_error && out->scan.error_offset <= end_offset) {
-        cJSON_Delete(out->root);
-        out->root = NULL;
-        out->kind = PM3K__BODY_INVALID;
-        out->error_offset = out->scan.error_offset;
-        snprintf(out->reason, sizeof out->reason, "%s", out->scan.error_reason);
-        return PM3K_OK;
-    }
-    if (out->root) {
-        out->kind = PM3K__BODY_JSON;
-        return PM3K_OK;
-    }
-    out->kind = PM3K__BODY_INVALID;
-    out->error_offset = end_offset;
-    pm3k__json_error_reason(&out->scan, end_offset, value_then_garbage(text, len), out->reason,
-                            sizeof out->reason);
-    return PM3K_OK;
-}
-
-void pm3k__parsed_free(pm3k__parsed *parsed)
-{
-    if (!parsed)
-        return;
-    cJSON_Delete(parsed->root);
-    pm3k__json_scan_free(&parsed->scan);
-    memset(parsed, 0, sizeof *parsed);
-}
 
 /* ---- lint ---- */
 
@@ -448,8 +23,8 @@ typedef struct lint_ctx {
     pm3k_item *item;
     const pm3k_payload_lint_options *opt;
     const cJSON *root;
-    const cJSON *field[F__COUNT]; /* the member PM3K reads, or NULL */
-    bool leftover[F__COUNT];      /* holds a template leftover: no other check */
+    const cJSON *field[PM3K__F_COUNT]; /* the member PM3K reads, or NULL */
+    bool leftover[PM3K__F_COUNT];      /* holds a template leftover: no other check */
     bool photo;
     const char *level; /* the privacy TikTok gets, or NULL */
     pm3k_code rc;
@@ -520,7 +95,7 @@ static char *quoted_key(const char *key)
 
 static void add_type(lint_ctx *c, int f, const char *expected)
 {
-    ADD(c, PM3K_RULE_INVALID_FIELD_TYPE, "key", known_fields[f].key, "json_type",
+    ADD(c, PM3K_RULE_INVALID_FIELD_TYPE, "key", pm3k__known_fields[f].key, "json_type",
         json_type(c->field[f]), "expected", expected);
 }
 
@@ -548,7 +123,7 @@ static void check_keys(lint_ctx *c)
         if (!is_last[i])
             continue;
         const char *name = m->string ? m->string : "";
-        int f = known_index(name);
+        int f = pm3k__field_index(name);
         if (f >= 0) {
             c->field[f] = m;
             continue;
@@ -578,25 +153,25 @@ static void add_leftover(lint_ctx *c, const char *field, const cJSON *v)
 
 static void check_leftovers(lint_ctx *c)
 {
-    for (int f = 0; f < F__COUNT; f++) {
+    for (int f = 0; f < PM3K__F_COUNT; f++) {
         const cJSON *v = c->field[f];
         if (!cJSON_IsString(v) || !pm3k__template_leftover(v->valuestring, strlen(v->valuestring)))
             continue;
         c->leftover[f] = true;
-        char *field = quoted_key(known_fields[f].key);
-        add_leftover(c, field ? field : known_fields[f].key, v);
+        char *field = quoted_key(pm3k__known_fields[f].key);
+        add_leftover(c, field ? field : pm3k__known_fields[f].key, v);
         free(field);
     }
 }
 
 static void decide_mode(lint_ctx *c)
 {
-    const cJSON *v = c->field[F_MEDIA_TYPE];
+    const cJSON *v = c->field[PM3K__F_MEDIA_TYPE];
     c->photo = false;
-    if (!v || c->leftover[F_MEDIA_TYPE])
+    if (!v || c->leftover[PM3K__F_MEDIA_TYPE])
         return;
     if (!cJSON_IsString(v)) {
-        add_type(c, F_MEDIA_TYPE, "the string \"PHOTO\"");
+        add_type(c, PM3K__F_MEDIA_TYPE, "the string \"PHOTO\"");
         return;
     }
     if (strcmp(v->valuestring, "PHOTO") == 0) {
@@ -610,7 +185,7 @@ static void decide_mode(lint_ctx *c)
 
 static void check_privacy(lint_ctx *c)
 {
-    const cJSON *v = c->field[F_PRIVACY];
+    const cJSON *v = c->field[PM3K__F_PRIVACY];
     c->level = NULL;
     if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
         ADD(c, PM3K_RULE_MISSING_PRIVACY, "state",
@@ -619,10 +194,10 @@ static void check_privacy(lint_ctx *c)
                               : "empty");
         return;
     }
-    if (c->leftover[F_PRIVACY])
+    if (c->leftover[PM3K__F_PRIVACY])
         return;
     if (!cJSON_IsString(v)) {
-        add_type(c, F_PRIVACY, "a string such as \"PUBLIC_TO_EVERYONE\"");
+        add_type(c, PM3K__F_PRIVACY, "a string such as \"PUBLIC_TO_EVERYONE\"");
         return;
     }
     bool alias;
@@ -633,21 +208,9 @@ static void check_privacy(lint_ctx *c)
     } else if (!level) {
         /* What --fix would make of it (trimmed, any case). */
         char suggestion[96] = "";
-        const char *guess = NULL;
-        size_t n = strlen(v->valuestring);
-        char *trimmed = malloc(n + 1);
-        if (trimmed) {
-            size_t b = 0, e = n;
-            while (b < e && json_space((unsigned char)v->valuestring[b]))
-                b++;
-            while (e > b && json_space((unsigned char)v->valuestring[e - 1]))
-                e--;
-            memcpy(trimmed, v->valuestring + b, e - b);
-            trimmed[e - b] = '\0';
-            if (pm3k_privacy_parse(trimmed, &guess) == PM3K_OK)
-                snprintf(suggestion, sizeof suggestion, " (did you mean %s?)", guess);
-            free(trimmed);
-        }
+        const char *guess = pm3k__privacy_guess(v->valuestring);
+        if (guess)
+            snprintf(suggestion, sizeof suggestion, " (did you mean %s?)", guess);
         ADD(c, PM3K_RULE_UNKNOWN_PRIVACY, "value", shown ? shown : "?", "suggestion", suggestion);
         level = SELF_ONLY; /* PM3K's fallback */
     }
@@ -711,7 +274,7 @@ static bool check_url(lint_ctx *c, const char *field, const cJSON *v, url_parts 
 
 static void check_video(lint_ctx *c)
 {
-    const cJSON *v = c->field[F_SOURCE_URL];
+    const cJSON *v = c->field[PM3K__F_SOURCE_URL];
     if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
         ADD(c, PM3K_RULE_MISSING_SOURCE_URL, "state",
             !v                ? "missing"
@@ -719,10 +282,10 @@ static void check_video(lint_ctx *c)
                               : "empty");
         return;
     }
-    if (c->leftover[F_SOURCE_URL])
+    if (c->leftover[PM3K__F_SOURCE_URL])
         return;
     if (!cJSON_IsString(v)) {
-        add_type(c, F_SOURCE_URL, "an https URL string");
+        add_type(c, PM3K__F_SOURCE_URL, "an https URL string");
         return;
     }
     url_parts parts;
@@ -764,12 +327,12 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
 
 static void check_cover(lint_ctx *c, size_t count)
 {
-    const cJSON *v = c->field[F_COVER];
+    const cJSON *v = c->field[PM3K__F_COVER];
     if (!v) {
         ADD(c, PM3K_RULE_COVER_INDEX_MISSING);
         return;
     }
-    if (c->leftover[F_COVER] || count == 0)
+    if (c->leftover[PM3K__F_COVER] || count == 0)
         return;
     double d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
     if (isfinite(d) && d == floor(d) && d >= 0 && d <= (double)(count - 1))
@@ -783,11 +346,11 @@ static void check_cover(lint_ctx *c, size_t count)
 
 static void check_photo(lint_ctx *c)
 {
-    const cJSON *v = c->field[F_PHOTO_IMAGES];
+    const cJSON *v = c->field[PM3K__F_PHOTO_IMAGES];
     size_t count = 0;
     if (!v) {
         ADD(c, PM3K_RULE_TOO_FEW_IMAGES_PAYLOAD, "state", "missing");
-    } else if (c->leftover[F_PHOTO_IMAGES]) {
+    } else if (c->leftover[PM3K__F_PHOTO_IMAGES]) {
         /* reported */
     } else if (!cJSON_IsArray(v)) {
         ADD(c, PM3K_RULE_PHOTO_IMAGES_NOT_ARRAY, "json_type", json_type(v));
@@ -810,17 +373,17 @@ static void check_photo(lint_ctx *c)
 
 static void check_mixed(lint_ctx *c)
 {
-    static const int photo_only[] = {F_PHOTO_IMAGES, F_COVER, F_AUTO_MUSIC};
+    static const int photo_only[] = {PM3K__F_PHOTO_IMAGES, PM3K__F_COVER, PM3K__F_AUTO_MUSIC};
     pm3k__strbuf present;
     pm3k__strbuf_init(&present);
     if (c->photo) {
-        if (c->field[F_SOURCE_URL])
+        if (c->field[PM3K__F_SOURCE_URL])
             pm3k__strbuf_add(&present, "\"source_url\"");
     } else {
         for (size_t i = 0; i < sizeof photo_only / sizeof photo_only[0]; i++)
             if (c->field[photo_only[i]])
                 pm3k__strbuf_addf(&present, "%s\"%s\"", present.len ? ", " : "",
-                                  known_fields[photo_only[i]].key);
+                                  pm3k__known_fields[photo_only[i]].key);
     }
     if (present.failed)
         note(c, PM3K_ERR_NOMEM);
@@ -842,8 +405,8 @@ static bool intended_true(const cJSON *v)
 
 static void check_booleans(lint_ctx *c)
 {
-    for (int f = 0; f < F__COUNT; f++) {
-        const pm3k__known_field *k = &known_fields[f];
+    for (int f = 0; f < PM3K__F_COUNT; f++) {
+        const pm3k__known_field *k = &pm3k__known_fields[f];
         const cJSON *v = c->field[f];
         if (k->type != PM3K__FT_BOOL && k->type != PM3K__FT_TOGGLE)
             continue;
@@ -870,15 +433,17 @@ static void check_booleans(lint_ctx *c)
 
 static void check_ads(lint_ctx *c)
 {
-    bool organic = intended_true(c->field[F_ORGANIC]) || intended_true(c->field[F_LEGACY_ORGANIC]);
-    bool content = intended_true(c->field[F_CONTENT]) || intended_true(c->field[F_LEGACY_CONTENT]);
-    if (intended_true(c->field[F_IS_AD]) && !organic && !content)
+    bool organic =
+        intended_true(c->field[PM3K__F_ORGANIC]) || intended_true(c->field[PM3K__F_LEGACY_ORGANIC]);
+    bool content =
+        intended_true(c->field[PM3K__F_CONTENT]) || intended_true(c->field[PM3K__F_LEGACY_CONTENT]);
+    if (intended_true(c->field[PM3K__F_IS_AD]) && !organic && !content)
         ADD(c, PM3K_RULE_AD_WITHOUT_DISCLOSURE);
     if (content && c->level && strcmp(c->level, SELF_ONLY) == 0)
         ADD(c, PM3K_RULE_BRANDED_CONTENT_PRIVATE);
-    const cJSON *brand = c->field[F_BRAND];
-    if (brand && !c->leftover[F_BRAND] && !cJSON_IsString(brand))
-        add_type(c, F_BRAND, "a string");
+    const cJSON *brand = c->field[PM3K__F_BRAND];
+    if (brand && !c->leftover[PM3K__F_BRAND] && !cJSON_IsString(brand))
+        add_type(c, PM3K__F_BRAND, "a string");
 }
 
 static void on_stop_word(void *userdata, const char *word)
@@ -891,11 +456,11 @@ static void on_stop_word(void *userdata, const char *word)
 
 static void check_title(lint_ctx *c)
 {
-    const cJSON *v = c->field[F_TITLE];
-    if (!v || c->leftover[F_TITLE])
+    const cJSON *v = c->field[PM3K__F_TITLE];
+    if (!v || c->leftover[PM3K__F_TITLE])
         return;
     if (!cJSON_IsString(v)) {
-        add_type(c, F_TITLE, "a string");
+        add_type(c, PM3K__F_TITLE, "a string");
         return;
     }
     const char *s = v->valuestring;
@@ -1006,15 +571,13 @@ void pm3k_payload_lint_options_init(pm3k_payload_lint_options *opt)
 }
 
 pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lint_options *opt,
-                            pm3k_item **out_item, char **out_fixed, pm3k_error *err)
+                            pm3k_item **out_item, pm3k_error *err)
 {
     pm3k_payload_lint_options defaults;
     pm3k__parsed parsed = {0};
     lint_ctx c = {0};
     pm3k_code rc;
     *out_item = NULL;
-    if (out_fixed)
-        *out_fixed = NULL;
     if (!opt) {
         pm3k_payload_lint_options_init(&defaults);
         opt = &defaults;
@@ -1054,16 +617,10 @@ pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lin
         lint_object(&c);
         break;
     }
-    if (out_fixed && c.rc == PM3K_OK)
-        note(&c, pm3k_payload_fix(body, len, opt, out_fixed, NULL, err));
 out:
     pm3k__parsed_free(&parsed);
     if (c.rc != PM3K_OK) {
         pm3k_item_free(c.item);
-        if (out_fixed) {
-            free(*out_fixed);
-            *out_fixed = NULL;
-        }
         return pm3k_error_set(err, c.rc, "out of memory while linting the body");
     }
     *out_item = c.item;

@@ -1,5 +1,5 @@
-/* pm3k — payload internals shared by build.c, lint.c, fix.c, caption.c and
- * scan.c (not public). */
+/* pm3k — payload internals shared by body.c, build.c, lint.c, canon.c,
+ * caption.c and scan.c (not public). */
 #ifndef PM3K_PAYLOAD_INT_H
 #define PM3K_PAYLOAD_INT_H
 
@@ -71,7 +71,7 @@ void pm3k__line_column(const char *body, size_t len, size_t offset, size_t *line
  * for minutes against a long word list. */
 #define PM3K__STOP_SCAN_MAX_CHARS 65536
 
-/* ---- parsing (lint.c) ---- */
+/* ---- the body model (body.c) ---- */
 
 typedef enum pm3k__body_kind {
     PM3K__BODY_JSON,     /* root is set */
@@ -121,10 +121,47 @@ typedef struct pm3k__known_field {
     const char *canonical; /* legacy alias of this key, or NULL */
 } pm3k__known_field;
 
+/* The fields, by index into pm3k__known_fields. */
+enum {
+    PM3K__F_SOURCE_URL,
+    PM3K__F_MEDIA_TYPE,
+    PM3K__F_PHOTO_IMAGES,
+    PM3K__F_COVER,
+    PM3K__F_AUTO_MUSIC,
+    PM3K__F_TITLE,
+    PM3K__F_PRIVACY,
+    PM3K__F_DISABLE_COMMENT,
+    PM3K__F_DISABLE_DUET,
+    PM3K__F_DISABLE_STITCH,
+    PM3K__F_IS_AD,
+    PM3K__F_ORGANIC,
+    PM3K__F_CONTENT,
+    PM3K__F_BRAND,
+    PM3K__F_LEGACY_ORGANIC,
+    PM3K__F_LEGACY_CONTENT,
+    PM3K__F_COUNT
+};
+
+extern const pm3k__known_field pm3k__known_fields[PM3K__F_COUNT];
+
+/* The index of a known key (case-sensitive), or -1. */
+int pm3k__field_index(const char *key);
 const pm3k__known_field *pm3k__known_field_find(const char *key);
 /* A known key that `key` was probably meant to be ("Privacy", "sourceUrl",
  * "photo_image"), or NULL. */
 const char *pm3k__known_key_suggestion(const char *key);
+
+/* Whitespace as JSON has it, and as C's isspace (caption text, word lists). */
+#define PM3K__JSON_SPACE " \t\n\r"
+#define PM3K__ASCII_SPACE " \t\n\r\f\v"
+
+/* Narrow s[*b..*e) to leave out the bytes of `spaces` at either end. */
+void pm3k__trim(const char *s, const char *spaces, size_t *b, size_t *e);
+
+/* The TikTok level a privacy value means once trimmed: an alias or a level
+ * in any case. What the lint's "did you mean" offers and the canonical form
+ * writes; NULL when it means none. */
+const char *pm3k__privacy_guess(const char *text);
 
 /* "true"/"false"/"1"/"0"/"yes"/"no"/"on"/"off"/"" (trimmed, any case) as the
  * boolean a user meant; false when the text is none of them. */

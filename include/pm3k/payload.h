@@ -54,23 +54,26 @@ void pm3k_payload_lint_options_init(pm3k_payload_lint_options *opt);
 
 /* Lint body[0..len) (any bytes, NUL included) as PM3K's direct_post would
  * read it. *out_item (kind payload) gets one finding per problem; its status
- * says whether PM3K would take the body. When out_fixed is not NULL it gets
- * the canonical body (as pm3k_payload_fix), or NULL when the body cannot be
- * fixed (not JSON at all). Returns an error only when memory runs out. */
+ * says whether PM3K would take the body. Returns an error only when memory
+ * runs out. */
 pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lint_options *opt,
-                            pm3k_item **out_item, char **out_fixed, pm3k_error *err);
+                            pm3k_item **out_item, pm3k_error *err);
 
-/* The canonical form of a body (--fix): privacy aliases written as the
+/* ---- canonical form ---- */
+
+/* The canonical form of a body (what `payload --check --fix` prints):
+ * privacy aliases written as the
  * TikTok level, string booleans made booleans, legacy ad keys renamed,
  * duplicate keys collapsed to the last value, photo_images given as one
  * string made an array, a form-encoded body or a single-object array or a
  * twice-encoded body turned into the object. Nothing the user set is
  * dropped: unknown keys stay. Printed with 2-space indentation, no trailing
- * newline. *out_fixed is NULL when the body cannot be fixed. *out_notes (may
- * be NULL) gets one line per change ("fixed: ..." / "kept: ...", each ending
- * in '\n'), or an empty string. */
-pm3k_code pm3k_payload_fix(const char *body, size_t len, const pm3k_payload_lint_options *opt,
-                           char **out_fixed, char **out_notes, pm3k_error *err);
+ * newline. *out_body is NULL when the body has no canonical form (it holds
+ * no JSON object). *out_notes (may be NULL) gets one line per change
+ * ("fixed: ..." / "kept: ...", each ending in '\n'), or an empty string.
+ * Returns an error only when memory runs out. */
+pm3k_code pm3k_payload_canonical(const char *body, size_t len, char **out_body, char **out_notes,
+                                 pm3k_error *err);
 
 /* ---- build ---- */
 

@@ -1,6 +1,6 @@
-/* libFuzzer target for the payload lint (payload/scan.c, lint.c, fix.c,
- * caption.c). The first byte picks options (--domain, --stop-words, small
- * title limits, --fix); the rest is the body. Besides "never crash, hang or
+/* libFuzzer target for the payload lint (payload/scan.c, body.c, lint.c,
+ * canon.c, caption.c). The first byte picks options (--domain, --stop-words,
+ * small title limits, the canonical form); the rest is the body. Besides "never crash, hang or
  * leak", it checks two properties: the fix is a fixed point
  * (fix(fix(x)) == fix(x)) and a fixed body never fails to parse. The body
  * also goes through the caption helpers and the stop-word parser, and the
@@ -26,11 +26,11 @@ static void check_fix(const char *fixed, const pm3k_payload_lint_options *opt)
     pm3k_error err = {0};
     char *again = NULL;
     pm3k_item *item = NULL;
-    if (pm3k_payload_fix(fixed, strlen(fixed), opt, &again, NULL, &err) != PM3K_OK)
+    if (pm3k_payload_canonical(fixed, strlen(fixed), &again, NULL, &err) != PM3K_OK)
         return; /* out of memory */
     if (!again || strcmp(again, fixed) != 0)
         __builtin_trap();
-    if (pm3k_payload_lint(fixed, strlen(fixed), opt, &item, NULL, &err) == PM3K_OK) {
+    if (pm3k_payload_lint(fixed, strlen(fixed), opt, &item, &err) == PM3K_OK) {
         if (pm3k_item_find(item, "invalid_json") || pm3k_item_find(item, "not_an_object"))
             __builtin_trap();
         pm3k_item_free(item);
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         opt.limits.max_photo_title_utf16 = 4;
         opt.limits.max_images = 3;
     }
-    if (pm3k_payload_lint(body, len, &opt, &item, (flags & 8) ? &fixed : NULL, &err) == PM3K_OK) {
+    if (pm3k_payload_lint(body, len, &opt, &item, &err) == PM3K_OK) {
         pm3k_status status = pm3k_item_status(item);
         if (status != PM3K_STATUS_PASS && status != PM3K_STATUS_WARN && status != PM3K_STATUS_FAIL)
             __builtin_trap();
@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 __builtin_trap();
         pm3k_item_free(item);
     }
-    if (fixed)
+    if ((flags & 8) && pm3k_payload_canonical(body, len, &fixed, NULL, &err) == PM3K_OK && fixed)
         check_fix(fixed, &opt);
     free(fixed);
     if (flags & 16)

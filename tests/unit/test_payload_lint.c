@@ -1,6 +1,6 @@
-/* Unit tests for payload/lint.c, scan.c, fix.c and build.c: the rules, the
- * parsing (cJSON positions and hints, duplicates, \u0000, lone
- * surrogates), --fix and the builder. */
+/* Unit tests for payload/lint.c, body.c, scan.c, canon.c and build.c: the
+ * rules, the parsing (cJSON positions and hints, duplicates, \u0000, lone
+ * surrogates), the canonical form (--fix) and the builder. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,7 +44,7 @@ static pm3k_item *lint_opts(const char *body, size_t len, const pm3k_payload_lin
 {
     pm3k_item *item = NULL;
     pm3k_error err = {0};
-    assert_int_equal(pm3k_payload_lint(body, len, opt, &item, NULL, &err), PM3K_OK);
+    assert_int_equal(pm3k_payload_lint(body, len, opt, &item, &err), PM3K_OK);
     assert_non_null(item);
     assert_int_equal(pm3k_item_kind(item), PM3K_KIND_PAYLOAD);
     return item;
@@ -751,7 +751,7 @@ static char *fix(const char *body, char **notes)
 {
     char *fixed = NULL;
     pm3k_error err = {0};
-    assert_int_equal(pm3k_payload_fix(body, strlen(body), NULL, &fixed, notes, &err), PM3K_OK);
+    assert_int_equal(pm3k_payload_canonical(body, strlen(body), &fixed, notes, &err), PM3K_OK);
     return fixed;
 }
 
@@ -820,12 +820,10 @@ static void fix_refuses_what_is_not_an_object(void **state)
         assert_non_null(notes);
         free(notes);
     }
-    /* lint can hand back the fix too */
-    pm3k_item *item = NULL;
-    char *fixed = NULL;
-    pm3k_error err = {0};
+    /* what the lint flags, the canonical form writes as PM3K wants it */
     const char body[] = "{\"privacy\":\"public\",\"source_url\":\"" VIDEO_URL "\"}";
-    assert_int_equal(pm3k_payload_lint(body, sizeof body - 1, NULL, &item, &fixed, &err), PM3K_OK);
+    pm3k_item *item = expect_codes(body, "privacy_alias", true);
+    char *fixed = fix(body, NULL);
     assert_non_null(strstr(fixed, "PUBLIC_TO_EVERYONE"));
     free(fixed);
     pm3k_item_free(item);
@@ -948,6 +946,29 @@ static void string_boolean_words(void **state)
     assert_false(pm3k__string_boolean("truest", &v));
 }
 
+/* The lint's "did you mean" and the canonical form read a privacy value
+ * the same way: trimmed, alias or level, any case. */
+static void privacy_guess_and_trim(void **state)
+{
+    (void)state;
+    assert_string_equal(pm3k__privacy_guess(" Friends\n"), "MUTUAL_FOLLOW_FRIENDS");
+    assert_string_equal(pm3k__privacy_guess("\tself_only "), "SELF_ONLY");
+    assert_null(pm3k__privacy_guess("everyone"));
+    assert_null(pm3k__privacy_guess("public\f")); /* \f is no JSON whitespace */
+    assert_null(pm3k__privacy_guess("PUBLIC_TO_EVERYONE_AND_MORE_THAN_FITS"));
+
+    const char s[] = " \f a b \v\0 ";
+    size_t b = 0, e = sizeof s - 1;
+    pm3k__trim(s, PM3K__JSON_SPACE, &b, &e);
+    assert_int_equal(b, 1);                /* \f stops it */
+    assert_int_equal(e, sizeof s - 1 - 1); /* the NUL is data, not space */
+    b = 0;
+    e = 8; /* " \f a b \v" */
+    pm3k__trim(s, PM3K__ASCII_SPACE, &b, &e);
+    assert_int_equal(b, 3);
+    assert_int_equal(e, 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -982,6 +1003,7 @@ int main(void)
         cmocka_unit_test(build_video_and_photo),
         cmocka_unit_test(build_refuses),
         cmocka_unit_test(string_boolean_words),
+        cmocka_unit_test(privacy_guess_and_trim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

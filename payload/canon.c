@@ -1,5 +1,6 @@
-/* pm3k — the canonical form of a direct_post body (pm3k payload --check
- * --fix). Every change is a note; nothing the user set is dropped. */
+/* pm3k — the canonical form of a direct_post body (what `pm3k payload
+ * --check --fix` prints). Every change is a note; nothing the user set is
+ * dropped. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,15 @@
 #include "core/utf_int.h"
 #include "payload/payload_int.h"
 
-typedef struct fix_ctx {
+typedef struct canon_ctx {
     pm3k__strbuf notes;
     pm3k_code rc;
-} fix_ctx;
+} canon_ctx;
 
-static void add_note(fix_ctx *f, const char *kind, const char *fmt, ...)
+static void add_note(canon_ctx *f, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void add_note(fix_ctx *f, const char *kind, const char *fmt, ...)
+static void add_note(canon_ctx *f, const char *kind, const char *fmt, ...)
 {
     char line[512];
     va_list ap;
@@ -41,11 +42,6 @@ static char *shown(const char *s)
         f->rc = PM3K_ERR_NOMEM;                                                                    \
         return;                                                                                    \
     }
-
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 /* ---- in-place value changes (the member keeps its key and position) ---- */
 
@@ -95,7 +91,7 @@ static bool rename_member(cJSON *v, const char *key)
 
 /* ---- steps ---- */
 
-static void collapse_duplicates(fix_ctx *f, cJSON *obj)
+static void collapse_duplicates(canon_ctx *f, cJSON *obj)
 {
     bool *is_last = NULL;
     pm3k__dup_key *dups = NULL;
@@ -118,41 +114,26 @@ static void collapse_duplicates(fix_ctx *f, cJSON *obj)
     free(dups);
 }
 
-static void fix_privacy(fix_ctx *f, cJSON *obj)
+static void canon_privacy(canon_ctx *f, cJSON *obj)
 {
     cJSON *v = pm3k__last_member(obj, "privacy");
     bool alias;
     if (!cJSON_IsString(v) || (pm3k__privacy_exact(v->valuestring, &alias) && !alias))
         return;
-    size_t n = strlen(v->valuestring), b = 0, e = n;
-    while (b < e && is_ws(v->valuestring[b]))
-        b++;
-    while (e > b && is_ws(v->valuestring[e - 1]))
-        e--;
-    char *trimmed = malloc(e - b + 1);
-    if (!trimmed) {
-        f->rc = PM3K_ERR_NOMEM;
-        return;
-    }
-    memcpy(trimmed, v->valuestring + b, e - b);
-    trimmed[e - b] = '\0';
-    const char *level;
-    if (pm3k_privacy_parse(trimmed, &level) == PM3K_OK) {
-        char *was = shown(v->valuestring);
+    const char *level = pm3k__privacy_guess(v->valuestring);
+    char *was = shown(v->valuestring);
+    if (level) {
         add_note(f, "fixed", "\"privacy\": \"%s\" -> \"%s\"", was ? was : "?", level);
-        free(was);
         if (!cJSON_SetValuestring(v, level))
             f->rc = PM3K_ERR_NOMEM;
     } else {
-        char *was = shown(v->valuestring);
         add_note(f, "kept", "\"privacy\": \"%s\" (not a privacy level pm3k can map)",
                  was ? was : "?");
-        free(was);
     }
-    free(trimmed);
+    free(was);
 }
 
-static void fix_booleans(fix_ctx *f, cJSON *obj)
+static void canon_booleans(canon_ctx *f, cJSON *obj)
 {
     for (cJSON *m = obj->child; m && f->rc == PM3K_OK; m = m->next) {
         const pm3k__known_field *k = pm3k__known_field_find(m->string);
@@ -171,7 +152,7 @@ static void fix_booleans(fix_ctx *f, cJSON *obj)
     }
 }
 
-static void fix_legacy_keys(fix_ctx *f, cJSON *obj)
+static void canon_legacy_keys(canon_ctx *f, cJSON *obj)
 {
     for (cJSON *m = obj->child; m && f->rc == PM3K_OK; m = m->next) {
         const pm3k__known_field *k = pm3k__known_field_find(m->string);
@@ -198,7 +179,7 @@ static bool all_digits(const char *s)
     return true;
 }
 
-static void fix_photo(fix_ctx *f, cJSON *obj)
+static void canon_photo(canon_ctx *f, cJSON *obj)
 {
     cJSON *images = pm3k__last_member(obj, "photo_images");
     if (cJSON_IsString(images) &&
@@ -223,7 +204,7 @@ static void fix_photo(fix_ctx *f, cJSON *obj)
     }
 }
 
-static void note_unknown_keys(fix_ctx *f, const cJSON *obj)
+static void note_unknown_keys(canon_ctx *f, const cJSON *obj)
 {
     for (const cJSON *m = obj->child; m; m = m->next) {
         if (pm3k__known_field_find(m->string))
@@ -239,7 +220,7 @@ static void note_unknown_keys(fix_ctx *f, const cJSON *obj)
     }
 }
 
-static void note_escapes(fix_ctx *f, const pm3k__json_scan *scan)
+static void note_escapes(canon_ctx *f, const pm3k__json_scan *scan)
 {
     if (scan->events_total)
         add_note(f, "fixed",
@@ -280,10 +261,7 @@ static cJSON *form_to_object(const char *body, size_t len)
     size_t b = 0, e = len;
     if (!obj)
         return NULL;
-    while (b < e && is_ws(body[b]))
-        b++;
-    while (e > b && is_ws(body[e - 1]))
-        e--;
+    pm3k__trim(body, PM3K__JSON_SPACE, &b, &e);
     for (size_t i = b; i < e;) {
         const char *amp = memchr(body + i, '&', e - i);
         size_t end = amp ? (size_t)(amp - body) : e;
@@ -307,7 +285,7 @@ static cJSON *form_to_object(const char *body, size_t len)
 }
 
 /* The object a body means, or NULL when there is none; *nomem on failure. */
-static cJSON *take_object(fix_ctx *f, const char *body, size_t len, pm3k__parsed *parsed)
+static cJSON *take_object(canon_ctx *f, const char *body, size_t len, pm3k__parsed *parsed)
 {
     cJSON *root = parsed->root;
     switch (parsed->kind) {
@@ -356,14 +334,13 @@ static cJSON *take_object(fix_ctx *f, const char *body, size_t len, pm3k__parsed
     return NULL;
 }
 
-pm3k_code pm3k_payload_fix(const char *body, size_t len, const pm3k_payload_lint_options *opt,
-                           char **out_fixed, char **out_notes, pm3k_error *err)
+pm3k_code pm3k_payload_canonical(const char *body, size_t len, char **out_body, char **out_notes,
+                                 pm3k_error *err)
 {
-    fix_ctx f = {0};
+    canon_ctx f = {0};
     pm3k__parsed parsed = {0};
     cJSON *obj = NULL;
-    (void)opt;
-    *out_fixed = NULL;
+    *out_body = NULL;
     if (out_notes)
         *out_notes = NULL;
     pm3k__strbuf_init(&f.notes);
@@ -375,16 +352,16 @@ pm3k_code pm3k_payload_fix(const char *body, size_t len, const pm3k_payload_lint
         goto out;
     collapse_duplicates(&f, obj);
     if (f.rc == PM3K_OK)
-        fix_privacy(&f, obj);
+        canon_privacy(&f, obj);
     if (f.rc == PM3K_OK)
-        fix_booleans(&f, obj);
+        canon_booleans(&f, obj);
     if (f.rc == PM3K_OK)
-        fix_legacy_keys(&f, obj);
+        canon_legacy_keys(&f, obj);
     if (f.rc == PM3K_OK)
-        fix_photo(&f, obj);
+        canon_photo(&f, obj);
     if (f.rc == PM3K_OK)
         note_unknown_keys(&f, obj);
-    if (f.rc == PM3K_OK && !(*out_fixed = pm3k__json_print(obj)))
+    if (f.rc == PM3K_OK && !(*out_body = pm3k__json_print(obj)))
         f.rc = PM3K_ERR_NOMEM;
 out:
     cJSON_Delete(obj);
@@ -392,8 +369,8 @@ out:
     if (f.notes.failed && f.rc == PM3K_OK)
         f.rc = PM3K_ERR_NOMEM;
     if (f.rc != PM3K_OK) {
-        free(*out_fixed);
-        *out_fixed = NULL;
+        free(*out_body);
+        *out_body = NULL;
         pm3k__strbuf_free(&f.notes);
         return pm3k_error_set(err, f.rc, "out of memory while fixing the body");
     }
