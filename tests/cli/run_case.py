@@ -109,6 +109,7 @@ def dump_run(case_path, env, argv, code, stdout, stderr):
     text = re.sub(r'time="[0-9.]+"', 'time="0"', text)
     text = re.sub(r'"(last-modified|etag)":"(\\.|[^"\\])*"', r'"\1":"-"', text)
     text = re.sub(r"\([0-9.]+ s\)", "(0 s)", text)
+    text = re.sub(r"after [0-9]+ milliseconds", "after N milliseconds", text)
     out = os.path.join(root, rel + ".out")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w", encoding="utf-8") as f:
