@@ -1,9 +1,9 @@
 /* pm3k — video rules from the container headers, through libavformat.
  *
  * Header parsing only: libavformat reads the headers through a custom
- * AVIOContext over pm3k__source_read (the same code serves local files and,
- * later, remote files read with HTTP ranges), with the demuxer forced from the
- * sniffed signature. avformat_find_stream_info, which decodes a frame and is
+ * AVIOContext over pm3k__source_read (the same code serves local files and
+ * remote files read with HTTP ranges), with the demuxer of the sniffed
+ * format's row (probe/formats.c). avformat_find_stream_info, which decodes a frame and is
  * ~15x slower, runs only for files whose headers lack the picture size
  * (MPEG-4 Part 2 in MP4, MPEG-TS), bounded. Everything is per call: several
  * worker threads run this at once. */
@@ -70,34 +70,6 @@ bool pm3k__video_off_9_16(double display_width, double display_height, double to
 }
 
 /* ---- containers ---- */
-
-typedef struct container_info {
-    pm3k__media media;
-    const char *demuxer; /* libavformat's short name */
-    const char *name;    /* the container fact and {container} */
-    bool accepted;       /* PM3K takes it */
-} container_info;
-
-static const container_info containers[] = {
-    {PM3K__MEDIA_MP4, "mov", "MP4", true},
-    {PM3K__MEDIA_MOV, "mov", "MOV", true},
-    {PM3K__MEDIA_MATROSKA, "matroska", "Matroska", false},
-    {PM3K__MEDIA_WEBM, "matroska", "WebM", false},
-    {PM3K__MEDIA_AVI, "avi", "AVI", false},
-    {PM3K__MEDIA_MPEGTS, "mpegts", "MPEG-TS", false},
-    {PM3K__MEDIA_MPEGPS, "mpeg", "MPEG-PS", false},
-    {PM3K__MEDIA_FLV, "flv", "FLV", false},
-    {PM3K__MEDIA_OGG, "ogg", "Ogg", false},
-    {PM3K__MEDIA_ASF, "asf", "ASF", false},
-};
-
-static const container_info *container_for(pm3k__media media)
-{
-    for (size_t i = 0; i < sizeof containers / sizeof containers[0]; i++)
-        if (containers[i].media == media)
-            return &containers[i];
-    return NULL;
-}
 
 /* Demuxers libavformat may recognise in unknown content that make a picture
  * stream without being a video container: still images and text art. */
@@ -475,22 +447,24 @@ static bool check_boxes(video_probe *v, const pm3k__sniff *sniff, pm3k__mp4_layo
 static void probe_media(video_probe *v, const pm3k__sniff *sniff)
 {
     pm3k_item *item = v->item;
-    const container_info *container = container_for(sniff->media);
+    /* A container of the format table, or content libavformat may know. */
+    const pm3k__format *container =
+        sniff->format->kind == PM3K__FORMAT_VIDEO ? sniff->format : NULL;
     const AVInputFormat *fmt;
     pm3k__mp4_layout layout = {0};
-    bool iso = sniff->media == PM3K__MEDIA_MP4 || sniff->media == PM3K__MEDIA_MOV;
+    bool iso = container && container->iso_bmff;
     char reason[REASON_MAX];
 
     if (container) {
-        pm3k_item_fact_str(item, "container", container->name);
+        pm3k_item_fact_str(item, "container", container->label);
         fmt = av_find_input_format(container->demuxer);
         if (!fmt) {
-            unreadable(item, "this FFmpeg build cannot read %s", container->name);
+            unreadable(item, "this FFmpeg build cannot read %s", container->label);
             return;
         }
         if (iso && !check_boxes(v, sniff, &layout))
             return;
-        if (!container->accepted)
+        if (container->accept != PM3K__ACCEPT_YES)
             pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_CONTAINER, PM3K_END);
     } else if (!(fmt = guess_format(v->src))) {
         unreadable(item, "not a video or image file");
