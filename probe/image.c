@@ -175,12 +175,11 @@ static void check_other_type(const pm3k_probe_config *config, const pm3k__sniff 
 
 static void check_size(const pm3k_limits *limits, const pm3k__source *src, pm3k_item *item)
 {
-    char size_mb[32], max_mb[32];
+    char size_mb[32];
     if (src->size < 0 || src->size <= limits->max_image_bytes)
         return;
     pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_IMAGE, "size_mb",
-                  pm3k__format_mb(src->size, size_mb, sizeof size_mb), "max_mb",
-                  pm3k__format_mb(limits->max_image_bytes, max_mb, sizeof max_mb), PM3K_END);
+                  pm3k__format_mb(src->size, size_mb, sizeof size_mb), PM3K_END);
 }
 
 /* Facts from the header, then the pixel-size rule. The EXIF orientation
@@ -189,7 +188,6 @@ static void check_header(const pm3k_limits *limits, VipsImage *image, pm3k_item 
 {
     int width = vips_image_get_width(image);
     int height = vips_image_get_height(image);
-    char max_side[16];
 
     pm3k_item_fact_int(item, "width", width);
     pm3k_item_fact_int(item, "height", height);
@@ -202,10 +200,8 @@ static void check_header(const pm3k_limits *limits, VipsImage *image, pm3k_item 
     }
     pm3k_item_fact_int(item, "bands", vips_image_get_bands(image));
     pm3k_item_fact_bool(item, "has_alpha", vips_image_hasalpha(image));
-    if (width > limits->max_image_side || height > limits->max_image_side) {
-        snprintf(max_side, sizeof max_side, "%d", limits->max_image_side);
-        pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_PX, "max_side", max_side, PM3K_END);
-    }
+    if (width > limits->max_image_side || height > limits->max_image_side)
+        pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_PX, PM3K_END);
 }
 
 /* The end checks. When libvips could not read the header either, the end
@@ -241,6 +237,8 @@ void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const
     char reason[96];
     VipsImage *image = NULL;
 
+    /* Messages name the limits the checks compare against. */
+    pm3k_item_set_limits(item, limits);
     if (format->kind != PM3K__FORMAT_IMAGE || format->accept == PM3K__ACCEPT_NO) {
         check_other_type(config, sniff, item);
         goto out;

@@ -21,13 +21,6 @@ void pm3k_probe_config_init(pm3k_probe_config *config)
     config->jobs = 0;
 }
 
-const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen)
-{
-    /* Small limits (--max-size 10kB) still need visible digits. */
-    snprintf(buf, buflen, bytes < 1000000 ? "%.3f" : "%.1f", (double)bytes / 1e6);
-    return buf;
-}
-
 /* ---- the common part of every probe, local file or --deep URL ---- */
 
 bool pm3k__sniff_source(pm3k__source *src, pm3k__sniff *out)

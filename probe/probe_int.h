@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/report_int.h" /* pm3k__format_mb */
 #include "pm3k/probe.h"
 #include "pm3k/report.h"
 #include "probe/formats.h"
@@ -87,8 +88,5 @@ bool pm3k__probe_as_image(const pm3k_probe_config *config, const pm3k__sniff *sn
  * extension check, then the video or image checks, to item. */
 void pm3k__probe_sniffed(const pm3k_probe_config *config, pm3k__source *src,
                          const pm3k__sniff *sniff, const char *ext, pm3k_item *item);
-
-/* Size in MB (10^6 bytes) as text for messages: "104.9". buf >= 32 bytes. */
-const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen);
 
 #endif

@@ -338,13 +338,8 @@ static void check_geometry(video_probe *v, AVStream *st)
         pm3k_item_add(item, PM3K_RULE_NOT_9_16, PM3K_END);
 
     if (g.coded_width < limits->min_side || g.coded_height < limits->min_side ||
-        g.coded_width > limits->max_side || g.coded_height > limits->max_side) {
-        char min_side[16], max_side[16];
-        snprintf(min_side, sizeof min_side, "%d", limits->min_side);
-        snprintf(max_side, sizeof max_side, "%d", limits->max_side);
-        pm3k_item_add(item, PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, "min_side", min_side, "max_side",
-                      max_side, PM3K_END);
-    }
+        g.coded_width > limits->max_side || g.coded_height > limits->max_side)
+        pm3k_item_add(item, PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, PM3K_END);
 }
 
 static void check_frame_rate(video_probe *v, const AVStream *st)
@@ -357,13 +352,8 @@ static void check_frame_rate(video_probe *v, const AVStream *st)
         return; /* not measured: no fact, no finding */
     double fps = round_to(av_q2d(rate), 0.001);
     pm3k_item_fact_num(v->item, "fps", fps);
-    if (fps < limits->min_fps || fps > limits->max_fps) {
-        char min_fps[32], max_fps[32];
-        snprintf(min_fps, sizeof min_fps, "%g", limits->min_fps);
-        snprintf(max_fps, sizeof max_fps, "%g", limits->max_fps);
-        pm3k_item_add(v->item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "min_fps", min_fps, "max_fps",
-                      max_fps, PM3K_END);
-    }
+    if (fps < limits->min_fps || fps > limits->max_fps)
+        pm3k_item_add(v->item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, PM3K_END);
 }
 
 static void check_duration(video_probe *v, const AVStream *st)
@@ -377,11 +367,8 @@ static void check_duration(video_probe *v, const AVStream *st)
         return;
     seconds = round_to(seconds, 0.001);
     pm3k_item_fact_num(v->item, "duration_s", seconds);
-    if (seconds > v->config->limits.max_duration_s) {
-        char max_duration[32];
-        snprintf(max_duration, sizeof max_duration, "%g", v->config->limits.max_duration_s);
-        pm3k_item_add(v->item, PM3K_RULE_DURATION_TOO_LONG, "max_duration", max_duration, PM3K_END);
-    }
+    if (seconds > v->config->limits.max_duration_s)
+        pm3k_item_add(v->item, PM3K_RULE_DURATION_TOO_LONG, PM3K_END);
 }
 
 static void check_codec(video_probe *v, const AVStream *st)
@@ -512,11 +499,9 @@ static void check_file_size(const pm3k_probe_config *config, const pm3k__source 
 {
     if (src->size <= config->limits.max_video_bytes)
         return;
-    char size_mb[32], max_mb[32];
-    pm3k__format_mb(src->size, size_mb, sizeof size_mb);
-    pm3k__format_mb(config->limits.max_video_bytes, max_mb, sizeof max_mb);
-    pm3k_item_add(item, PM3K_RULE_TOO_LARGE_VIDEO, "size_mb", size_mb, "max_mb", max_mb, "plan",
-                  pm3k_plan_name(config->limits.plan), PM3K_END);
+    char size_mb[32];
+    pm3k_item_add(item, PM3K_RULE_TOO_LARGE_VIDEO, "size_mb",
+                  pm3k__format_mb(src->size, size_mb, sizeof size_mb), PM3K_END);
 }
 
 void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
@@ -524,6 +509,8 @@ void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const
 {
     video_probe v = {.config = config, .src = src, .item = item};
 
+    /* Messages name the limits the checks compare against. */
+    pm3k_item_set_limits(item, &config->limits);
     if (src->size == 0 || sniff->media == PM3K__MEDIA_EMPTY)
         unreadable(item, "the file is empty (0 bytes)");
     else
