@@ -1,6 +1,7 @@
 /* pm3k — report items: facts, findings filled from the rules table, status,
  * and run totals. */
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ struct pm3k_item {
     pm3k_finding *findings;
     size_t finding_count, finding_cap;
     bool incomplete; /* an allocation failed while filling it */
+    bool has_limits; /* limits fill the limit placeholders of templates */
+    pm3k_limits limits;
 };
 
 const char *pm3k_kind_name(pm3k_kind kind)
@@ -99,6 +102,13 @@ pm3k_kind pm3k_item_kind(const pm3k_item *item)
 void pm3k_item_set_kind(pm3k_item *item, pm3k_kind kind)
 {
     item->kind = kind;
+}
+
+void pm3k_item_set_limits(pm3k_item *item, const pm3k_limits *limits)
+{
+    item->has_limits = limits != NULL;
+    if (limits)
+        item->limits = *limits;
 }
 
 const cJSON *pm3k__item_facts(const pm3k_item *item)
@@ -293,9 +303,90 @@ bool pm3k_item_fact_get_int(const pm3k_item *item, const char *key, int64_t *out
     return true;
 }
 
+/* ---- limits in templates ---- */
+
+const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen)
+{
+    /* Small limits (--max-size 10kB) still need visible digits. */
+    snprintf(buf, buflen, bytes < 1000000 ? "%.3f" : "%.1f", (double)bytes / 1e6);
+    return buf;
+}
+
+typedef enum limit_format {
+    LIMIT_INT,     /* an int field, "%d" */
+    LIMIT_NUMBER,  /* a double field, "%g" */
+    LIMIT_PERCENT, /* a double fraction as a percentage, "%g" */
+    LIMIT_MB,      /* an int64_t byte count in MB (pm3k__format_mb) */
+    LIMIT_PLAN     /* the pm3k_plan field, by name */
+} limit_format;
+
+/* The placeholders a template may use for the limits in effect (listed in
+ * docs/rules.md), each one field of pm3k_limits. Names are unique across
+ * rules, so a template says which limit it means ({max_video_mb} and
+ * {max_image_mb}, not {max_mb}). */
+static const struct {
+    const char *name;
+    limit_format format;
+    size_t offset;
+} limit_placeholders[] = {
+    {"max_video_mb", LIMIT_MB, offsetof(pm3k_limits, max_video_bytes)},
+    {"plan", LIMIT_PLAN, offsetof(pm3k_limits, plan)},
+    {"max_duration", LIMIT_NUMBER, offsetof(pm3k_limits, max_duration_s)},
+    {"min_fps", LIMIT_NUMBER, offsetof(pm3k_limits, min_fps)},
+    {"max_fps", LIMIT_NUMBER, offsetof(pm3k_limits, max_fps)},
+    {"min_side", LIMIT_INT, offsetof(pm3k_limits, min_side)},
+    {"max_side", LIMIT_INT, offsetof(pm3k_limits, max_side)},
+    {"aspect_tolerance_percent", LIMIT_PERCENT, offsetof(pm3k_limits, aspect_tolerance)},
+    {"max_image_mb", LIMIT_MB, offsetof(pm3k_limits, max_image_bytes)},
+    {"max_image_side", LIMIT_INT, offsetof(pm3k_limits, max_image_side)},
+    {"min_images", LIMIT_INT, offsetof(pm3k_limits, min_images)},
+    {"max_images", LIMIT_INT, offsetof(pm3k_limits, max_images)},
+    {"max_title", LIMIT_INT, offsetof(pm3k_limits, max_title_utf16)},
+    {"max_photo_title", LIMIT_INT, offsetof(pm3k_limits, max_photo_title_utf16)},
+};
+
+/* The value of a limit placeholder, or NULL when key names none. */
+static char *limit_text(const pm3k_limits *limits, const char *key)
+{
+    char buf[64];
+    for (size_t i = 0; i < sizeof limit_placeholders / sizeof limit_placeholders[0]; i++) {
+        if (strcmp(key, limit_placeholders[i].name) != 0)
+            continue;
+        const char *field = (const char *)limits + limit_placeholders[i].offset;
+        int whole;
+        double number;
+        int64_t bytes;
+        pm3k_plan plan;
+        switch (limit_placeholders[i].format) {
+        case LIMIT_INT:
+            memcpy(&whole, field, sizeof whole);
+            snprintf(buf, sizeof buf, "%d", whole);
+            break;
+        case LIMIT_NUMBER:
+        case LIMIT_PERCENT:
+            memcpy(&number, field, sizeof number);
+            if (limit_placeholders[i].format == LIMIT_PERCENT)
+                number *= 100.0;
+            snprintf(buf, sizeof buf, "%g", number);
+            break;
+        case LIMIT_MB:
+            memcpy(&bytes, field, sizeof bytes);
+            pm3k__format_mb(bytes, buf, sizeof buf);
+            break;
+        case LIMIT_PLAN:
+            memcpy(&plan, field, sizeof plan);
+            snprintf(buf, sizeof buf, "%s", pm3k_plan_name(plan));
+            break;
+        }
+        return strdup(buf);
+    }
+    return NULL;
+}
+
 /* ---- findings ---- */
 
-/* Look a template name up in the (name, value) pairs, then in the facts. */
+/* Look a template name up in the (name, value) pairs, then in the limits,
+ * then in the facts. */
 static char *template_value(const pm3k_item *item, const char *name, size_t name_len,
                             const char *const *pairs, size_t pair_count)
 {
@@ -309,6 +400,11 @@ static char *template_value(const pm3k_item *item, const char *name, size_t name
         return NULL;
     memcpy(key, name, name_len);
     key[name_len] = '\0';
+    if (item->has_limits) {
+        char *value = limit_text(&item->limits, key);
+        if (value)
+            return value;
+    }
     if (strcmp(key, "path") == 0)
         return strdup(item->path);
     return pm3k_item_fact_text(item, key);

@@ -3,6 +3,7 @@
 #define PM3K_CORE_REPORT_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -16,7 +17,12 @@ char *pm3k__json_value_text(const cJSON *value);
 /* A number as printed in reports: "1080", "29.97". malloc'd. */
 char *pm3k__format_number(double value);
 
-/* Fill a "{name}" template from (name, value) pairs, then from facts. */
+/* Size in MB (10^6 bytes) as text for messages: "104.9", "0.010" under
+ * 1 MB. buf >= 32 bytes. */
+const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen);
+
+/* Fill a "{name}" template from (name, value) pairs, then from the item's
+ * limits (pm3k_item_set_limits), then from {path} and the facts. */
 char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char *const *pairs,
                             size_t pair_count);
 

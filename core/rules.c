@@ -2,7 +2,9 @@
  *
  * Adding a rule is one row here (and one in docs/rules.md) plus its check.
  * Templates: "{name}" is filled from the values passed to pm3k_item_add, then
- * from the item's facts, then {path}. tests/unit/test_rules.c checks that every
+ * from the limits the item was checked against ({min_side}, {max_video_mb},
+ * ...: the limit placeholders of core/report.c, listed in docs/rules.md),
+ * then {path} and the item's facts. tests/unit/test_rules.c checks that every
  * row is complete and that docs/rules.md lists every code. */
 #include <stddef.h>
 #include <strings.h>
@@ -47,12 +49,12 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "do not bake a landscape frame"},
     {PM3K_RULE_NOT_9_16, "not_9_16", "video", W, DEF, NULL,
      "vertical but displayed {display_width}x{display_height} is not 9:16 "
-     "(aspect {display_aspect}, 0.5625 within 1 % expected)",
+     "(aspect {display_aspect}, 0.5625 within {aspect_tolerance_percent} % expected)",
      "crop or pad to 9:16 (e.g. 1080x1920) so TikTok does not add bars"},
     {PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, "picture_size_out_of_range", "video", E, DEF,
      "picture_size_check_failed",
      "coded picture {coded_width}x{coded_height} has a side outside {min_side}..{max_side} px",
-     "scale so each side is between 360 and 4096 px; 1080x1920 is ideal"},
+     "scale so each side is between {min_side} and {max_side} px; 1080x1920 is ideal"},
     {PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "frame_rate_out_of_range", "video", E, DEF,
      "frame_rate_check_failed", "frame rate {fps} fps is outside {min_fps}..{max_fps} fps",
      "re-encode at 24, 25, 30 or 60 fps: ffmpeg -i IN -r 30 -c:v libx264 OUT.mp4"},
@@ -60,9 +62,9 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "duration {duration_s} s is over the {max_duration} s limit",
      "trim the video, or pass --max-duration with the creator's max_video_post_duration_sec"},
     {PM3K_RULE_TOO_LARGE_VIDEO, "too_large", "video", E, DEF, "too_large",
-     "file is {size_mb} MB, over the {plan} plan's {max_mb} MB limit",
-     "compress or trim it (ffmpeg -crf 23); the {plan} plan allows {max_mb} MB and PM3K may also "
-     "answer too_large_need_proxy"},
+     "file is {size_mb} MB, over the {plan} plan's {max_video_mb} MB limit",
+     "compress or trim it (ffmpeg -crf 23); the {plan} plan allows {max_video_mb} MB and PM3K may "
+     "also answer too_large_need_proxy"},
     {PM3K_RULE_MOOV_AT_END, "moov_at_end", "video", I, DEF, NULL,
      "not fast-start: the moov box comes after the media data",
      "PM3K accepts it as is; for streaming and --deep probes remux with "
@@ -79,11 +81,12 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "unsupported_image_type", "{content_type} is not accepted here; use {accepted}",
      "convert it: vips copy IN OUT.jpg[Q=90]"},
     {PM3K_RULE_IMAGE_TOO_LARGE_IMAGE, "image_too_large", "image", E, DEF, "image_too_large",
-     "image is {size_mb} MB, over the {max_mb} MB limit",
+     "image is {size_mb} MB, over the {max_image_mb} MB limit",
      "re-save it smaller: vips copy IN OUT.jpg[Q=85,strip]"},
     {PM3K_RULE_IMAGE_TOO_LARGE_PX, "image_too_large_px", "image", E, DEF, "image_too_large_px",
-     "image is {width}x{height}; PM3K refuses images over {max_side} px on any side",
-     "resize so neither side exceeds {max_side} px: vips thumbnail IN OUT.jpg {max_side}"},
+     "image is {width}x{height}; PM3K refuses images over {max_image_side} px on any side",
+     "resize so neither side exceeds {max_image_side} px: vips thumbnail IN OUT.jpg "
+     "{max_image_side}"},
     {PM3K_RULE_EXTENSION_MISMATCH_IMAGE, "extension_mismatch", "image", W, DEF, NULL,
      "content is {content_type} but the name ends in .{extension}",
      "rename the file to match its content"},

@@ -73,9 +73,9 @@ typedef enum header_result {
     HEADER_SKIPPED /* not measured: a remote WebP too big to read whole */
 } header_result;
 
-/* Header-only load with the loader of the sniffed format. */
+/* Header-only load with the loader of the sniffed format's row. */
 static header_result load_header(const pm3k_probe_config *config, pm3k__source *src,
-                                 pm3k__media media, VipsImage **out)
+                                 pm3k__loader loader, VipsImage **out)
 {
     VipsImage *image = NULL;
     VipsSourceCustom *custom = NULL;
@@ -84,7 +84,7 @@ static header_result load_header(const pm3k_probe_config *config, pm3k__source *
     int rc = -1;
 
     *out = NULL;
-    if (media == PM3K__MEDIA_WEBP && src->path && src->fd >= 0) {
+    if (loader == PM3K__LOADER_WEBP && src->path && src->fd >= 0) {
         /* libvips maps the whole of a WebP source; a file maps for free.
          * Through the descriptor the signature was read from, never the
          * path: a file swapped in since (even a FIFO) must not be checked
@@ -97,24 +97,25 @@ static header_result load_header(const pm3k_probe_config *config, pm3k__source *
         goto out;
     }
     /* A remote WebP would be read whole: only when it is within the limit. */
-    if (media == PM3K__MEDIA_WEBP && (src->size < 0 || src->size > config->limits.max_image_bytes))
+    if (loader == PM3K__LOADER_WEBP &&
+        (src->size < 0 || src->size > config->limits.max_image_bytes))
         return HEADER_SKIPPED;
     custom = vips_source_custom_new();
     if (!custom)
         goto out;
     g_signal_connect(custom, "read", G_CALLBACK(cursor_read), &cursor);
     g_signal_connect(custom, "seek", G_CALLBACK(cursor_seek), &cursor);
-    switch (media) {
-    case PM3K__MEDIA_JPEG:
+    switch (loader) {
+    case PM3K__LOADER_JPEG:
         rc = vips_jpegload_source(VIPS_SOURCE(custom), &image, NULL);
         break;
-    case PM3K__MEDIA_PNG:
+    case PM3K__LOADER_PNG:
         rc = vips_pngload_source(VIPS_SOURCE(custom), &image, NULL);
         break;
-    case PM3K__MEDIA_WEBP:
+    case PM3K__LOADER_WEBP:
         rc = vips_webpload_source(VIPS_SOURCE(custom), &image, NULL);
         break;
-    default:
+    case PM3K__LOADER_NONE:
         break;
     }
 
@@ -127,20 +128,6 @@ out:
     VIPS_UNREF(file);
     *out = image;
     return image ? HEADER_READ : HEADER_BAD;
-}
-
-static const char *format_name(pm3k__media media)
-{
-    switch (media) {
-    case PM3K__MEDIA_JPEG:
-        return "JPEG";
-    case PM3K__MEDIA_PNG:
-        return "PNG";
-    case PM3K__MEDIA_WEBP:
-        return "WebP";
-    default:
-        return "image";
-    }
 }
 
 /* ---- the rules ---- */
@@ -158,7 +145,8 @@ static bool named_as_image(const pm3k_item *item)
     return image;
 }
 
-/* Content that is neither JPEG, WebP nor PNG. Zero bytes, and unknown bytes
+/* Content of a type PM3K does not take (an image row that is not accepted,
+ * a video, unknown or no content). Zero bytes, and unknown bytes
  * under an image name (a text file called .png, a header destroyed by a bad
  * copy), are unreadable_media: PM3K would take them for an image and fail
  * to convert them (image_convert_failed). Every other type, a video in a
@@ -187,12 +175,11 @@ static void check_other_type(const pm3k_probe_config *config, const pm3k__sniff 
 
 static void check_size(const pm3k_limits *limits, const pm3k__source *src, pm3k_item *item)
 {
-    char size_mb[32], max_mb[32];
+    char size_mb[32];
     if (src->size < 0 || src->size <= limits->max_image_bytes)
         return;
     pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_IMAGE, "size_mb",
-                  pm3k__format_mb(src->size, size_mb, sizeof size_mb), "max_mb",
-                  pm3k__format_mb(limits->max_image_bytes, max_mb, sizeof max_mb), PM3K_END);
+                  pm3k__format_mb(src->size, size_mb, sizeof size_mb), PM3K_END);
 }
 
 /* Facts from the header, then the pixel-size rule. The EXIF orientation
@@ -201,7 +188,6 @@ static void check_header(const pm3k_limits *limits, VipsImage *image, pm3k_item 
 {
     int width = vips_image_get_width(image);
     int height = vips_image_get_height(image);
-    char max_side[16];
 
     pm3k_item_fact_int(item, "width", width);
     pm3k_item_fact_int(item, "height", height);
@@ -214,10 +200,8 @@ static void check_header(const pm3k_limits *limits, VipsImage *image, pm3k_item 
     }
     pm3k_item_fact_int(item, "bands", vips_image_get_bands(image));
     pm3k_item_fact_bool(item, "has_alpha", vips_image_hasalpha(image));
-    if (width > limits->max_image_side || height > limits->max_image_side) {
-        snprintf(max_side, sizeof max_side, "%d", limits->max_image_side);
-        pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_PX, "max_side", max_side, PM3K_END);
-    }
+    if (width > limits->max_image_side || height > limits->max_image_side)
+        pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_PX, PM3K_END);
 }
 
 /* The end checks. When libvips could not read the header either, the end
@@ -249,30 +233,26 @@ void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const
                        pm3k_item *item)
 {
     const pm3k_limits *limits = &config->limits;
+    const pm3k__format *format = sniff->format;
     char reason[96];
     VipsImage *image = NULL;
 
-    switch (sniff->media) {
-    case PM3K__MEDIA_JPEG:
-    case PM3K__MEDIA_WEBP:
-        break;
-    case PM3K__MEDIA_PNG:
-        if (!limits->png_allowed)
-            pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "accepted",
-                          accepted_types(limits), PM3K_END);
-        break;
-    default:
+    /* Messages name the limits the checks compare against. */
+    pm3k_item_set_limits(item, limits);
+    if (format->kind != PM3K__FORMAT_IMAGE || format->accept == PM3K__ACCEPT_NO) {
         check_other_type(config, sniff, item);
         goto out;
     }
+    if (format->accept == PM3K__ACCEPT_EXTERNAL && !limits->png_allowed)
+        pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "accepted", accepted_types(limits),
+                      PM3K_END);
 
-    /* JPEG, WebP and PNG (even a refused PNG: the other limits still tell
-     * the user what to fix). */
+    /* The accepted types (even a PNG refused for PM3K storage: the other
+     * limits still tell the user what to fix). */
     check_size(limits, src, item);
-    switch (load_header(config, src, sniff->media, &image)) {
+    switch (load_header(config, src, format->loader, &image)) {
     case HEADER_BAD:
-        snprintf(reason, sizeof reason, "libvips cannot read the %s header",
-                 format_name(sniff->media));
+        snprintf(reason, sizeof reason, "libvips cannot read the %s header", format->label);
         check_end(src, sniff, reason, item);
         break;
     case HEADER_READ:

@@ -1,5 +1,7 @@
-/* pm3k — probe one local file: read its signature, hand it to the video or
- * image checks, and add what every file gets (size, extension check). */
+/* pm3k — probe one local file, and the dispatch every probe shares (a local
+ * file here, a --deep URL in probe/remote.c): read the signature, choose
+ * video or image checks, add what every file gets (size, extension check)
+ * and hand it to probe/video.c or probe/image.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,52 +21,68 @@ void pm3k_probe_config_init(pm3k_probe_config *config)
     config->jobs = 0;
 }
 
-const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen)
+/* ---- the common part of every probe, local file or --deep URL ---- */
+
+bool pm3k__sniff_source(pm3k__source *src, pm3k__sniff *out)
 {
-    /* Small limits (--max-size 10kB) still need visible digits. */
-    snprintf(buf, buflen, bytes < 1000000 ? "%.3f" : "%.1f", (double)bytes / 1e6);
-    return buf;
+    uint8_t head[PM3K__SNIFF_BYTES];
+    int64_t n = pm3k__source_read(src, 0, head, sizeof head);
+    if (n < 0)
+        return false;
+    pm3k__sniff_buffer(head, (size_t)n, out);
+    return true;
 }
 
-/* ---- the common part of every file ---- */
-
-static void check_extension(const char *path, const pm3k__sniff *sniff, pm3k_item *item)
+/* The content says which checks a file gets, or the --photo context; only
+ * when the content says nothing (empty, unknown, missing) does the name
+ * hint. */
+bool pm3k__probe_as_image(const pm3k_probe_config *config, const pm3k__sniff *sniff,
+                          const char *ext)
 {
-    char ext[16];
+    if (config->photo_mode)
+        return true;
+    switch (sniff->format->kind) {
+    case PM3K__FORMAT_IMAGE:
+        return true;
+    case PM3K__FORMAT_VIDEO:
+        return false;
+    case PM3K__FORMAT_NONE:
+        break;
+    }
+    return pm3k__extension_is_image(ext);
+}
+
+void pm3k__probe_sniffed(const pm3k_probe_config *config, pm3k__source *src,
+                         const pm3k__sniff *sniff, const char *ext, pm3k_item *item)
+{
+    bool image = pm3k__probe_as_image(config, sniff, ext);
     bool known;
-    pm3k__path_extension(path, ext, sizeof ext);
+    pm3k_item_fact_str(item, "content_type", sniff->format->name);
+    pm3k_item_fact_int(item, "size_bytes", src->size);
     if (ext[0])
         pm3k_item_fact_str(item, "extension", ext);
-    if (sniff->media == PM3K__MEDIA_UNKNOWN || sniff->media == PM3K__MEDIA_EMPTY)
-        return;
-    if (!pm3k__extension_fits(ext, sniff->media, &known) && known)
-        pm3k_item_add(item,
-                      pm3k_item_kind(item) == PM3K_KIND_IMAGE ? PM3K_RULE_EXTENSION_MISMATCH_IMAGE
-                                                              : PM3K_RULE_EXTENSION_MISMATCH_VIDEO,
-                      PM3K_END);
+    if (sniff->format->kind != PM3K__FORMAT_NONE &&
+        !pm3k__extension_fits(ext, sniff->media, &known) && known)
+        pm3k_item_add(
+            item, image ? PM3K_RULE_EXTENSION_MISMATCH_IMAGE : PM3K_RULE_EXTENSION_MISMATCH_VIDEO,
+            PM3K_END);
+    if (image)
+        pm3k__probe_image(config, src, sniff, item);
+    else
+        pm3k__probe_video(config, src, sniff, item);
 }
 
-/* Which kind of item a file is: its content says, or the --photo context;
- * only when the content says nothing (empty, missing) does the name hint. */
-static pm3k_kind kind_for(const pm3k_probe_config *config, const char *path,
-                          const pm3k__sniff *sniff)
-{
-    char ext[16];
-    if (config->photo_mode || sniff->image)
-        return PM3K_KIND_IMAGE;
-    if (sniff->video)
-        return PM3K_KIND_VIDEO;
-    return pm3k__extension_is_image(pm3k__path_extension(path, ext, sizeof ext)) ? PM3K_KIND_IMAGE
-                                                                                 : PM3K_KIND_VIDEO;
-}
+/* ---- a local file ---- */
 
 static pm3k_item *missing_item(const pm3k_probe_config *config, const char *path, int errnum,
                                const char *reason)
 {
     pm3k__sniff none;
+    char ext[16];
     pm3k__sniff_buffer(NULL, 0, &none);
-    none.media = PM3K__MEDIA_UNKNOWN;
-    pm3k_item *item = pm3k_item_new(kind_for(config, path, &none), path);
+    pm3k__path_extension(path, ext, sizeof ext);
+    pm3k_item *item = pm3k_item_new(
+        pm3k__probe_as_image(config, &none, ext) ? PM3K_KIND_IMAGE : PM3K_KIND_VIDEO, path);
     if (!item)
         return NULL;
     if (errnum == ENOENT || errnum == ENOTDIR)
@@ -80,7 +98,7 @@ pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3
 {
     pm3k_code rc = PM3K_OK;
     pm3k_item *item = NULL;
-    uint8_t head[PM3K__SNIFF_BYTES];
+    char ext[16];
     struct stat st;
     pm3k__sniff sniff;
     pm3k__source src;
@@ -107,22 +125,15 @@ pm3k_code pm3k_probe_file(const pm3k_probe_config *config, const char *path, pm3
     }
     pm3k__source_file(&src, fd, path, (int64_t)st.st_size);
 
-    int64_t n = pm3k__source_read(&src, 0, head, sizeof head);
-    if (n < 0) {
+    if (!pm3k__sniff_source(&src, &sniff)) {
         item = missing_item(config, path, EIO, src.error);
         goto out;
     }
-    pm3k__sniff_buffer(head, (size_t)n, &sniff);
-    item = pm3k_item_new(kind_for(config, path, &sniff), path);
-    if (!item)
-        goto out;
-    pm3k_item_fact_str(item, "content_type", sniff.name);
-    pm3k_item_fact_int(item, "size_bytes", src.size);
-    check_extension(path, &sniff, item);
-    if (pm3k_item_kind(item) == PM3K_KIND_IMAGE)
-        pm3k__probe_image(config, &src, &sniff, item);
-    else
-        pm3k__probe_video(config, &src, &sniff, item);
+    pm3k__path_extension(path, ext, sizeof ext);
+    item = pm3k_item_new(
+        pm3k__probe_as_image(config, &sniff, ext) ? PM3K_KIND_IMAGE : PM3K_KIND_VIDEO, path);
+    if (item)
+        pm3k__probe_sniffed(config, &src, &sniff, ext, item);
 
 out:
     if (fd >= 0)

@@ -6,57 +6,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/report_int.h" /* pm3k__format_mb */
 #include "pm3k/probe.h"
 #include "pm3k/report.h"
+#include "probe/formats.h"
 
-/* ---- content signatures (probe/sniff.c) ---- */
-
-typedef enum pm3k__media {
-    PM3K__MEDIA_UNKNOWN,
-    PM3K__MEDIA_EMPTY,
-    /* videos */
-    PM3K__MEDIA_MP4, /* ISO BMFF that is not QuickTime or HEIF (mp4, m4v, m4a, 3gp) */
-    PM3K__MEDIA_MOV, /* QuickTime: "qt  " brand, or a bare moov/mdat/wide/free first box */
-    PM3K__MEDIA_MATROSKA,
-    PM3K__MEDIA_WEBM,
-    PM3K__MEDIA_AVI,
-    PM3K__MEDIA_MPEGTS,
-    PM3K__MEDIA_MPEGPS,
-    PM3K__MEDIA_FLV,
-    PM3K__MEDIA_OGG,
-    PM3K__MEDIA_ASF,
-    /* images */
-    PM3K__MEDIA_JPEG,
-    PM3K__MEDIA_PNG,
-    PM3K__MEDIA_WEBP,
-    PM3K__MEDIA_GIF,
-    PM3K__MEDIA_TIFF,
-    PM3K__MEDIA_BMP,
-    PM3K__MEDIA_HEIC,
-    PM3K__MEDIA_AVIF
-} pm3k__media;
+/* ---- content signatures (probe/sniff.c, from the table in probe/formats.c) ---- */
 
 typedef struct pm3k__sniff {
     pm3k__media media;
-    const char *name; /* the content_type fact: "mp4", "jpeg", "unknown", ... */
-    bool video;       /* a video container family */
-    bool image;       /* an image format */
-    char brand[5];    /* ISO BMFF major brand, "" otherwise */
+    const pm3k__format *format; /* its row: never NULL */
+    char brand[5];              /* ISO BMFF major brand, "" otherwise */
 } pm3k__sniff;
 
 /* How many leading bytes the sniffer wants (it copes with fewer). */
 #define PM3K__SNIFF_BYTES 4096
 
 void pm3k__sniff_buffer(const uint8_t *buf, size_t len, pm3k__sniff *out);
-
-/* The content types a file extension promises (lowercase ext without dot).
- * Returns false when the extension is not one pm3k knows: no check then. */
-bool pm3k__extension_fits(const char *ext, pm3k__media media, bool *known);
-/* The lowercase extension of a path ("" when none); points into buf. */
-const char *pm3k__path_extension(const char *path, char *buf, size_t buflen);
-/* Whether an extension names an image type (used only to pick the item
- * kind for files whose content says nothing, e.g. a missing or empty file). */
-bool pm3k__extension_is_image(const char *ext);
 
 /* ---- byte sources (probe/source.c; HTTP ranges in probe/remote.c) ---- */
 
@@ -107,7 +73,20 @@ void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const
 void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
                        pm3k_item *item);
 
-/* Size in MB (10^6 bytes) as text for messages: "104.9". buf >= 32 bytes. */
-const char *pm3k__format_mb(int64_t bytes, char *buf, size_t buflen);
+/* The dispatch every media probe shares, local (probe/probe.c) or --deep
+ * (probe/remote.c). */
+
+/* Read the first bytes of src and sniff them; false on a read error (then
+ * src->error says why). */
+bool pm3k__sniff_source(pm3k__source *src, pm3k__sniff *out);
+/* Whether the media gets the image checks (else the video checks): the
+ * --photo context, else the sniffed format's kind, else the extension ext
+ * (lowercase, "" for none). */
+bool pm3k__probe_as_image(const pm3k_probe_config *config, const pm3k__sniff *sniff,
+                          const char *ext);
+/* Add the facts every media has (content_type, size_bytes, extension), the
+ * extension check, then the video or image checks, to item. */
+void pm3k__probe_sniffed(const pm3k_probe_config *config, pm3k__source *src,
+                         const pm3k__sniff *sniff, const char *ext, pm3k_item *item);
 
 #endif

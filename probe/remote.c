@@ -279,17 +279,6 @@ static int64_t remote_read_at(void *ctx, int64_t offset, void *buf, size_t len)
 
 /* ---- the remote probe ---- */
 
-/* Which checks the media gets: as the local probe decides (probe.c). */
-static bool probe_as_image(const pm3k_probe_config *config, const pm3k__sniff *sniff,
-                           const char *ext)
-{
-    if (config->photo_mode || sniff->image)
-        return true;
-    if (sniff->video)
-        return false;
-    return pm3k__extension_is_image(ext);
-}
-
 void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__http_ctx *http,
                       const char *url, const char *path_ext, int64_t size, pm3k__stop_fn stopping,
                       void *stopping_data, pm3k_item *item, pm3k__deep_result *result)
@@ -301,7 +290,6 @@ void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__h
                 .stopping = stopping,
                 .stopping_data = stopping_data};
     pm3k__source src = {0};
-    uint8_t head[PM3K__SNIFF_BYTES];
     pm3k__sniff sniff;
     char *header_type = NULL;
 
@@ -320,33 +308,15 @@ void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__h
     src.size = r.size < 0 ? 0 : r.size;
     src.read_at = remote_read_at;
 
-    int64_t n = pm3k__source_read(&src, 0, head, sizeof head);
-    if (n < 0)
+    if (!pm3k__sniff_source(&src, &sniff))
         goto out;
-    pm3k__sniff_buffer(head, (size_t)n, &sniff);
-    bool image = probe_as_image(config, &sniff, path_ext);
 
     /* Facts and messages as the local probe gives them: the media type
      * sniffed from the content stands in for content_type while the checks
      * run; the HTTP Content-Type goes back in afterwards. */
     header_type = pm3k_item_fact_text(item, "content_type");
-    pm3k_item_fact_str(item, "media_type", sniff.name);
-    pm3k_item_fact_str(item, "content_type", sniff.name);
-    pm3k_item_fact_int(item, "size_bytes", src.size);
-    if (path_ext[0])
-        pm3k_item_fact_str(item, "extension", path_ext);
-    bool known;
-    if (sniff.media != PM3K__MEDIA_UNKNOWN && sniff.media != PM3K__MEDIA_EMPTY &&
-        !pm3k__extension_fits(path_ext, sniff.media, &known) && known)
-        pm3k_item_add(
-            item, image ? PM3K_RULE_EXTENSION_MISMATCH_IMAGE : PM3K_RULE_EXTENSION_MISMATCH_VIDEO,
-            "content_type", sniff.name, "extension", path_ext, PM3K_END);
-
-    pm3k_probe_config deep_config = *config;
-    if (image)
-        pm3k__probe_image(&deep_config, &src, &sniff, item);
-    else
-        pm3k__probe_video(&deep_config, &src, &sniff, item);
+    pm3k_item_fact_str(item, "media_type", sniff.format->name);
+    pm3k__probe_sniffed(config, &src, &sniff, path_ext, item);
     if (header_type)
         pm3k_item_fact_str(item, "content_type", header_type);
     else

@@ -53,36 +53,6 @@ out:
 
 /* ---- Content-Type ---- */
 
-static const struct {
-    const char *essence;
-    pm3k__media media;
-} content_types[] = {
-    {"video/mp4", PM3K__MEDIA_MP4},
-    {"video/x-m4v", PM3K__MEDIA_MP4},
-    {"video/quicktime", PM3K__MEDIA_MOV},
-    {"video/webm", PM3K__MEDIA_WEBM},
-    {"video/x-matroska", PM3K__MEDIA_MATROSKA},
-    {"video/x-msvideo", PM3K__MEDIA_AVI},
-    {"video/avi", PM3K__MEDIA_AVI},
-    {"video/mp2t", PM3K__MEDIA_MPEGTS},
-    {"video/mpeg", PM3K__MEDIA_MPEGPS},
-    {"video/x-flv", PM3K__MEDIA_FLV},
-    {"video/ogg", PM3K__MEDIA_OGG},
-    {"video/x-ms-asf", PM3K__MEDIA_ASF},
-    {"image/jpeg", PM3K__MEDIA_JPEG},
-    {"image/jpg", PM3K__MEDIA_JPEG},
-    {"image/pjpeg", PM3K__MEDIA_JPEG},
-    {"image/png", PM3K__MEDIA_PNG},
-    {"image/webp", PM3K__MEDIA_WEBP},
-    {"image/gif", PM3K__MEDIA_GIF},
-    {"image/tiff", PM3K__MEDIA_TIFF},
-    {"image/bmp", PM3K__MEDIA_BMP},
-    {"image/x-ms-bmp", PM3K__MEDIA_BMP},
-    {"image/heic", PM3K__MEDIA_HEIC},
-    {"image/heif", PM3K__MEDIA_HEIC},
-    {"image/avif", PM3K__MEDIA_AVIF},
-};
-
 void pm3k__content_type_parse(const char *value, pm3k__ct *out)
 {
     memset(out, 0, sizeof *out);
@@ -110,9 +80,9 @@ void pm3k__content_type_parse(const char *value, pm3k__ct *out)
         out->major = PM3K__CT_IMAGE;
     else
         out->major = PM3K__CT_OTHER;
-    for (size_t i = 0; i < sizeof content_types / sizeof content_types[0]; i++)
-        if (strcmp(out->essence, content_types[i].essence) == 0)
-            out->media = content_types[i].media;
+    const pm3k__format *format = pm3k__format_by_mime_type(out->essence);
+    if (format)
+        out->media = format->media;
 }
 
 bool pm3k__content_type_fits(const pm3k__ct *ct, const char *ext, bool photo, char *expected,

@@ -1,9 +1,9 @@
 /* pm3k — video rules from the container headers, through libavformat.
  *
  * Header parsing only: libavformat reads the headers through a custom
- * AVIOContext over pm3k__source_read (the same code serves local files and,
- * later, remote files read with HTTP ranges), with the demuxer forced from the
- * sniffed signature. avformat_find_stream_info, which decodes a frame and is
+ * AVIOContext over pm3k__source_read (the same code serves local files and
+ * remote files read with HTTP ranges), with the demuxer of the sniffed
+ * format's row (probe/formats.c). avformat_find_stream_info, which decodes a frame and is
  * ~15x slower, runs only for files whose headers lack the picture size
  * (MPEG-4 Part 2 in MP4, MPEG-TS), bounded. Everything is per call: several
  * worker threads run this at once. */
@@ -70,34 +70,6 @@ bool pm3k__video_off_9_16(double display_width, double display_height, double to
 }
 
 /* ---- containers ---- */
-
-typedef struct container_info {
-    pm3k__media media;
-    const char *demuxer; /* libavformat's short name */
-    const char *name;    /* the container fact and {container} */
-    bool accepted;       /* PM3K takes it */
-} container_info;
-
-static const container_info containers[] = {
-    {PM3K__MEDIA_MP4, "mov", "MP4", true},
-    {PM3K__MEDIA_MOV, "mov", "MOV", true},
-    {PM3K__MEDIA_MATROSKA, "matroska", "Matroska", false},
-    {PM3K__MEDIA_WEBM, "matroska", "WebM", false},
-    {PM3K__MEDIA_AVI, "avi", "AVI", false},
-    {PM3K__MEDIA_MPEGTS, "mpegts", "MPEG-TS", false},
-    {PM3K__MEDIA_MPEGPS, "mpeg", "MPEG-PS", false},
-    {PM3K__MEDIA_FLV, "flv", "FLV", false},
-    {PM3K__MEDIA_OGG, "ogg", "Ogg", false},
-    {PM3K__MEDIA_ASF, "asf", "ASF", false},
-};
-
-static const container_info *container_for(pm3k__media media)
-{
-    for (size_t i = 0; i < sizeof containers / sizeof containers[0]; i++)
-        if (containers[i].media == media)
-            return &containers[i];
-    return NULL;
-}
 
 /* Demuxers libavformat may recognise in unknown content that make a picture
  * stream without being a video container: still images and text art. */
@@ -366,13 +338,8 @@ static void check_geometry(video_probe *v, AVStream *st)
         pm3k_item_add(item, PM3K_RULE_NOT_9_16, PM3K_END);
 
     if (g.coded_width < limits->min_side || g.coded_height < limits->min_side ||
-        g.coded_width > limits->max_side || g.coded_height > limits->max_side) {
-        char min_side[16], max_side[16];
-        snprintf(min_side, sizeof min_side, "%d", limits->min_side);
-        snprintf(max_side, sizeof max_side, "%d", limits->max_side);
-        pm3k_item_add(item, PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, "min_side", min_side, "max_side",
-                      max_side, PM3K_END);
-    }
+        g.coded_width > limits->max_side || g.coded_height > limits->max_side)
+        pm3k_item_add(item, PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, PM3K_END);
 }
 
 static void check_frame_rate(video_probe *v, const AVStream *st)
@@ -385,13 +352,8 @@ static void check_frame_rate(video_probe *v, const AVStream *st)
         return; /* not measured: no fact, no finding */
     double fps = round_to(av_q2d(rate), 0.001);
     pm3k_item_fact_num(v->item, "fps", fps);
-    if (fps < limits->min_fps || fps > limits->max_fps) {
-        char min_fps[32], max_fps[32];
-        snprintf(min_fps, sizeof min_fps, "%g", limits->min_fps);
-        snprintf(max_fps, sizeof max_fps, "%g", limits->max_fps);
-        pm3k_item_add(v->item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "min_fps", min_fps, "max_fps",
-                      max_fps, PM3K_END);
-    }
+    if (fps < limits->min_fps || fps > limits->max_fps)
+        pm3k_item_add(v->item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, PM3K_END);
 }
 
 static void check_duration(video_probe *v, const AVStream *st)
@@ -405,11 +367,8 @@ static void check_duration(video_probe *v, const AVStream *st)
         return;
     seconds = round_to(seconds, 0.001);
     pm3k_item_fact_num(v->item, "duration_s", seconds);
-    if (seconds > v->config->limits.max_duration_s) {
-        char max_duration[32];
-        snprintf(max_duration, sizeof max_duration, "%g", v->config->limits.max_duration_s);
-        pm3k_item_add(v->item, PM3K_RULE_DURATION_TOO_LONG, "max_duration", max_duration, PM3K_END);
-    }
+    if (seconds > v->config->limits.max_duration_s)
+        pm3k_item_add(v->item, PM3K_RULE_DURATION_TOO_LONG, PM3K_END);
 }
 
 static void check_codec(video_probe *v, const AVStream *st)
@@ -475,22 +434,24 @@ static bool check_boxes(video_probe *v, const pm3k__sniff *sniff, pm3k__mp4_layo
 static void probe_media(video_probe *v, const pm3k__sniff *sniff)
 {
     pm3k_item *item = v->item;
-    const container_info *container = container_for(sniff->media);
+    /* A container of the format table, or content libavformat may know. */
+    const pm3k__format *container =
+        sniff->format->kind == PM3K__FORMAT_VIDEO ? sniff->format : NULL;
     const AVInputFormat *fmt;
     pm3k__mp4_layout layout = {0};
-    bool iso = sniff->media == PM3K__MEDIA_MP4 || sniff->media == PM3K__MEDIA_MOV;
+    bool iso = container && container->iso_bmff;
     char reason[REASON_MAX];
 
     if (container) {
-        pm3k_item_fact_str(item, "container", container->name);
+        pm3k_item_fact_str(item, "container", container->label);
         fmt = av_find_input_format(container->demuxer);
         if (!fmt) {
-            unreadable(item, "this FFmpeg build cannot read %s", container->name);
+            unreadable(item, "this FFmpeg build cannot read %s", container->label);
             return;
         }
         if (iso && !check_boxes(v, sniff, &layout))
             return;
-        if (!container->accepted)
+        if (container->accept != PM3K__ACCEPT_YES)
             pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_CONTAINER, PM3K_END);
     } else if (!(fmt = guess_format(v->src))) {
         unreadable(item, "not a video or image file");
@@ -538,11 +499,9 @@ static void check_file_size(const pm3k_probe_config *config, const pm3k__source 
 {
     if (src->size <= config->limits.max_video_bytes)
         return;
-    char size_mb[32], max_mb[32];
-    pm3k__format_mb(src->size, size_mb, sizeof size_mb);
-    pm3k__format_mb(config->limits.max_video_bytes, max_mb, sizeof max_mb);
-    pm3k_item_add(item, PM3K_RULE_TOO_LARGE_VIDEO, "size_mb", size_mb, "max_mb", max_mb, "plan",
-                  pm3k_plan_name(config->limits.plan), PM3K_END);
+    char size_mb[32];
+    pm3k_item_add(item, PM3K_RULE_TOO_LARGE_VIDEO, "size_mb",
+                  pm3k__format_mb(src->size, size_mb, sizeof size_mb), PM3K_END);
 }
 
 void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
@@ -550,6 +509,8 @@ void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const
 {
     video_probe v = {.config = config, .src = src, .item = item};
 
+    /* Messages name the limits the checks compare against. */
+    pm3k_item_set_limits(item, &config->limits);
     if (src->size == 0 || sniff->media == PM3K__MEDIA_EMPTY)
         unreadable(item, "the file is empty (0 bytes)");
     else

@@ -4,7 +4,8 @@
  * (bytewise, like `LC_ALL=C sort`): a directory sorts as if its name ended in
  * '/'. Only one sorted listing per open directory level is kept in memory.
  * Dotfiles and AppleDouble "._*" files are skipped; symlinked directories are
- * not followed (no loops); files are taken by the extension list. */
+ * not followed (no loops); files are taken by the extension list, by default
+ * every extension of the format table (probe/formats.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -13,15 +14,12 @@
 #include <sys/stat.h>
 
 #include "pm3k/probe.h"
+#include "probe/formats.h"
 #include "probe/walk.h"
-
-static const char *const default_extensions[] = {"mp4",  "m4v",  "mov",  "webm", "mkv",  "avi",
-                                                 "jpg",  "jpeg", "png",  "webp", "gif",  "tif",
-                                                 "tiff", "bmp",  "heic", "heif", "avif", NULL};
 
 const char *const *pm3k_walk_default_extensions(void)
 {
-    return default_extensions;
+    return pm3k__format_extensions();
 }
 
 /* Deeper folders are reported as unreadable (ELOOP). */
@@ -208,7 +206,7 @@ pm3k_code pm3k__walk_open(const char *root, const char *const *exts, size_t ext_
     if (!w)
         return PM3K_ERR_NOMEM;
     if (!exts) {
-        exts = default_extensions;
+        exts = pm3k__format_extensions();
         ext_count = 0;
         while (exts[ext_count])
             ext_count++;

@@ -58,12 +58,18 @@ pm3k_status pm3k_item_status(const pm3k_item *item);
  * warnings count as failures. */
 int pm3k_item_exit_code(const pm3k_item *item, bool strict);
 
+/* The limits the item's checks compare against: templates then read the
+ * limit placeholders ({min_side}, {max_video_mb}, ... listed in
+ * docs/rules.md) from them. The limits are copied; NULL forgets them. */
+void pm3k_item_set_limits(pm3k_item *item, const pm3k_limits *limits);
+
 /* Ends the (name, value) list of pm3k_item_add. */
 #define PM3K_END ((const char *)0)
 
 /* Add a finding for `rule`. The variadic part is pairs of strings
  * (name, value) used to fill the templates, ended by PM3K_END. Values not given
- * are taken from the item's facts. Returns PM3K_ERR_NOMEM on allocation
+ * are taken from the item's limits (pm3k_item_set_limits), then from its
+ * facts; a value given always wins. Returns PM3K_ERR_NOMEM on allocation
  * failure (the item then records that it is incomplete). */
 pm3k_code pm3k_item_add(pm3k_item *item, pm3k_rule_id rule, ...) __attribute__((sentinel));
 

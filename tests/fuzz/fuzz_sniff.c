@@ -1,5 +1,6 @@
-/* libFuzzer target for probe/sniff.c: the signature sniffer and the
- * extension helpers must stay in bounds on any bytes. */
+/* libFuzzer target for probe/sniff.c and the lookups of probe/formats.c:
+ * the signature tests and the extension helpers must stay in bounds on any
+ * bytes, and the sniff must always name a row of the format table. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -12,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pm3k__sniff sniff;
     pm3k__sniff_buffer(data, size, &sniff);
-    if (!sniff.name || (sniff.video && sniff.image))
+    if (!sniff.format || sniff.format->media != sniff.media || !sniff.format->name)
         __builtin_trap();
 
     /* the same bytes as a path: extension parsing */

@@ -347,7 +347,7 @@ static pm3k_item *probe_buffer(const pm3k_probe_config *config, const void *data
     assert_non_null(item);
     pm3k__source_memory(&src, &m, data, len, "memory");
     pm3k__sniff_buffer(data, len < PM3K__SNIFF_BYTES ? len : PM3K__SNIFF_BYTES, &sniff);
-    pm3k_item_fact_str(item, "content_type", sniff.name);
+    pm3k_item_fact_str(item, "content_type", sniff.format->name);
     pm3k__probe_image(config, &src, &sniff, item);
     return item;
 }

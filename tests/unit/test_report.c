@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "core/report_int.h"
 #include "pm3k/pm3k.h"
 
 typedef struct capture {
@@ -153,6 +154,51 @@ static void templates_fill_from_values_then_facts(void **state)
     /* an unknown placeholder stays visible instead of silently vanishing */
     pm3k_item_add(item, PM3K_RULE_DURATION_TOO_LONG, PM3K_END);
     assert_non_null(strstr(pm3k_item_find(item, "duration_too_long")->message, "{duration_s}"));
+    pm3k_item_free(item);
+}
+
+/* The limits an item was checked against fill the limit placeholders; a
+ * value passed to pm3k_item_add still wins. */
+static void templates_read_the_limits(void **state)
+{
+    (void)state;
+    pm3k_limits limits;
+    pm3k_limits_init(&limits, PM3K_PLAN_PAID, PM3K_HOSTING_EXTERNAL);
+    limits.max_duration_s = 10.5;
+    limits.max_video_bytes = 5000;
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "v.mp4");
+    pm3k_item_set_limits(item, &limits);
+    limits.max_duration_s = 99; /* the item keeps its copy */
+    pm3k_item_fact_num(item, "duration_s", 12);
+    pm3k_item_fact_num(item, "fps", 15);
+    pm3k_item_add(item, PM3K_RULE_DURATION_TOO_LONG, PM3K_END);
+    assert_string_equal(pm3k_item_find(item, "duration_too_long")->message,
+                        "duration 12 s is over the 10.5 s limit");
+    pm3k_item_add(item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "max_fps", "59.94", PM3K_END);
+    assert_string_equal(pm3k_item_find(item, "frame_rate_out_of_range")->message,
+                        "frame rate 15 fps is outside 23..59.94 fps");
+    pm3k_item_add(item, PM3K_RULE_TOO_LARGE_VIDEO, "size_mb", "0.006", PM3K_END);
+    assert_string_equal(pm3k_item_find(item, "too_large")->message,
+                        "file is 0.006 MB, over the paid plan's 0.005 MB limit");
+    pm3k_item_free(item);
+
+    /* every limit placeholder, with the default profile */
+    pm3k_limits_init(&limits, PM3K_PLAN_FREE, PM3K_HOSTING_EXTERNAL);
+    item = pm3k_item_new(PM3K_KIND_VIDEO, "v.mp4");
+    pm3k_item_set_limits(item, &limits);
+    char *text = pm3k__render_template(
+        item,
+        "{max_video_mb} {plan} {max_duration} {min_fps} {max_fps} {min_side} {max_side} "
+        "{aspect_tolerance_percent} {max_image_mb} {max_image_side} {min_images} {max_images} "
+        "{max_title} {max_photo_title} {max_mb}",
+        NULL, 0);
+    assert_string_equal(text, "100.0 free 600 23 60 360 4096 1 20.0 1080 1 35 2200 90 {max_mb}");
+    free(text);
+    /* forgotten limits leave the placeholders visible */
+    pm3k_item_set_limits(item, NULL);
+    text = pm3k__render_template(item, "{min_side}..{max_side}", NULL, 0);
+    assert_string_equal(text, "{min_side}..{max_side}");
+    free(text);
     pm3k_item_free(item);
 }
 
@@ -343,6 +389,7 @@ int main(void)
         cmocka_unit_test(exit_codes_merge_with_precedence),
         cmocka_unit_test(facts_keep_order_and_latest_value),
         cmocka_unit_test(templates_fill_from_values_then_facts),
+        cmocka_unit_test(templates_read_the_limits),
         cmocka_unit_test(json_writer_streams_one_document),
         cmocka_unit_test(ndjson_writer_has_one_line_per_item_then_summary),
         cmocka_unit_test(text_writer_shows_status_code_and_hint),

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "core/report_int.h"
 #include "pm3k/pm3k.h"
 
 static void every_row_is_complete(void **state)
@@ -213,6 +214,44 @@ static void templates_render_with_values(void **state)
     pm3k_item_free(item);
 }
 
+/* The "Limits in messages" table of docs/rules.md names each placeholder
+ * the renderer fills from the limits, with its default:
+ * | `{a}`, `{b}` | fields | 1, 2 | */
+static void docs_list_the_limit_placeholders(void **state)
+{
+    (void)state;
+    char *doc = read_file(PM3K_SOURCE_DIR "/docs/rules.md");
+    const char *section = strstr(doc, "## Limits in messages");
+    assert_non_null(section);
+    const char *end = strstr(section + 1, "\n## ");
+    pm3k_limits limits;
+    pm3k_limits_init(&limits, PM3K_PLAN_FREE, PM3K_HOSTING_EXTERNAL);
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "v.mp4");
+    pm3k_item_set_limits(item, &limits);
+    size_t placeholders = 0;
+    for (const char *row = strstr(section, "\n| `{"); row && (!end || row < end);
+         row = strstr(row + 1, "\n| `{")) {
+        char names[128], fields[128], defaults[128];
+        if (sscanf(row, "\n| %127[^|]| %127[^|]| %127[^|]|", names, fields, defaults) != 3)
+            fail_msg("unreadable placeholder row: %.60s", row + 1);
+        const char *want = defaults;
+        for (char *name = strchr(names, '{'); name; name = strchr(name + 1, '{')) {
+            char placeholder[64], expected[32];
+            assert_int_equal(sscanf(name, "%63[^`]", placeholder), 1);
+            assert_int_equal(sscanf(want, "%31[^, ]", expected), 1);
+            char *got = pm3k__render_template(item, placeholder, NULL, 0);
+            if (strcmp(got, expected) != 0)
+                fail_msg("%s renders as \"%s\", docs/rules.md says %s", placeholder, got, expected);
+            free(got);
+            placeholders++;
+            want = strchr(want, ',') ? strchr(want, ',') + 2 : want;
+        }
+    }
+    assert_int_equal(placeholders, 14);
+    pm3k_item_free(item);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +262,7 @@ int main(void)
         cmocka_unit_test(profiles_hold_documented_limits),
         cmocka_unit_test(profile_names_parse),
         cmocka_unit_test(templates_render_with_values),
+        cmocka_unit_test(docs_list_the_limit_placeholders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
