@@ -359,13 +359,12 @@ static void check_photo(lint_ctx *c)
         for (const cJSON *e = v->child; e; e = e->next, count++)
             if (pm3k_item_finding_count(c->item) - before < PM3K__FINDINGS_PER_KIND_MAX)
                 check_photo_entry(c, count, e);
-        char n[24], max[24];
+        char n[24];
         snprintf(n, sizeof n, "%zu", count);
-        snprintf(max, sizeof max, "%d", c->opt->limits.max_images);
         if (count == 0 || count < (size_t)c->opt->limits.min_images)
             ADD(c, PM3K_RULE_TOO_FEW_IMAGES_PAYLOAD, "state", count == 0 ? "empty" : "too short");
         else if (count > (size_t)c->opt->limits.max_images)
-            ADD(c, PM3K_RULE_TOO_MANY_IMAGES_PAYLOAD, "count", n, "max_images", max);
+            ADD(c, PM3K_RULE_TOO_MANY_IMAGES_PAYLOAD, "count", n);
         note(c, pm3k_item_fact_int(c->item, "images", (int64_t)count));
     }
     check_cover(c, count);
@@ -481,11 +480,10 @@ static void check_title(lint_ctx *c)
     int max = c->photo ? c->opt->limits.max_photo_title_utf16 : c->opt->limits.max_title_utf16;
     note(c, pm3k_item_fact_int(c->item, "title_utf16", (int64_t)units));
     if (max >= 0 && units > (size_t)max) {
-        char length[24], limit[24];
+        char length[24];
         snprintf(length, sizeof length, "%zu", units);
-        snprintf(limit, sizeof limit, "%d", max);
         ADD(c, c->photo ? PM3K_RULE_PHOTO_TITLE_TOO_LONG : PM3K_RULE_TITLE_TOO_LONG, "length",
-            length, "max", limit);
+            length);
     }
     note(c, pm3k__stop_words_scan(c->opt->stop_words, s, len, PM3K__STOP_SCAN_MAX_CHARS,
                                   on_stop_word, c));
@@ -586,6 +584,7 @@ pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lin
     c.item = pm3k_item_new(PM3K_KIND_PAYLOAD, opt->path ? opt->path : "-");
     if (!c.item)
         return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    pm3k_item_set_limits(c.item, &opt->limits);
     note(&c, pm3k_item_fact_int(c.item, "bytes", (int64_t)len));
     if ((rc = pm3k__payload_parse(body, len, &parsed)) != PM3K_OK) {
         note(&c, rc);
