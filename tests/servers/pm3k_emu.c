@@ -285,6 +285,15 @@ static const char JSON_TYPE[] = "application/json; charset=UTF-8";
 
 /* ==== state ==== */
 
+/* A clock: the time it is behind (offset_ms) or ahead of the one below it
+ * (the real time for the global clock, the global clock for an account), or
+ * a time that stands still until moved (frozen). */
+struct emu_clock {
+    int64_t offset_ms;
+    int frozen;
+    int64_t frozen_ms;
+};
+
 struct emu_plan {
     int pending_polls;  /* status answers that say pending before the end */
     int64_t pending_ms; /* and emulator time after the post before it */
@@ -294,15 +303,15 @@ struct emu_plan {
 
 struct emu_post {
     char publish_id[32];
-    int64_t at_ms;     /* the account's clock */
-    int64_t global_ms; /* the global clock, for rules across accounts */
-    char *source_url;  /* video posts */
-    char *caption;     /* trimmed; NULL when empty */
+    int64_t at_ms;    /* the account's clock */
+    char *source_url; /* video posts */
+    char *caption;    /* trimmed; NULL when empty */
     int has_fingerprint;
     uint64_t fingerprint;
     cJSON *view; /* what the emulator understood, for /__control/posts */
     struct emu_plan plan;
-    int pending_answers;
+    int64_t plan_from_ms; /* the post, or the plan set for it later */
+    int pending_answers;  /* since plan_from_ms */
     int final;
 };
 
@@ -321,7 +330,7 @@ struct emu_fault {
 
 struct emu_account {
     char open_id[72];
-    int64_t offset_ms;
+    struct emu_clock clock;
     int paid;
     int strict_storage;
     char *domain;
@@ -375,7 +384,7 @@ static struct emu_state {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int stopping;
-    int64_t offset_ms;
+    struct emu_clock clock;
     uint64_t counter;
     uint64_t seed;
     const char *store;
@@ -426,14 +435,28 @@ static int64_t realtime_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t clock_read(const struct emu_clock *c, int64_t below)
+{
+    return c->frozen ? c->frozen_ms : below + c->offset_ms;
+}
+
+static void clock_write(struct emu_clock *c, int64_t below, int64_t value, int frozen)
+{
+    c->frozen = frozen;
+    if (frozen)
+        c->frozen_ms = value;
+    else
+        c->offset_ms = value - below;
+}
+
 static int64_t global_now(void)
 {
-    return realtime_ms() + g.offset_ms;
+    return clock_read(&g.clock, realtime_ms());
 }
 
 static int64_t account_now(const struct emu_account *a)
 {
-    return global_now() + a->offset_ms;
+    return clock_read(&a->clock, global_now());
 }
 
 static void iso_time(int64_t ms, char out[32])
@@ -1276,7 +1299,7 @@ static int caption_accounts(const char *caption, const struct emu_account *self,
         for (size_t j = 0; j < other->n_posts; j++) {
             const struct emu_post *p = &other->posts[j];
             if (p->caption && strcmp(p->caption, caption) == 0 &&
-                within(p->global_ms, now, LIMITS.caption_global_ms)) {
+                within(p->at_ms, now, LIMITS.caption_global_ms)) {
                 accounts++;
                 break;
             }
@@ -1310,7 +1333,7 @@ static int duplicate_rules(const struct emu_account *a, int64_t now, const struc
             return -1;
         }
     }
-    if (caption_accounts(caption, a, global_now()) >= LIMITS.caption_global_accounts) {
+    if (caption_accounts(caption, a, now) >= LIMITS.caption_global_accounts) {
         reply_error(r, "caption_global_spam", NULL);
         return -1;
     }
@@ -1337,12 +1360,12 @@ static void record_post(struct emu_account *a, int64_t now, const struct post_me
     snprintf(p->publish_id, sizeof p->publish_id, "7153%018" PRIu64,
              (uint64_t)(next_number() % 1000000000000000000ULL));
     p->at_ms = now;
-    p->global_ms = global_now();
     p->source_url = url;
     p->caption = caption;
     p->has_fingerprint = m->has_fingerprint;
     p->fingerprint = m->fingerprint;
     p->plan = a->next_plan;
+    p->plan_from_ms = now;
     cJSON_AddStringToObject(view, "publish_id", p->publish_id);
     add_iso(view, "at", now);
     p->view = view;
@@ -1448,7 +1471,7 @@ static struct emu_post *find_post(struct emu_account *a, const char *publish_id)
 static void answer_status(struct emu_post *p, int64_t now, struct emu_reply *r)
 {
     if (!p->final && p->pending_answers >= p->plan.pending_polls &&
-        now - p->at_ms >= p->plan.pending_ms)
+        now - p->plan_from_ms >= p->plan.pending_ms)
         p->final = 1;
     if (!p->final) {
         p->pending_answers++;
@@ -2129,7 +2152,7 @@ static void forget_all(void)
         cJSON_Delete(g.last_any[e]);
         g.last_any[e] = NULL;
     }
-    g.offset_ms = 0;
+    memset(&g.clock, 0, sizeof g.clock);
 }
 
 /* {} resets everything; {"key"} forgets that key's account and its keys. */
@@ -2147,7 +2170,8 @@ static void control_reset(cJSON *in, struct emu_reply *r)
     }
 }
 
-/* {"key"?, "advance": SECONDS} or {"key"?, "set": "ISO" | EPOCH_SECONDS} */
+/* {"key"?, "set"?: "ISO" | EPOCH_SECONDS, "advance"?: SECONDS, "freeze"?: bool}:
+ * the account's clock with "key", else the global one. */
 static void control_clock(cJSON *in, struct emu_reply *r)
 {
     struct emu_account *a = NULL;
@@ -2164,13 +2188,20 @@ static void control_clock(cJSON *in, struct emu_reply *r)
                          "(2026-12-01T12:00:00Z) or epoch seconds");
         return;
     }
+    cJSON *freeze = cJSON_GetObjectItemCaseSensitive(in, "freeze");
+    if (freeze && !cJSON_IsBool(freeze)) {
+        control_error(r, "freeze must be a boolean");
+        return;
+    }
+    struct emu_clock *c = a ? &a->clock : &g.clock;
+    int64_t below = a ? global_now() : realtime_ms();
     if (cJSON_IsNumber(set))
         target = (int64_t)(set->valuedouble * 1000);
-    int64_t *offset = a ? &a->offset_ms : &g.offset_ms;
-    if (set)
-        *offset += target - (a ? account_now(a) : global_now());
-    *offset += (int64_t)(advance * 1000);
-    int64_t now = a ? account_now(a) : global_now();
+    else if (!set)
+        target = clock_read(c, below);
+    target += (int64_t)(advance * 1000);
+    clock_write(c, below, target, freeze ? cJSON_IsTrue(freeze) : c->frozen);
+    int64_t now = clock_read(c, below);
     cJSON *ok = control_ok(r);
     add_iso(ok, "now", now);
     cJSON_AddNumberToObject(ok, "epoch_ms", (double)now);
@@ -2296,8 +2327,12 @@ static void control_status(cJSON *in, struct emu_reply *r)
         plan->failed = strcmp(outcome, "failed") == 0;
     if (reason)
         copy_string(plan->fail_reason, sizeof plan->fail_reason, reason);
-    if (p)
+    if (p) {
+        /* A post's new plan counts its polls and time from now. */
         p->final = 0;
+        p->pending_answers = 0;
+        p->plan_from_ms = account_now(a);
+    }
     control_ok(r);
 }
 
