@@ -38,9 +38,20 @@ done
 rm -rf "$state/run" "$state/pki" "$state/store"
 mkdir -p "$state/run" "$state/pki" "$state/store"
 
+# Clients run under faketime at any date of 2020-2039 still trust these
+# certificates: they are made "in" 2020 for 20 years. Without faketime they
+# are valid for 30 days from now.
+if command -v faketime >/dev/null 2>&1; then
+    dated() { faketime -f '@2020-01-01 00:00:00' "$@"; }
+    days=7300
+else
+    dated() { "$@"; }
+    days=30
+fi
 pki=$state/pki
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$pki/ca.key" -out "$pki/ca.pem" -days 30 \
-    -subj "/CN=pm3k emulator test CA" -addext "basicConstraints=critical,CA:TRUE" \
+dated openssl req -x509 -newkey rsa:2048 -nodes -keyout "$pki/ca.key" -out "$pki/ca.pem" \
+    -days "$days" -subj "/CN=pm3k emulator test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -keyout "$pki/server.key" -out "$pki/server.csr" \
     -subj "/CN=pm3k.test" 2>/dev/null
@@ -50,8 +61,8 @@ basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 EOT
-openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
-    -CAcreateserial -out "$pki/server.pem" -days 30 -extfile "$pki/server.ext" 2>/dev/null
+dated openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+    -CAcreateserial -out "$pki/server.pem" -days "$days" -extfile "$pki/server.ext" 2>/dev/null
 
 # Detached, every descriptor on a file: a server holding ctest's pipe would
 # make ctest wait for it.
