@@ -2181,8 +2181,9 @@ static void control_clock(cJSON *in, struct emu_reply *r)
     double advance = 0;
     int has_advance = number_field(in, "advance", -1e10, 1e10, &advance);
     int64_t target = 0;
+    int set_epoch = cJSON_IsNumber(set) && set->valuedouble >= 0 && set->valuedouble <= 1e11;
     if (has_advance < 0 ||
-        (set && !cJSON_IsNumber(set) &&
+        (set && !set_epoch &&
          !(cJSON_IsString(set) && parse_iso_time(set->valuestring, &target) == 0))) {
         control_error(r, "advance must be a number of seconds; set an ISO time "
                          "(2026-12-01T12:00:00Z) or epoch seconds");
@@ -2195,7 +2196,7 @@ static void control_clock(cJSON *in, struct emu_reply *r)
     }
     struct emu_clock *c = a ? &a->clock : &g.clock;
     int64_t below = a ? global_now() : realtime_ms();
-    if (cJSON_IsNumber(set))
+    if (set_epoch)
         target = (int64_t)(set->valuedouble * 1000);
     else if (!set)
         target = clock_read(c, below);
@@ -2485,10 +2486,12 @@ static void control_dispatch(const struct emu_request *req, struct emu_reply *r)
     for (size_t i = 0; i < sizeof CONTROL / sizeof CONTROL[0]; i++) {
         if (strcmp(CONTROL[i].path, req->path) != 0)
             continue;
-        cJSON *in =
-            req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : cJSON_CreateObject();
+        cJSON *in = NULL;
+        if (!req->body_overflow)
+            in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len)
+                               : cJSON_CreateObject();
         if (!cJSON_IsObject(in))
-            control_error(r, "the control body must be a JSON object");
+            control_error(r, "the control body must be a JSON object of at most 1 MiB");
         else
             CONTROL[i].handle(in, r);
         cJSON_Delete(in);
