@@ -65,17 +65,17 @@ static const struct emu_limits {
     int64_t video_max_paid;      /* too_large: paid plans, 200 MB */
 } LIMITS = {
     .posts_per_day = 10,
-    .day_ms = 24 * 3600 * 1000LL,
+    .day_ms = 24LL * 3600 * 1000,
     .post_interval_ms = 3600 * 1000LL,
     .minute_ms = 60 * 1000LL,
     .status_per_hour = 40,
     .hour_ms = 3600 * 1000LL,
     .status_cooldown_ms = 3600 * 1000LL,
     .tiktok_cooldown_ms = 10800 * 1000LL,
-    .video_duplicate_ms = 24 * 3600 * 1000LL,
-    .fingerprint_dup_ms = 30 * 24 * 3600 * 1000LL,
-    .caption_account_ms = 7 * 24 * 3600 * 1000LL,
-    .caption_global_ms = 24 * 3600 * 1000LL,
+    .video_duplicate_ms = 24LL * 3600 * 1000,
+    .fingerprint_dup_ms = 30LL * 24 * 3600 * 1000,
+    .caption_account_ms = 7LL * 24 * 3600 * 1000,
+    .caption_global_ms = 24LL * 3600 * 1000,
     .caption_global_accounts = 3,
     .max_images = 35,
     .image_max_bytes = 20000000,
@@ -636,8 +636,7 @@ static void reply_interval_limit(struct emu_reply *r, int64_t wait_ms)
 static void reply_tiktok_rate_limit(struct emu_reply *r, struct emu_account *a, int64_t now)
 {
     cJSON *body = reply_error(r, "tiktok_rate_limit", NULL);
-    cJSON_AddNumberToObject(body, "retry_after_seconds",
-                            (double)(LIMITS.tiktok_cooldown_ms / 1000));
+    cJSON_AddNumberToObject(body, "retry_after_seconds", (double)LIMITS.tiktok_cooldown_ms / 1000);
     a->tiktok_cooldown_until = now + LIMITS.tiktok_cooldown_ms;
 }
 
@@ -1344,8 +1343,9 @@ static void record_post(struct emu_account *a, int64_t now, const struct post_me
                         char *caption, cJSON *view, struct emu_reply *r)
 {
     void *posts = NULL;
-    if (a->n_posts < EMU_MAX_POSTS_PER_ACCOUNT)
-        posts = grow(a->posts, &a->cap_posts, a->n_posts, sizeof *a->posts);
+    if (a->n_posts < EMU_MAX_POSTS_PER_ACCOUNT &&
+        (posts = grow(a->posts, &a->cap_posts, a->n_posts, sizeof *a->posts)))
+        a->posts = posts;
     char *url = m->source_url ? dup_string(m->source_url) : NULL;
     if (!posts || (m->source_url && !url)) {
         free(url);
@@ -1354,7 +1354,6 @@ static void record_post(struct emu_account *a, int64_t now, const struct post_me
         reply_error(r, "emulator_full", NULL);
         return;
     }
-    a->posts = posts;
     struct emu_post *p = &a->posts[a->n_posts++];
     memset(p, 0, sizeof *p);
     snprintf(p->publish_id, sizeof p->publish_id, "7153%018" PRIu64,
@@ -1814,13 +1813,13 @@ static cJSON *request_view(const struct emu_request *req, struct MHD_Connection 
     }
     add_iso(view, "at", global_now());
     cJSON_AddNumberToObject(view, "http", r->kind == REPLY_DROP ? 0 : r->http);
-    cJSON *error = r->json ? cJSON_GetObjectItemCaseSensitive(r->json, "error") : NULL;
+    const char *error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->json, "error"));
     cJSON_AddStringToObject(view, "reply",
                             r->kind == REPLY_DROP        ? "dropped"
                             : r->kind == REPLY_MALFORMED ? "malformed"
                             : r->kind == REPLY_HUGE      ? "huge"
                             : r->kind == REPLY_HTML500   ? "html500"
-                            : cJSON_IsString(error)      ? error->valuestring
+                            : error                      ? error
                                                          : "ok");
     return view;
 }
@@ -1882,8 +1881,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct emu_reply 
         uint64_t *total = malloc(sizeof *total);
         if (total) {
             *total = (uint64_t)r->huge_bytes;
-            response =
-                MHD_create_response_from_callback(*total, 64 * 1024, huge_chunk, total, free);
+            response = MHD_create_response_from_callback(*total, (size_t)64 << 10, huge_chunk,
+                                                         total, free);
             if (!response)
                 free(total);
         }
