@@ -91,13 +91,17 @@ if [ -z "$port" ]; then
 fi
 [ -s "$state/run/emu.pid" ] || echo "$pid" >"$state/run/emu.pid"
 
+# No bare port line: tests/cli/run_case.py's dump names every env value of
+# 4+ characters wherever it appears, and a bare number would match digits in
+# unrelated output.
 tmp="$envfile.tmp.$$"
 cat >"$tmp" <<EOT
 PM3K_EMU_AVAILABLE=1
-PM3K_EMU_PORT=$port
 PM3K_EMU_URL=https://127.0.0.1:$port
 PM3K_EMU_NAME_URL=https://pm3k.test:$port
 PM3K_EMU_RESOLVE=pm3k.test:$port:127.0.0.1
+PM3K_EMU_ORG_URL=https://pm3k.org:$port
+PM3K_EMU_ORG_RESOLVE=pm3k.org:$port:127.0.0.1
 PM3K_EMU_CA=$pki/ca.pem
 PM3K_EMU_CONTROL=https://127.0.0.1:$port/__control
 PM3K_EMU_UPLOAD_URL=https://127.0.0.1:$port/api/upload

@@ -106,10 +106,10 @@ if [ -z "$port" ] || ! curl -fsS -o /dev/null --max-time 5 --cacert "$pki/ca.pem
     exit 1
 fi
 
+# No bare port line (see pm3k_emu-start.sh).
 tmp="$envfile.tmp.$$"
 cat >"$tmp" <<EOT
 S3_AVAILABLE=1
-S3_PORT=$port
 S3_ENDPOINT=https://127.0.0.1:$port
 S3_CA=$pki/ca.pem
 S3_BUCKET=$bucket
