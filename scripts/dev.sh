@@ -15,11 +15,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-# Debian 12 packages: build, test and fixture needs.
+# Debian 12 packages: build, test and fixture needs. libmicrohttpd-dev builds
+# the PM3K emulator (tests/servers/pm3k_emu.c); faketime moves the client's
+# clock in the post and status tests; parallel runs clients side by side; jq
+# reads the emulator's answers in tests/scripts. Not here: Node.js >= 20 for
+# the S3 server (tests/s3): Debian 12's nodejs is 18, so it comes from
+# NodeSource or similar; without it the S3 tests skip and say so.
 PACKAGES="cmake make gcc pkg-config libc6-dev
 libavformat-dev libavcodec-dev libavutil-dev libvips-dev libcurl4-openssl-dev libcjson-dev
 libsqlite3-dev libcmocka-dev ffmpeg libvips-tools python3 python3-jsonschema
 nginx-light libnginx-mod-http-echo openssl curl ca-certificates
+libmicrohttpd-dev faketime parallel jq
 clang libclang-rt-14-dev"
 
 deps() {
