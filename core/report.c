@@ -21,6 +21,7 @@ struct pm3k_item {
     cJSON *facts; /* object, in insertion order */
     pm3k_finding *findings;
     size_t finding_count, finding_cap;
+    int64_t input;   /* position among the inputs, -1 for none */
     bool incomplete; /* an allocation failed while filling it */
     bool has_limits; /* limits fill the limit placeholders of templates */
     pm3k_limits limits;
@@ -41,6 +42,16 @@ const char *pm3k_kind_name(pm3k_kind kind)
         return "payload";
     case PM3K_KIND_DOMAIN:
         return "domain";
+    case PM3K_KIND_UPLOAD:
+        return "upload";
+    case PM3K_KIND_POST:
+        return "post";
+    case PM3K_KIND_STATUS:
+        return "status";
+    case PM3K_KIND_PUBLISH:
+        return "publish";
+    case PM3K_KIND_FIX:
+        return "fix";
     }
     return "video";
 }
@@ -66,6 +77,7 @@ pm3k_item *pm3k_item_new(pm3k_kind kind, const char *path)
     if (!item)
         return NULL;
     item->kind = kind;
+    item->input = -1;
     item->path = strdup(path ? path : "");
     item->facts = cJSON_CreateObject();
     if (!item->path || !item->facts) {
@@ -104,6 +116,32 @@ void pm3k_item_set_kind(pm3k_item *item, pm3k_kind kind)
     item->kind = kind;
 }
 
+void pm3k_item_set_input(pm3k_item *item, int64_t input)
+{
+    item->input = input < 0 ? -1 : input;
+}
+
+int64_t pm3k_item_input(const pm3k_item *item)
+{
+    return item->input;
+}
+
+pm3k_severity pm3k_finding_severity(const pm3k_finding *finding)
+{
+    return finding->ignored ? PM3K_SEV_INFO : finding->rule->severity;
+}
+
+size_t pm3k_item_ignore(pm3k_item *item, const char *code)
+{
+    size_t marked = 0;
+    for (size_t i = 0; i < item->finding_count; i++)
+        if (strcmp(item->findings[i].rule->code, code) == 0 && !item->findings[i].ignored) {
+            item->findings[i].ignored = true;
+            marked++;
+        }
+    return marked;
+}
+
 void pm3k_item_set_limits(pm3k_item *item, const pm3k_limits *limits)
 {
     item->has_limits = limits != NULL;
@@ -121,9 +159,10 @@ pm3k_status pm3k_item_status(const pm3k_item *item)
     bool warned = false, definite = false, undecided = false;
     for (size_t i = 0; i < item->finding_count; i++) {
         const pm3k_rule *rule = item->findings[i].rule;
-        if (rule->severity == PM3K_SEV_WARNING)
+        pm3k_severity severity = pm3k_finding_severity(&item->findings[i]);
+        if (severity == PM3K_SEV_WARNING)
             warned = true;
-        else if (rule->severity == PM3K_SEV_ERROR) {
+        else if (severity == PM3K_SEV_ERROR) {
             if (rule->outcome == PM3K_OUTCOME_DEFINITE)
                 definite = true;
             else
@@ -156,7 +195,7 @@ int pm3k_item_exit_code(const pm3k_item *item, bool strict)
         code = PM3K_EXIT_TRANSIENT;
     for (size_t i = 0; i < item->finding_count; i++) {
         const pm3k_rule *rule = item->findings[i].rule;
-        if (rule->severity != PM3K_SEV_ERROR)
+        if (pm3k_finding_severity(&item->findings[i]) != PM3K_SEV_ERROR)
             continue;
         if (rule->outcome == PM3K_OUTCOME_INPUT)
             code = pm3k_exit_merge(code, PM3K_EXIT_USAGE);
@@ -456,6 +495,7 @@ pm3k_code pm3k__item_add_pairs(pm3k_item *item, pm3k_rule_id rule_id, const char
         item->finding_cap = cap;
     }
     pm3k_finding *f = &item->findings[item->finding_count];
+    memset(f, 0, sizeof *f);
     f->rule = rule;
     f->message = pm3k__render_template(item, rule->message, pairs, pair_count);
     f->hint = pm3k__render_template(item, rule->hint, pairs, pair_count);

@@ -76,6 +76,57 @@ static bool add_string(cJSON *obj, const char *key, const char *value)
     return true;
 }
 
+/* Standard base64 with padding, for paths that are not UTF-8. */
+static char *base64(const char *data, size_t len)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *in = (const unsigned char *)data;
+    char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < len ? in[i + 2] : 0);
+        *p++ = digits[v >> 18 & 63];
+        *p++ = digits[v >> 12 & 63];
+        *p++ = i + 1 < len ? digits[v >> 6 & 63] : '=';
+        *p++ = i + 2 < len ? digits[v & 63] : '=';
+    }
+    *p = '\0';
+    return out;
+}
+
+/* "path_b64" beside "path" when the path's bytes are not UTF-8 (then "path"
+ * shows them as U+FFFD and only this gives them back). */
+static bool add_path_b64(cJSON *obj, const char *path)
+{
+    size_t len = strlen(path);
+    if (pm3k_utf8_valid(path, len))
+        return true;
+    char *encoded = base64(path, len);
+    bool ok = encoded && cJSON_AddStringToObject(obj, "path_b64", encoded);
+    free(encoded);
+    return ok;
+}
+
+static bool add_finding(cJSON *findings, const pm3k_finding *f)
+{
+    cJSON *fo = cJSON_CreateObject();
+    bool ok = fo != NULL;
+    ok = ok && add_string(fo, "code", f->rule->code);
+    ok = ok && add_string(fo, "severity", pm3k_severity_name(pm3k_finding_severity(f)));
+    ok = ok && add_string(fo, "predicts", f->rule->predicts);
+    ok = ok && add_string(fo, "message", f->message);
+    ok = ok && add_string(fo, "hint", f->hint);
+    ok = ok && (!f->ignored || cJSON_AddTrueToObject(fo, "ignored"));
+    if (!ok) {
+        cJSON_Delete(fo);
+        return false;
+    }
+    cJSON_AddItemToArray(findings, fo);
+    return true;
+}
+
 cJSON *pm3k__item_to_json(const pm3k_item *item)
 {
     cJSON *obj = cJSON_CreateObject();
@@ -84,27 +135,19 @@ cJSON *pm3k__item_to_json(const pm3k_item *item)
     cJSON *facts = cJSON_CreateObjectReference(pm3k__item_facts(item)->child);
     cJSON *findings = cJSON_CreateArray();
     bool ok = obj && facts && findings;
+    int64_t input = pm3k_item_input(item);
     ok = ok && add_string(obj, "path", pm3k_item_path(item));
+    ok = ok && add_path_b64(obj, pm3k_item_path(item));
+    ok = ok && (input >= 0 ? cJSON_AddNumberToObject(obj, "input", (double)input) != NULL
+                           : cJSON_AddNullToObject(obj, "input") != NULL);
     ok = ok && add_string(obj, "kind", pm3k_kind_name(pm3k_item_kind(item)));
     ok = ok && add_string(obj, "status", pm3k_status_name(pm3k_item_status(item)));
     if (ok) {
         cJSON_AddItemToObject(obj, "facts", facts);
         facts = NULL;
     }
-    for (size_t i = 0; ok && i < pm3k_item_finding_count(item); i++) {
-        const pm3k_finding *f = pm3k_item_finding(item, i);
-        cJSON *fo = cJSON_CreateObject();
-        ok = fo != NULL;
-        ok = ok && add_string(fo, "code", f->rule->code);
-        ok = ok && add_string(fo, "severity", pm3k_severity_name(f->rule->severity));
-        ok = ok && add_string(fo, "predicts", f->rule->predicts);
-        ok = ok && add_string(fo, "message", f->message);
-        ok = ok && add_string(fo, "hint", f->hint);
-        if (fo && !ok)
-            cJSON_Delete(fo);
-        else if (fo)
-            cJSON_AddItemToArray(findings, fo);
-    }
+    for (size_t i = 0; ok && i < pm3k_item_finding_count(item); i++)
+        ok = add_finding(findings, pm3k_item_finding(item, i));
     if (ok) {
         cJSON_AddItemToObject(obj, "findings", findings);
         findings = NULL;
@@ -128,8 +171,10 @@ static cJSON *summary_to_json(const pm3k_summary *s)
               cJSON_AddNumberToObject(obj, "warned", (double)s->warned) &&
               cJSON_AddNumberToObject(obj, "failed", (double)s->failed) &&
               cJSON_AddNumberToObject(obj, "errors", (double)s->errors) &&
+              cJSON_AddNumberToObject(obj, "skipped", (double)s->skipped) &&
               cJSON_AddNumberToObject(obj, "elapsed_ms", (double)s->elapsed_ms) &&
-              cJSON_AddNumberToObject(obj, "exit_code", s->exit_code);
+              cJSON_AddNumberToObject(obj, "exit_code", s->exit_code) &&
+              cJSON_AddBoolToObject(obj, "interrupted", s->interrupted);
     if (!ok) {
         cJSON_Delete(obj);
         return NULL;
@@ -233,8 +278,8 @@ static size_t headline_finding(const pm3k_item *item)
 {
     size_t best = 0;
     for (size_t i = 1; i < pm3k_item_finding_count(item); i++)
-        if (pm3k_item_finding(item, i)->rule->severity >
-            pm3k_item_finding(item, best)->rule->severity)
+        if (pm3k_finding_severity(pm3k_item_finding(item, i)) >
+            pm3k_finding_severity(pm3k_item_finding(item, best)))
             best = i;
     return best;
 }
@@ -242,10 +287,10 @@ static size_t headline_finding(const pm3k_item *item)
 static void text_finding(pm3k__strbuf *sb, const pm3k_finding *f, bool headline)
 {
     if (!headline)
-        pm3k__strbuf_addf(sb, "      %s %s — ", pm3k_severity_name(f->rule->severity),
+        pm3k__strbuf_addf(sb, "      %s %s — ", pm3k_severity_name(pm3k_finding_severity(f)),
                           f->rule->code);
     add_printable(sb, f->message);
-    if (f->rule->predicts && f->rule->severity == PM3K_SEV_ERROR)
+    if (f->rule->predicts && pm3k_finding_severity(f) == PM3K_SEV_ERROR)
         pm3k__strbuf_addf(sb, " [%s]", f->rule->predicts);
     pm3k__strbuf_add(sb, "\n");
     if (f->hint && *f->hint) {
@@ -307,13 +352,15 @@ static pm3k_code text_summary(pm3k_writer *w, const pm3k_summary *s, pm3k_error 
 {
     pm3k__strbuf sb;
     pm3k__strbuf_init(&sb);
-    pm3k__strbuf_addf(&sb,
-                      "%llu item%s: %llu passed, %llu warned, %llu failed, %llu error%s "
-                      "(%.2f s)\n",
+    pm3k__strbuf_addf(&sb, "%llu item%s: %llu passed, %llu warned, %llu failed, %llu error%s",
                       (unsigned long long)s->items, s->items == 1 ? "" : "s",
                       (unsigned long long)s->passed, (unsigned long long)s->warned,
                       (unsigned long long)s->failed, (unsigned long long)s->errors,
-                      s->errors == 1 ? "" : "s", (double)s->elapsed_ms / 1000.0);
+                      s->errors == 1 ? "" : "s");
+    if (s->skipped)
+        pm3k__strbuf_addf(&sb, ", %llu skipped", (unsigned long long)s->skipped);
+    pm3k__strbuf_addf(&sb, " (%.2f s)%s\n", (double)s->elapsed_ms / 1000.0,
+                      s->interrupted ? ", interrupted" : "");
     pm3k_code rc = emit_sb(w, &sb, err);
     pm3k__strbuf_free(&sb);
     return rc;
@@ -361,12 +408,12 @@ static void junit_findings_text(pm3k__strbuf *sb, const pm3k_item *item, pm3k_se
 {
     for (size_t i = 0; i < pm3k_item_finding_count(item); i++) {
         const pm3k_finding *f = pm3k_item_finding(item, i);
-        if (f->rule->severity < min)
+        if (pm3k_finding_severity(f) < min)
             continue;
         pm3k__strbuf addl;
         pm3k__strbuf_init(&addl);
-        pm3k__strbuf_addf(&addl, "%s %s: %s", pm3k_severity_name(f->rule->severity), f->rule->code,
-                          f->message);
+        pm3k__strbuf_addf(&addl, "%s %s: %s", pm3k_severity_name(pm3k_finding_severity(f)),
+                          f->rule->code, f->message);
         if (f->rule->predicts)
             pm3k__strbuf_addf(&addl, " [%s]", f->rule->predicts);
         pm3k__strbuf_addf(&addl, "\nfix: %s\n", f->hint);
@@ -494,7 +541,18 @@ pm3k_code pm3k_writer_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *er
     return rc;
 }
 
-pm3k_code pm3k_writer_finish(pm3k_writer *w, const pm3k_summary *summary, pm3k_error *err)
+/* The run's own failure, for json and ndjson; NULL when there is none. */
+static cJSON *error_to_json(const char *code, const char *message)
+{
+    cJSON *obj = cJSON_CreateObject();
+    if (obj && add_string(obj, "code", code) && add_string(obj, "message", message))
+        return obj;
+    cJSON_Delete(obj);
+    return NULL;
+}
+
+static pm3k_code finish(pm3k_writer *w, const pm3k_summary *summary, cJSON *run_error,
+                        pm3k_error *err)
 {
     pm3k_code rc = PM3K_OK;
     cJSON *sum = NULL, *line = NULL;
@@ -509,6 +567,20 @@ pm3k_code pm3k_writer_finish(pm3k_writer *w, const pm3k_summary *summary, pm3k_e
         if (w->written == 0 && (rc = header_json(w, err)) != PM3K_OK)
             break;
         sum = summary_to_json(summary);
+        if (run_error) {
+            char *text = cJSON_PrintUnformatted(run_error);
+            pm3k__strbuf tail;
+            pm3k__strbuf_init(&tail);
+            pm3k__strbuf_add(&tail, ",\"error\":");
+            pm3k__strbuf_add(&tail, text ? text : "null");
+            pm3k__strbuf_add(&tail, "}\n");
+            rc = text && !tail.failed ? emit_json(w, "\n],\"summary\":", sum, tail.data, err)
+                                      : pm3k_error_set(err, PM3K_ERR_NOMEM,
+                                                       "out of memory while writing the report");
+            free(text);
+            pm3k__strbuf_free(&tail);
+            break;
+        }
         rc = emit_json(w, "\n],\"summary\":", sum, "}\n", err);
         break;
     case PM3K_FORMAT_NDJSON:
@@ -522,12 +594,34 @@ pm3k_code pm3k_writer_finish(pm3k_writer *w, const pm3k_summary *summary, pm3k_e
         }
         cJSON_AddItemToObject(line, "summary", sum);
         sum = NULL;
+        if (run_error) {
+            cJSON_AddItemToObject(line, "error", run_error);
+            run_error = NULL;
+        }
         rc = emit_json(w, "", line, "\n", err);
         break;
     }
     cJSON_Delete(sum);
     cJSON_Delete(line);
+    cJSON_Delete(run_error);
     return rc;
+}
+
+pm3k_code pm3k_writer_finish(pm3k_writer *w, const pm3k_summary *summary, pm3k_error *err)
+{
+    return finish(w, summary, NULL, err);
+}
+
+pm3k_code pm3k_writer_finish_error(pm3k_writer *w, const pm3k_summary *summary, const char *code,
+                                   const char *message, pm3k_error *err)
+{
+    cJSON *run_error = NULL;
+    if (w->opt.format == PM3K_FORMAT_JSON || w->opt.format == PM3K_FORMAT_NDJSON) {
+        run_error = error_to_json(code, message);
+        if (!run_error)
+            return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory while writing the report");
+    }
+    return finish(w, summary, run_error, err);
 }
 
 void pm3k_writer_free(pm3k_writer *w)

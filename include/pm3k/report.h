@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define PM3K_REPORT_SCHEMA_VERSION 1
+#define PM3K_REPORT_SCHEMA_VERSION 2
 
 typedef enum pm3k_kind {
     PM3K_KIND_VIDEO,
@@ -22,7 +22,12 @@ typedef enum pm3k_kind {
     PM3K_KIND_URL,
     PM3K_KIND_CAROUSEL,
     PM3K_KIND_PAYLOAD,
-    PM3K_KIND_DOMAIN
+    PM3K_KIND_DOMAIN,
+    PM3K_KIND_UPLOAD,
+    PM3K_KIND_POST,
+    PM3K_KIND_STATUS,
+    PM3K_KIND_PUBLISH,
+    PM3K_KIND_FIX
 } pm3k_kind;
 
 typedef enum pm3k_status {
@@ -41,7 +46,11 @@ typedef struct pm3k_finding {
     const pm3k_rule *rule;
     char *message;
     char *hint;
+    bool ignored; /* --ignore: reported as info, counts for nothing */
 } pm3k_finding;
+
+/* The severity a finding counts with: its rule's, or info when ignored. */
+pm3k_severity pm3k_finding_severity(const pm3k_finding *finding);
 
 /* One checked thing: a file, a URL, a carousel, a payload, a domain. */
 typedef struct pm3k_item pm3k_item;
@@ -73,6 +82,16 @@ void pm3k_item_set_limits(pm3k_item *item, const pm3k_limits *limits);
  * failure (the item then records that it is incomplete). */
 pm3k_code pm3k_item_add(pm3k_item *item, pm3k_rule_id rule, ...) __attribute__((sentinel));
 
+/* Mark every finding with this code as ignored (--ignore CODE): it stays in
+ * the report as info with "ignored": true. Returns how many were marked. */
+size_t pm3k_item_ignore(pm3k_item *item, const char *code);
+
+/* The item's position among the run's inputs (0-based; every file of a
+ * folder argument shares the folder's), or -1 when it has none (the
+ * carousel item). */
+void pm3k_item_set_input(pm3k_item *item, int64_t input);
+int64_t pm3k_item_input(const pm3k_item *item);
+
 size_t pm3k_item_finding_count(const pm3k_item *item);
 const pm3k_finding *pm3k_item_finding(const pm3k_item *item, size_t index);
 /* The first finding with this code, or NULL. */
@@ -99,6 +118,8 @@ bool pm3k_item_fact_get_num(const pm3k_item *item, const char *key, double *out)
 /* Run totals. */
 typedef struct pm3k_summary {
     uint64_t items, passed, warned, failed, errors;
+    uint64_t skipped; /* walked or listed entries that are not media by name and content */
+    bool interrupted; /* SIGINT/SIGTERM stopped the run; the report is what was done */
     int64_t elapsed_ms;
     int exit_code; /* merged over items with pm3k_exit_merge */
 } pm3k_summary;
@@ -134,6 +155,12 @@ pm3k_code pm3k_writer_new(const pm3k_writer_options *options, pm3k_sink_fn sink,
 /* Items are written (or, for junit, spooled) as they come, in call order. */
 pm3k_code pm3k_writer_item(pm3k_writer *writer, const pm3k_item *item, pm3k_error *err);
 pm3k_code pm3k_writer_finish(pm3k_writer *writer, const pm3k_summary *summary, pm3k_error *err);
+/* Finish a report whose run itself failed (a bad option, an unreadable
+ * config): json and ndjson still end as valid documents, with an "error"
+ * object {"code": code, "message": message} beside the summary; text and
+ * junit end as pm3k_writer_finish does (the caller says why on stderr). */
+pm3k_code pm3k_writer_finish_error(pm3k_writer *writer, const pm3k_summary *summary,
+                                   const char *code, const char *message, pm3k_error *err);
 void pm3k_writer_free(pm3k_writer *writer);
 
 #ifdef __cplusplus

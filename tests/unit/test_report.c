@@ -229,7 +229,7 @@ static void json_writer_streams_one_document(void **state)
     write_all(PM3K_FORMAT_JSON, false, &out);
     cJSON *doc = cJSON_Parse(out.data);
     assert_non_null(doc);
-    assert_int_equal(cJSON_GetObjectItem(doc, "schema")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItem(doc, "schema")->valueint, 2);
     assert_string_equal(cJSON_GetObjectItem(doc, "tool")->valuestring, "pm3k");
     cJSON *items = cJSON_GetObjectItem(doc, "items");
     assert_int_equal(cJSON_GetArraySize(items), 2);
@@ -348,9 +348,83 @@ static void invalid_utf8_is_replaced_in_json(void **state)
     assert_int_equal(pm3k_writer_item(w, item, NULL), PM3K_OK);
     assert_true(pm3k_utf8_valid(out.data, out.len));
     assert_non_null(strstr(out.data, "bad\xEF\xBF\xBD\xEF\xBF\xBD name.mp4"));
+    /* the bytes themselves come back from path_b64 */
+    assert_non_null(strstr(out.data, "\"path_b64\":\"YmFk//4gbmFtZS5tcDQ=\""));
     pm3k_writer_free(w);
     pm3k_item_free(item);
     free(out.data);
+}
+
+/* --ignore: the finding stays, as info with "ignored": true, and counts for
+ * nothing in status and exit code. */
+static void ignored_findings_count_as_info(void **state)
+{
+    (void)state;
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_VIDEO, "clip.mp4");
+    pm3k_item_fact_int(item, "display_width", 1920);
+    pm3k_item_fact_int(item, "display_height", 1080);
+    pm3k_item_add(item, PM3K_RULE_NOT_VERTICAL, "orientation", "landscape", PM3K_END);
+    pm3k_item_add(item, PM3K_RULE_MOOV_AT_END, PM3K_END);
+    assert_int_equal(pm3k_item_status(item), PM3K_STATUS_FAIL);
+    assert_int_equal(pm3k_item_ignore(item, "not_vertical"), 1);
+    assert_int_equal(pm3k_item_ignore(item, "not_vertical"), 0);
+    assert_int_equal(pm3k_item_status(item), PM3K_STATUS_PASS);
+    assert_int_equal(pm3k_item_exit_code(item, true), PM3K_EXIT_OK);
+    pm3k_item_set_input(item, 3);
+    cJSON *obj = pm3k__item_to_json(item);
+    assert_int_equal(cJSON_GetObjectItem(obj, "input")->valueint, 3);
+    cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItem(obj, "findings"), 0);
+    assert_string_equal(cJSON_GetObjectItem(f0, "severity")->valuestring, "info");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(f0, "ignored")));
+    cJSON *f1 = cJSON_GetArrayItem(cJSON_GetObjectItem(obj, "findings"), 1);
+    assert_null(cJSON_GetObjectItem(f1, "ignored"));
+    assert_null(cJSON_GetObjectItem(obj, "path_b64"));
+    cJSON_Delete(obj);
+    pm3k_item_set_input(item, -5);
+    obj = pm3k__item_to_json(item);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(obj, "input")));
+    cJSON_Delete(obj);
+    pm3k_item_free(item);
+}
+
+/* A run that fails as a whole still ends json and ndjson as documents. */
+static void run_errors_end_valid_documents(void **state)
+{
+    (void)state;
+    pm3k_format formats[] = {PM3K_FORMAT_JSON, PM3K_FORMAT_NDJSON, PM3K_FORMAT_TEXT};
+    for (size_t i = 0; i < 3; i++) {
+        capture out = {0};
+        pm3k_writer_options opt = {.format = formats[i]};
+        pm3k_writer *w = NULL;
+        pm3k_summary s;
+        pm3k_summary_init(&s);
+        s.exit_code = PM3K_EXIT_USAGE;
+        s.skipped = 4;
+        s.interrupted = true;
+        assert_int_equal(pm3k_writer_new(&opt, capture_sink, &out, &w, NULL), PM3K_OK);
+        assert_int_equal(pm3k_writer_finish_error(w, &s, "invalid_arg",
+                                                  "unknown option '--bogus'", NULL),
+                         PM3K_OK);
+        pm3k_writer_free(w);
+        if (formats[i] == PM3K_FORMAT_TEXT) {
+            assert_non_null(strstr(out.data, ", 4 skipped ("));
+            assert_non_null(strstr(out.data, ", interrupted\n"));
+            free(out.data);
+            continue;
+        }
+        cJSON *doc = cJSON_Parse(out.data);
+        assert_non_null(doc);
+        cJSON *error = cJSON_GetObjectItem(doc, "error");
+        assert_string_equal(cJSON_GetObjectItem(error, "code")->valuestring, "invalid_arg");
+        assert_string_equal(cJSON_GetObjectItem(error, "message")->valuestring,
+                            "unknown option '--bogus'");
+        cJSON *summary = cJSON_GetObjectItem(doc, "summary");
+        assert_int_equal(cJSON_GetObjectItem(summary, "exit_code")->valueint, 2);
+        assert_int_equal(cJSON_GetObjectItem(summary, "skipped")->valueint, 4);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(summary, "interrupted")));
+        cJSON_Delete(doc);
+        free(out.data);
+    }
 }
 
 /* A file name must not drive the terminal or break one line per item. */
@@ -397,6 +471,8 @@ int main(void)
         cmocka_unit_test(writer_reports_sink_failure),
         cmocka_unit_test(invalid_utf8_is_replaced_in_json),
         cmocka_unit_test(text_writer_escapes_control_bytes),
+        cmocka_unit_test(ignored_findings_count_as_info),
+        cmocka_unit_test(run_errors_end_valid_documents),
         cmocka_unit_test(formats_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
