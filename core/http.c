@@ -1,5 +1,6 @@
-/* pm3k — the one libcurl wrapper: handle setup, header capture, the meaning
- * of a result, and redaction. See core/http.h for the decisions. */
+/* pm3k — the one libcurl wrapper: handle setup, header capture and the
+ * meaning of a result. See core/http.h for the decisions; redaction is
+ * core/redact.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/http.h"
+#include "core/redact.h"
 #include "pm3k/pm3k.h"
 
 /* A CA bundle bigger than this is not a CA bundle. */
@@ -472,7 +474,7 @@ pm3k__http_length pm3k__http_content_length(const pm3k__http_response *resp, int
     const char *te = pm3k__http_header_get(resp, "Transfer-Encoding");
     if (te) {
         char shown[64];
-        pm3k__http_redact_header("Transfer-Encoding", te, shown, sizeof shown);
+        pm3k__redact_header("Transfer-Encoding", te, shown, sizeof shown);
         snprintf(reason, reason_len, "Transfer-Encoding: %s (the length is not sent)", shown);
         return PM3K__HTTP_LENGTH_CHUNKED;
     }
@@ -482,7 +484,7 @@ pm3k__http_length pm3k__http_content_length(const pm3k__http_response *resp, int
         int64_t v;
         if (!pm3k__http_parse_length(resp->headers[i].value, &v)) {
             char shown[64];
-            pm3k__http_redact_header("Content-Length", resp->headers[i].value, shown, sizeof shown);
+            pm3k__redact_header("Content-Length", resp->headers[i].value, shown, sizeof shown);
             snprintf(reason, reason_len, "Content-Length '%s' is not a byte count", shown);
             return PM3K__HTTP_LENGTH_INVALID;
         }
@@ -668,152 +670,6 @@ const char *pm3k__http_version_name(long version)
     default:
         return "unknown";
     }
-}
-
-/* ---- redaction ---- */
-
-static bool ends_with_ci(const char *s, size_t len, const char *suffix)
-{
-    size_t n = strlen(suffix);
-    return len >= n && strncasecmp(s + len - n, suffix, n) == 0;
-}
-
-bool pm3k__http_header_is_secret(const char *name)
-{
-    static const char *const exact[] = {"authorization", "proxy-authorization",
-                                        "cookie",        "set-cookie",
-                                        "x-api-key",     "api-key",
-                                        "x-auth",        NULL};
-    size_t len = strlen(name);
-    for (const char *const *p = exact; *p; p++)
-        if (strcasecmp(name, *p) == 0)
-            return true;
-    return strncasecmp(name, "x-amz-", 6) == 0 || ends_with_ci(name, len, "token") ||
-           ends_with_ci(name, len, "secret") || ends_with_ci(name, len, "signature") ||
-           ends_with_ci(name, len, "password") || ends_with_ci(name, len, "credential");
-}
-
-/* Query parameters whose values sign or authorise a request. */
-static bool secret_param(const char *name, size_t len)
-{
-    static const char *const exact[] = {"sig",
-                                        "key",
-                                        "apikey",
-                                        "api_key",
-                                        "auth",
-                                        "password",
-                                        "passwd",
-                                        "secret",
-                                        "policy",
-                                        "googleaccessid",
-                                        "code",
-                                        "x-amz-date",
-                                        "session",
-                                        "jwt",
-                                        "x-amz-credential",
-                                        "x-goog-credential",
-                                        "awsaccesskeyid",
-                                        NULL};
-    for (const char *const *p = exact; *p; p++)
-        if (strlen(*p) == len && strncasecmp(name, *p, len) == 0)
-            return true;
-    return ends_with_ci(name, len, "signature") || ends_with_ci(name, len, "token") ||
-           ends_with_ci(name, len, "secret") || ends_with_ci(name, len, "password") ||
-           ends_with_ci(name, len, "credential");
-}
-
-typedef struct out_buf {
-    char *p;
-    size_t len, cap;
-} out_buf;
-
-static void put(out_buf *o, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n && o->len + 1 < o->cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        o->p[o->len++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    o->p[o->len] = '\0';
-}
-
-void pm3k__http_redact_url(const char *url, char *out, size_t out_len)
-{
-    static const char redacted[] = "REDACTED";
-    out_buf o = {out, 0, out_len};
-    if (out_len == 0)
-        return;
-    out[0] = '\0';
-    const char *p = url;
-    /* user:password@ in the authority */
-    /* A scheme is letters, digits, '+', '-', '.' before "://" (not a
-     * "://" later in the query). */
-    size_t scheme_len = strspn(p, "abcdefghijklmnopqrstuvwxyz"
-                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
-    const char *scheme_end = strncmp(p + scheme_len, "://", 3) == 0 ? p + scheme_len : NULL;
-    if (scheme_end && scheme_len > 0 && scheme_len < 32) {
-        const char *auth = scheme_end + 3;
-        size_t auth_len = strcspn(auth, "/?#");
-        const char *at = NULL;
-        for (size_t i = 0; i < auth_len; i++)
-            if (auth[i] == '@')
-                at = auth + i;
-        put(&o, p, (size_t)(auth - p));
-        if (at) {
-            put(&o, redacted, sizeof redacted - 1);
-            put(&o, "@", 1);
-            put(&o, at + 1, (size_t)(auth + auth_len - at - 1));
-        } else {
-            put(&o, auth, auth_len);
-        }
-        p = auth + auth_len;
-    }
-    size_t path_len = strcspn(p, "?#");
-    put(&o, p, path_len);
-    p += path_len;
-    if (*p != '?') {
-        put(&o, p, strlen(p));
-        return;
-    }
-    put(&o, "?", 1);
-    p++;
-    /* name=value pairs up to the fragment */
-    while (*p && *p != '#') {
-        size_t pair_len = strcspn(p, "&;#");
-        const char *eq = memchr(p, '=', pair_len);
-        size_t name_len = eq ? (size_t)(eq - p) : pair_len;
-        if (eq && secret_param(p, name_len)) {
-            put(&o, p, name_len + 1);
-            put(&o, redacted, sizeof redacted - 1);
-        } else {
-            put(&o, p, pair_len);
-        }
-        p += pair_len;
-        if (*p == '&' || *p == ';') {
-            put(&o, p, 1);
-            p++;
-        }
-    }
-    put(&o, p, strlen(p));
-}
-
-void pm3k__http_redact_header(const char *name, const char *value, char *out, size_t out_len)
-{
-    static const char *const url_headers[] = {"location", "content-location", "link", "refresh",
-                                              NULL};
-    out_buf o = {out, 0, out_len};
-    if (out_len == 0)
-        return;
-    out[0] = '\0';
-    if (pm3k__http_header_is_secret(name)) {
-        put(&o, "REDACTED", 8);
-        return;
-    }
-    for (const char *const *p = url_headers; *p; p++)
-        if (strcasecmp(name, *p) == 0) {
-            pm3k__http_redact_url(value, out, out_len);
-            return;
-        }
-    put(&o, value, strlen(value));
 }
 
 /* ---- hosts ---- */

@@ -1,7 +1,7 @@
 /* pm3k — the one libcurl wrapper (internal): every HTTP request pm3k makes
  * is set up here, so TLS, --cacert, --resolve, timeouts, redirects, the
- * User-Agent, header capture, redaction and the meaning of a failure are
- * decided in one place.
+ * User-Agent, header capture and the meaning of a failure are decided in
+ * one place (redaction: core/redact.h).
  *
  * TLS verification is always on. --cacert ADDS a CA: CURLOPT_CAINFO alone
  * would replace libcurl's default bundle, so the extra CA goes in CAINFO while
@@ -128,21 +128,6 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
 
 /* "1.1", "2", "3" from CURLINFO_HTTP_VERSION. */
 const char *pm3k__http_version_name(long version);
-
-/* ---- redaction: nothing secret may reach a message, fact or log ---- */
-
-/* Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Amz-*, API keys. */
-bool pm3k__http_header_is_secret(const char *name);
-
-/* A URL with its user:password and the values of signing/credential query
- * parameters (X-Amz-Signature, Signature, sig, token, ...) replaced by
- * REDACTED. Always NUL-terminates out; cuts long URLs. */
-void pm3k__http_redact_url(const char *url, char *out, size_t out_len);
-
-/* A header value fit for a report: secret headers become REDACTED, URLs
- * (Location, Content-Location, Link, Refresh) are redacted as URLs, control
- * characters become '?'. */
-void pm3k__http_redact_header(const char *name, const char *value, char *out, size_t out_len);
 
 /* ---- hosts ---- */
 

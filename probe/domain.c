@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "pm3k/url.h"
+#include "core/redact.h"
 #include "probe/url_int.h"
 
 /* A verification file is one short line; more is read only to say so. */
@@ -144,7 +145,7 @@ static pm3k_code check_answer(const pm3k_domain_config *config, const char *url,
     case PM3K__HTTP_REDIRECT: {
         const char *target = redirect_url ? redirect_url : pm3k__http_header_get(resp, "Location");
         if (target)
-            pm3k__http_redact_url(target, location, sizeof location);
+            pm3k__redact_url(target, location, sizeof location);
         else
             snprintf(location, sizeof location, "(none)");
         pm3k_item_fact_str(item, "location", location);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "core/report_int.h"
+#include "core/redact.h"
 #include "probe/url_int.h"
 
 #define BLOCK_SIZE (128 * 1024)
@@ -167,7 +168,7 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
         char location[160] = "";
         const char *loc = pm3k__http_header_get(&r->resp, "Location");
         if (loc)
-            pm3k__http_redact_url(loc, location, sizeof location);
+            pm3k__redact_url(loc, location, sizeof location);
         return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "the server answered a Range request with a redirect to %s",
                     location[0] ? location : "?");

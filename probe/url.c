@@ -18,6 +18,7 @@
 
 #include "probe/lane.h"
 #include "pm3k/url.h"
+#include "core/redact.h"
 #include "probe/url_int.h"
 
 /* Politeness toward one server, and a bound on sockets overall. */
@@ -323,7 +324,7 @@ static void add_header_facts(pm3k_item *item, const pm3k__http_response *resp)
             key[j] = (char)(h->name[j] >= 'A' && h->name[j] <= 'Z' ? h->name[j] + 32 : h->name[j]);
         for (const char *const *s = shown_headers; *s; s++)
             if (strcmp(key, *s) == 0) {
-                pm3k__http_redact_header(h->name, h->value, value, sizeof value);
+                pm3k__redact_header(h->name, h->value, value, sizeof value);
                 pm3k_item_fact_group_str(item, "headers", key, value);
                 break;
             }
@@ -396,7 +397,7 @@ static void add_fetch_facts(const xfer *x, pm3k_item *item)
         pm3k_item_fact_null(item, "content_length");
     const char *type = pm3k__http_header_get(resp, "Content-Type");
     if (type) {
-        pm3k__http_redact_header("Content-Type", type, text, sizeof text);
+        pm3k__redact_header("Content-Type", type, text, sizeof text);
         pm3k_item_fact_str(item, "content_type", text);
     } else {
         pm3k_item_fact_null(item, "content_type");
@@ -433,7 +434,7 @@ static pm3k_item *build_item(const engine *e, const xfer *x, bool size_check)
         const char *target =
             x->redirect_url ? x->redirect_url : pm3k__http_header_get(x->resp, "Location");
         if (target)
-            pm3k__http_redact_url(target, location, sizeof location);
+            pm3k__redact_url(target, location, sizeof location);
         else
             snprintf(location, sizeof location, "(none)");
         pm3k_item_fact_str(item, "location", location);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/http.h"
+#include "core/redact.h"
 #include "probe/url_int.h"
 
 #define CHECK(cond)                                                                                \
@@ -51,9 +52,9 @@ static void fuzz_headers(const char *raw, size_t len)
     for (size_t i = 0; i < resp.header_count; i++) {
         CHECK(strlen(resp.headers[i].value) <= PM3K__HTTP_MAX_VALUE);
         char shown[96];
-        pm3k__http_redact_header(resp.headers[i].name, resp.headers[i].value, shown, sizeof shown);
+        pm3k__redact_header(resp.headers[i].name, resp.headers[i].value, shown, sizeof shown);
         CHECK(strlen(shown) < sizeof shown);
-        if (pm3k__http_header_is_secret(resp.headers[i].name))
+        if (pm3k__redact_is_secret_header(resp.headers[i].name))
             CHECK(strcmp(shown, "REDACTED") == 0);
     }
     pm3k__http_length kind = pm3k__http_content_length(&resp, &length, reason, sizeof reason);
@@ -73,9 +74,9 @@ static void fuzz_strings(const char *url, const char *type)
     int64_t v, a, b, c;
     pm3k__ct ct;
 
-    pm3k__http_redact_url(url, out, sizeof out);
+    pm3k__redact_url(url, out, sizeof out);
     CHECK(strlen(out) < sizeof out);
-    pm3k__http_redact_url(url, tiny, sizeof tiny);
+    pm3k__redact_url(url, tiny, sizeof tiny);
     CHECK(strlen(tiny) < sizeof tiny);
     /* A query that starts with a signature keeps only its name. */
     const char *query = strchr(url, '?');

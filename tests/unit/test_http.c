@@ -1,5 +1,5 @@
 /* Unit tests for core/http.c (header capture, lengths, ranges, verdicts,
- * redaction, option checks) and probe/urlcheck.c (hosts, Content-Type). */
+ * option checks) and probe/urlcheck.c (hosts, Content-Type). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 
 #include "core/http.h"
 #include "pm3k_version.h"
+#include "core/redact.h"
 #include "probe/url_int.h"
 
 static pm3k__http_response resp;
@@ -214,47 +215,6 @@ static void classify_headers_too_large(void **state)
                      PM3K__HTTP_TRANSIENT);
 }
 
-static void redact_url(void **state)
-{
-    char out[256];
-    pm3k__http_redact_url("https://user:pw@cdn.test:8443/a/b.mp4?X-Amz-Algorithm=AWS4&"
-                          "X-Amz-Credential=AK%2F1&X-Amz-Signature=deadbeef&n=2#t=1",
-                          out, sizeof out);
-    assert_string_equal(out, "https://REDACTED@cdn.test:8443/a/b.mp4?X-Amz-Algorithm=AWS4&"
-                             "X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&n=2#t=1");
-    pm3k__http_redact_url("https://x.test/p?sig=1&Signature=2&token=3&access_token=4&a=5", out,
-                          sizeof out);
-    assert_string_equal(out, "https://x.test/p?sig=REDACTED&Signature=REDACTED&token=REDACTED&"
-                             "access_token=REDACTED&a=5");
-    /* A "://" inside the query is not an authority. */
-    pm3k__http_redact_url("?X-Amz-Signature=a://b@c/d", out, sizeof out);
-    assert_string_equal(out, "?X-Amz-Signature=REDACTED");
-    pm3k__http_redact_url("/relative?key=k", out, sizeof out);
-    assert_string_equal(out, "/relative?key=REDACTED");
-    pm3k__http_redact_url("https://x.test/\x01?a=b", out, 12);
-    assert_string_equal(out, "https://x.t");
-    pm3k__http_redact_url("https://x.test/\x01", out, sizeof out);
-    assert_string_equal(out, "https://x.test/?");
-}
-
-static void redact_header(void **state)
-{
-    char out[128];
-    pm3k__http_redact_header("Authorization", "Bearer secret", out, sizeof out);
-    assert_string_equal(out, "REDACTED");
-    pm3k__http_redact_header("x-amz-security-token", "abc", out, sizeof out);
-    assert_string_equal(out, "REDACTED");
-    pm3k__http_redact_header("Set-Cookie", "s=1", out, sizeof out);
-    assert_string_equal(out, "REDACTED");
-    pm3k__http_redact_header("Location", "https://c.test/x?Signature=1", out, sizeof out);
-    assert_string_equal(out, "https://c.test/x?Signature=REDACTED");
-    pm3k__http_redact_header("Server", "nginx", out, sizeof out);
-    assert_string_equal(out, "nginx");
-    assert_true(pm3k__http_header_is_secret("Proxy-Authorization"));
-    assert_true(pm3k__http_header_is_secret("X-Auth-Token"));
-    assert_false(pm3k__http_header_is_secret("Content-Length"));
-}
-
 static void options_check(void **state)
 {
     pm3k_error err = {0};
@@ -408,8 +368,6 @@ int main(void)
         cmocka_unit_test(classify),
         cmocka_unit_test(classify_tls),
         cmocka_unit_test(classify_headers_too_large),
-        cmocka_unit_test(redact_url),
-        cmocka_unit_test(redact_header),
         cmocka_unit_test(options_check),
         cmocka_unit_test(cacert_check),
         cmocka_unit_test(hosts),
