@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/medialib.h"
+#include "probe/carousel.h"
 #include "probe/lane.h"
 #include "probe/probe_int.h"
 #include "probe/walk.h"
@@ -441,33 +442,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* The carousel item of a --photo run: image count and cover index. */
-static pm3k_item *carousel_item(const pm3k_probe_config *config, uint64_t images)
-{
-    const pm3k_limits *l = &config->limits;
-    char count[32], cover[32], last[32], min[16], max[16];
-    pm3k_item *item = pm3k_item_new(PM3K_KIND_CAROUSEL, "carousel");
-    if (!item)
-        return NULL;
-    snprintf(count, sizeof count, "%llu", (unsigned long long)images);
-    snprintf(cover, sizeof cover, "%d", config->cover_index);
-    snprintf(last, sizeof last, "%lld", (long long)images - 1);
-    snprintf(min, sizeof min, "%d", l->min_images);
-    snprintf(max, sizeof max, "%d", l->max_images);
-    pm3k_item_fact_int(item, "images", (int64_t)images);
-    pm3k_item_fact_int(item, "cover_index", config->cover_index);
-    if (images < (uint64_t)l->min_images)
-        pm3k_item_add(item, PM3K_RULE_TOO_FEW_IMAGES_CAROUSEL, "images", count, "min_images", min,
-                      PM3K_END);
-    if (images > (uint64_t)l->max_images)
-        pm3k_item_add(item, PM3K_RULE_TOO_MANY_IMAGES_CAROUSEL, "images", count, "max_images", max,
-                      PM3K_END);
-    if (images > 0 && (config->cover_index < 0 || (uint64_t)config->cover_index >= images))
-        pm3k_item_add(item, PM3K_RULE_COVER_OUT_OF_RANGE_CAROUSEL, "cover_index", cover,
-                      "last_index", last, PM3K_END);
-    return item;
-}
-
 /* Hand items to the callback in order until every task is reported. */
 static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, uint64_t *emitted)
 {
@@ -559,7 +533,7 @@ join:
     if (rc == PM3K_OK && b->failure != PM3K_OK)
         rc = pm3k_error_set(err, b->failure, "%s", b->failure_message);
     if (rc == PM3K_OK && b->config.photo_mode) {
-        pm3k_item *carousel = carousel_item(&b->config, emitted);
+        pm3k_item *carousel = pm3k__carousel_item(&b->config, emitted);
         if (!carousel)
             rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
         else
