@@ -7,7 +7,7 @@
  * Content-Length, a GET stopped right after the headers decides, as PM3K's
  * own GET would see it (--get always uses that GET). Redirects are reported,
  * never followed. What the answers mean is probe/urlcheck.c's pure verdict.
- * --deep probes then run on a few threads of their own with blocking
+ * --deep probes then run on a pool of threads of their own with blocking
  * range reads (probe/remote.c), so they never stall the loop.
  *
  * Every task taken from the lane is completed exactly once. */
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/pool.h"
 #include "pm3k/url.h"
 #include "probe/lane.h"
 #include "probe/url_int.h"
@@ -59,22 +60,21 @@ typedef struct xfer {
     long head_status;
     struct timespec start;
     int64_t elapsed_ms;
+    CURL *deep_easy; /* the --deep handle lent with the task */
 } xfer;
 
-typedef struct engine engine;
-
-typedef struct deep_pool {
+/* --deep probes: a queue of URLs for a pool of threads, and the handles
+ * they lend each other (one per thread at most), all under mu. */
+typedef struct deep_queue {
     pthread_mutex_t mu;
-    pthread_cond_t work;
+    pm3k__pool *pool;
     xfer *head, *tail;
-    size_t outstanding; /* queued or running */
-    bool closing;
-    pthread_t threads[DEEP_THREADS_MAX];
-    int thread_count, thread_max;
-    engine *engine;
-} deep_pool;
+    size_t queued, outstanding; /* outstanding: queued or running */
+    CURL *idle[DEEP_THREADS_MAX];
+    size_t idle_count;
+} deep_queue;
 
-struct engine {
+typedef struct engine {
     pm3k__lane *lane;
     const pm3k_probe_config *config;
     char domain[256];
@@ -89,76 +89,17 @@ struct engine {
     size_t host_count, host_cap;
     CURL *idle[MAX_TOTAL_CONNECTIONS];
     size_t idle_count;
-    uint64_t wake_id;
     bool deep_ready;
-    deep_pool deep;
-};
+    deep_queue deep;
+} engine;
 
-/* ---- waking the loop from other threads ----
- * The batch may call the notify hook just as the engine shuts down, so the
- * hook gets a number, not a pointer: it finds the multi handle under a lock
- * that the engine also takes to unregister it. A new task only wakes the
- * loop when it sleeps waiting for one (idle); a busy loop takes new tasks
- * on its next turn anyway, and a wakeup per task would cost a system call
- * and a thread switch each. */
-
-#define WAKE_SLOTS 64
-static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    uint64_t id;
-    CURLM *multi;
-    bool wants_tasks; /* polling, and would take a new task */
-} wake_table[WAKE_SLOTS];
-static uint64_t wake_next = 1;
-
-static uint64_t wake_register(CURLM *multi)
-{
-    uint64_t id = 0;
-    pthread_mutex_lock(&wake_mu);
-    for (int i = 0; i < WAKE_SLOTS; i++)
-        if (wake_table[i].id == 0) {
-            id = wake_next++;
-            wake_table[i].id = id;
-            wake_table[i].multi = multi;
-            break;
-        }
-    pthread_mutex_unlock(&wake_mu);
-    return id;
-}
-
-static void wake_unregister(uint64_t id)
-{
-    pthread_mutex_lock(&wake_mu);
-    for (int i = 0; i < WAKE_SLOTS; i++)
-        if (id && wake_table[i].id == id)
-            wake_table[i].id = 0;
-    pthread_mutex_unlock(&wake_mu);
-}
-
-/* for_task: a new task was queued (wakes only a loop that wants tasks). */
-static void wake(uint64_t id, bool for_task)
-{
-    pthread_mutex_lock(&wake_mu);
-    for (int i = 0; i < WAKE_SLOTS; i++)
-        if (id && wake_table[i].id == id && (!for_task || wake_table[i].wants_tasks)) {
-            wake_table[i].wants_tasks = false;
-            curl_multi_wakeup(wake_table[i].multi);
-        }
-    pthread_mutex_unlock(&wake_mu);
-}
-
-static void wake_want_tasks(uint64_t id, bool wants)
-{
-    pthread_mutex_lock(&wake_mu);
-    for (int i = 0; i < WAKE_SLOTS; i++)
-        if (id && wake_table[i].id == id)
-            wake_table[i].wants_tasks = wants;
-    pthread_mutex_unlock(&wake_mu);
-}
-
+/* The lane calls this with the batch's lock held, after the loop asked
+ * (pm3k__lane_pop_or_notify) and a task came or the lane finished; the
+ * engine unregisters it before the multi handle goes (engine_free). */
 static void on_lane_notify(void *data)
 {
-    wake((uint64_t)(uintptr_t)data, true);
+    engine *e = data;
+    curl_multi_wakeup(e->multi);
 }
 
 /* ---- hosts ---- */
@@ -269,7 +210,7 @@ static void config_failure(const engine *e, const char *reason)
     pm3k__lane_fail(e->lane, err.code, err.message);
 }
 
-/* ---- --deep, on threads of its own ---- */
+/* ---- --deep, on a pool of its own ---- */
 
 static bool deep_stopping(void *lane)
 {
@@ -334,33 +275,60 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
     return item;
 }
 
-static void *deep_main(void *arg)
+/* The pool's callbacks: take a URL (with a handle, when one is idle),
+ * probe it, give the handle back and let the loop count the URL done. */
+static void *deep_take(void *userdata)
 {
-    deep_pool *pool = arg;
-    engine *e = pool->engine;
-    CURL *easy = pm3k__http_handle_new(&e->http, NULL);
-    for (;;) {
-        pthread_mutex_lock(&pool->mu);
-        while (!pool->head && !pool->closing)
-            pthread_cond_wait(&pool->work, &pool->mu);
-        xfer *x = pool->head;
-        if (x) {
-            pool->head = x->next;
-            if (!pool->head)
-                pool->tail = NULL;
-        }
-        pthread_mutex_unlock(&pool->mu);
-        if (!x)
-            break;
-        pm3k__lane_complete(e->lane, &x->task, deep_item(e, easy, x));
-        xfer_free(x);
-        pthread_mutex_lock(&pool->mu);
-        pool->outstanding--;
-        pthread_mutex_unlock(&pool->mu);
-        wake(e->wake_id, false);
+    engine *e = userdata;
+    deep_queue *q = &e->deep;
+    xfer *x = q->head;
+    if (!x)
+        return NULL;
+    q->head = x->next;
+    if (!q->head)
+        q->tail = NULL;
+    q->queued--;
+    x->deep_easy = q->idle_count > 0 ? q->idle[--q->idle_count] : NULL;
+    return x;
+}
+
+static void deep_process(void *userdata, void *item)
+{
+    engine *e = userdata;
+    xfer *x = item;
+    if (!x->deep_easy)
+        x->deep_easy = pm3k__http_handle_new(&e->http, NULL);
+    pm3k__lane_complete(e->lane, &x->task, deep_item(e, x->deep_easy, x));
+}
+
+static void deep_give_back(void *userdata, void *item)
+{
+    engine *e = userdata;
+    deep_queue *q = &e->deep;
+    xfer *x = item;
+    if (x->deep_easy && q->idle_count < DEEP_THREADS_MAX)
+        q->idle[q->idle_count++] = x->deep_easy;
+    else
+        curl_easy_cleanup(x->deep_easy);
+    xfer_free(x);
+    q->outstanding--;
+    curl_multi_wakeup(e->multi);
+}
+
+static bool deep_open(engine *e, pm3k_error *err)
+{
+    static const pm3k__pool_ops ops = {deep_take, deep_process, deep_give_back};
+    int threads = e->config->jobs * 2;
+    threads = threads < DEEP_THREADS_MIN   ? DEEP_THREADS_MIN
+              : threads > DEEP_THREADS_MAX ? DEEP_THREADS_MAX
+                                           : threads;
+    pthread_mutex_init(&e->deep.mu, NULL);
+    if (pm3k__pool_new(&e->deep.mu, threads, &ops, e, &e->deep.pool, err) != PM3K_OK) {
+        pthread_mutex_destroy(&e->deep.mu);
+        return false;
     }
-    curl_easy_cleanup(easy);
-    return NULL;
+    e->deep_ready = true;
+    return true;
 }
 
 static size_t deep_outstanding(engine *e)
@@ -376,38 +344,36 @@ static size_t deep_outstanding(engine *e)
 /* Queue x for a deep probe; false when no thread could run it. */
 static bool deep_submit(engine *e, xfer *x)
 {
-    deep_pool *pool = &e->deep;
-    bool queued = false;
-    pthread_mutex_lock(&pool->mu);
-    if (pool->thread_count < pool->thread_max && (size_t)pool->thread_count <= pool->outstanding &&
-        pthread_create(&pool->threads[pool->thread_count], NULL, deep_main, pool) == 0)
-        pool->thread_count++;
-    if (pool->thread_count > 0) {
-        x->next = NULL;
-        if (pool->tail)
-            pool->tail->next = x;
-        else
-            pool->head = x;
-        pool->tail = x;
-        pool->outstanding++;
-        pthread_cond_signal(&pool->work);
-        queued = true;
+    deep_queue *q = &e->deep;
+    pthread_mutex_lock(&q->mu);
+    x->next = NULL;
+    if (q->tail)
+        q->tail->next = x;
+    else
+        q->head = x;
+    q->tail = x;
+    q->queued++;
+    q->outstanding++;
+    bool queued = pm3k__pool_signal(q->pool, q->queued);
+    if (!queued) {
+        /* No thread at all: x is the only URL queued. */
+        q->head = q->tail = NULL;
+        q->queued = 0;
+        q->outstanding--;
     }
-    pthread_mutex_unlock(&pool->mu);
+    pthread_mutex_unlock(&q->mu);
     return queued;
 }
 
+/* Waits for the probes still queued or running (they see a stop
+ * themselves, deep_stopping, and give up). */
 static void deep_close(engine *e)
 {
     if (!e->deep_ready)
         return;
-    pthread_mutex_lock(&e->deep.mu);
-    e->deep.closing = true;
-    pthread_cond_broadcast(&e->deep.work);
-    pthread_mutex_unlock(&e->deep.mu);
-    for (int i = 0; i < e->deep.thread_count; i++)
-        pthread_join(e->deep.threads[i], NULL);
-    pthread_cond_destroy(&e->deep.work);
+    pm3k__pool_free(e->deep.pool);
+    for (size_t i = 0; i < e->deep.idle_count; i++)
+        curl_easy_cleanup(e->deep.idle[i]);
     pthread_mutex_destroy(&e->deep.mu);
     e->deep_ready = false;
 }
@@ -695,28 +661,17 @@ static bool engine_init(engine *e, pm3k__lane *lane, pm3k_error *err)
     e->share = curl_share_init();
     if (e->share)
         curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    if (config->deep) {
-        int threads = config->jobs * 2;
-        e->deep.thread_max = threads < DEEP_THREADS_MIN   ? DEEP_THREADS_MIN
-                             : threads > DEEP_THREADS_MAX ? DEEP_THREADS_MAX
-                                                          : threads;
-        e->deep.engine = e;
-        pthread_mutex_init(&e->deep.mu, NULL);
-        pthread_cond_init(&e->deep.work, NULL);
-        e->deep_ready = true;
-    }
-    e->wake_id = wake_register(e->multi);
-    if (e->wake_id)
-        pm3k__lane_set_notify(lane, on_lane_notify, (void *)(uintptr_t)e->wake_id);
+    if (config->deep && !deep_open(e, err))
+        return false;
+    pm3k__lane_set_notify(lane, on_lane_notify, e);
     return true;
 }
 
 static void engine_free(engine *e)
 {
     /* First no one may wake the multi handle any more, then it goes. */
-    if (e->lane && e->wake_id)
+    if (e->lane)
         pm3k__lane_set_notify(e->lane, NULL, NULL);
-    wake_unregister(e->wake_id);
     deep_close(e);
     for (size_t i = 0; i < e->idle_count; i++)
         curl_easy_cleanup(e->idle[i]);
@@ -787,21 +742,14 @@ static void run_loop(engine *e)
         collect_done(e);
         if (e->active == 0 && in_flight(e) < MAX_IN_FLIGHT)
             continue;
-        /* Ask for a wakeup on new tasks, then look once more: a task
-         * queued before the flag was set is seen here, one queued after it
-         * wakes the poll. */
-        bool wants = in_flight(e) < MAX_IN_FLIGHT;
-        if (wants) {
-            wake_want_tasks(e->wake_id, true);
-            if (pm3k__lane_pop(lane, &task, false)) {
-                wake_want_tasks(e->wake_id, false);
-                accept_task(e, &task);
-                continue;
-            }
+        /* A new task wakes the poll only when the loop would take it, and
+         * only once (the next pop calls the wakeup off): a wakeup per task
+         * would cost a system call and a thread switch each. */
+        if (in_flight(e) < MAX_IN_FLIGHT && pm3k__lane_pop_or_notify(lane, &task)) {
+            accept_task(e, &task);
+            continue;
         }
-        curl_multi_poll(e->multi, NULL, 0, e->wake_id ? POLL_MS : 50, NULL);
-        if (wants)
-            wake_want_tasks(e->wake_id, false);
+        curl_multi_poll(e->multi, NULL, 0, POLL_MS, NULL);
     }
 }
 
