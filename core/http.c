@@ -274,7 +274,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     }
     if (sink->kind == PM3K__HTTP_SINK_MEMORY && !keep_body(resp, data, len, &taken))
         return 0; /* out of memory: a failed transfer, not a stop on purpose */
-    if (sink->kind == PM3K__HTTP_SINK_CALLBACK)
+    if (sink->kind == PM3K__HTTP_SINK_CALLBACK && sink->write)
         taken = sink->write(sink->userdata, resp, data, len);
     if (taken == len)
         return len;
@@ -537,7 +537,11 @@ pm3k_code pm3k__http_prepare(CURL *h, const pm3k__http_ctx *ctx, const pm3k__htt
     pm3k_code rc = header_list(req, &resp->header_list, err);
     if (rc != PM3K_OK)
         return rc;
+    /* Kept for the callbacks; what libcurl copied is not needed again. */
     resp->request = *req;
+    resp->request.url = resp->request.range = resp->request.aws_sigv4 = NULL;
+    resp->request.headers = NULL;
+    resp->request.header_count = 0;
     CURLcode c = set_method(h, req);
     SET(CURLOPT_URL, req->url);
     SET(CURLOPT_HTTPHEADER, resp->header_list);

@@ -124,10 +124,11 @@ typedef enum pm3k__http_trace_kind {
 typedef void (*pm3k__http_trace_fn)(void *userdata, pm3k__http_trace_kind kind, const char *line);
 
 /* What to ask. Zeroed fields are the defaults: GET, no headers, no body,
- * the body dropped, the context's timeout, no progress, no trace. Strings
- * libcurl copies (url, headers, range, userpwd, aws_sigv4) may go once the
- * request is prepared; everything else it points to (body bytes,
- * callbacks' userdata, secrets) must last until the transfer ends. */
+ * the body dropped, the context's timeout, no progress, no trace. The
+ * request itself and the strings libcurl copies (url, headers, range,
+ * aws_sigv4) may go once it is prepared; everything else it points to
+ * (userpwd, body bytes, callbacks' userdata, secrets) must last until the
+ * transfer ends. */
 typedef struct pm3k__http_request {
     pm3k__http_method method;
     const char *url;
