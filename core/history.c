@@ -12,7 +12,7 @@
 
 #include "core/db.h"
 #include "core/hash.h"
-#include "core/http.h"
+#include "core/redact.h"
 #include "pm3k/history.h"
 
 /* 'PM3H' */
@@ -463,7 +463,7 @@ static pm3k_code insert_post(pm3k_history *h, const pm3k_post_record *post, cons
         post->photo ? (post->photo_count ? post->photo_urls[0] : NULL) : post->source_url;
     sqlite3_stmt *st = NULL;
     if (url)
-        pm3k__http_redact_url(url, shown, sizeof shown);
+        pm3k__redact_url(url, shown, sizeof shown);
     pm3k_code rc =
         stmt(h, &st, err,
              "INSERT INTO posts (account, created_at, media, url, url_sha256, "
@@ -635,7 +635,7 @@ pm3k_code pm3k_history_record_upload(pm3k_history *h, const pm3k_upload_record *
 {
     char shown[2048];
     sqlite3_stmt *st = NULL;
-    pm3k__http_redact_url(upload->url, shown, sizeof shown);
+    pm3k__redact_url(upload->url, shown, sizeof shown);
     pm3k_code rc = stmt(h, &st, err,
                         "INSERT INTO uploads (account, created_at, file_sha256, size, target, url, "
                         "album_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

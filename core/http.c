@@ -1,5 +1,6 @@
-/* pm3k — the one libcurl wrapper: handle setup, header capture, the meaning
- * of a result, and redaction. See core/http.h for the decisions. */
+/* pm3k — the one libcurl wrapper: options, the context of a run, handles,
+ * requests and -v traces. See core/http.h for the decisions; what an
+ * answer means is core/http_answer.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/http.h"
+#include "core/redact.h"
 #include "pm3k/pm3k.h"
 
 /* A CA bundle bigger than this is not a CA bundle. */
@@ -228,153 +230,225 @@ void pm3k__http_ctx_free(pm3k__http_ctx *ctx)
     memset(ctx, 0, sizeof *ctx);
 }
 
-/* ---- header capture ---- */
-
-void pm3k__http_response_reset(pm3k__http_response *resp)
-{
-    resp->status = 0;
-    resp->reason[0] = '\0';
-    resp->header_count = 0;
-    resp->headers_truncated = false;
-    resp->headers_done = false;
-    resp->aborted = false;
-    resp->body_bytes = 0;
-    resp->error[0] = '\0';
-    resp->store_used = 0;
-}
-
-/* "HTTP/1.1 404 Not Found" -> 404, "Not Found". */
-static void parse_status_line(pm3k__http_response *resp, const char *line, size_t len)
-{
-    size_t i = 5;
-    while (i < len && line[i] != ' ')
-        i++;
-    while (i < len && line[i] == ' ')
-        i++;
-    long status = 0;
-    size_t digits = 0;
-    while (i < len && digits < 3 && isdigit((unsigned char)line[i])) {
-        status = status * 10 + (line[i] - '0');
-        i++;
-        digits++;
-    }
-    resp->status = digits == 3 ? status : 0;
-    while (i < len && line[i] == ' ')
-        i++;
-    size_t n = 0;
-    for (; i < len && n + 1 < sizeof resp->reason; i++)
-        resp->reason[n++] = isprint((unsigned char)line[i]) ? line[i] : '?';
-    resp->reason[n] = '\0';
-}
-
-/* Copy into the store; NULL when it is full. */
-static const char *store_copy(pm3k__http_response *resp, const char *s, size_t n)
-{
-    if (resp->store_used + n + 1 > sizeof resp->store)
-        return NULL;
-    char *dst = resp->store + resp->store_used;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-    resp->store_used += n + 1;
-    return dst;
-}
-
-size_t pm3k__http_feed_header(pm3k__http_response *resp, const char *data, size_t len)
-{
-    size_t n = len;
-    while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
-        n--;
-    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        /* A new response (after a 1xx): only the last one counts. */
-        resp->header_count = 0;
-        resp->store_used = 0;
-        resp->headers_truncated = false;
-        resp->headers_done = false;
-        parse_status_line(resp, data, n);
-        return len;
-    }
-    if (resp->headers_done) /* trailers after a chunked body */
-        return len;
-    if (n == 0) {
-        if (resp->status >= 100 && resp->status < 200)
-            return len;
-        resp->headers_done = true;
-        if (resp->abort_after_headers) {
-            resp->aborted = true;
-            return 0; /* libcurl stops with CURLE_WRITE_ERROR */
-        }
-        return len;
-    }
-    if (data[0] == ' ' || data[0] == '\t') /* obsolete line folding: ignored */
-        return len;
-    const char *colon = memchr(data, ':', n);
-    if (!colon || colon == data)
-        return len;
-    size_t name_len = (size_t)(colon - data);
-    const char *value = colon + 1, *end = data + n;
-    while (value < end && (*value == ' ' || *value == '\t'))
-        value++;
-    while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    size_t value_len = (size_t)(end - value);
-    if (value_len > PM3K__HTTP_MAX_VALUE)
-        value_len = PM3K__HTTP_MAX_VALUE;
-    if (resp->header_count == PM3K__HTTP_MAX_HEADERS) {
-        resp->headers_truncated = true;
-        return len;
-    }
-    const char *name_copy = store_copy(resp, data, name_len);
-    const char *value_copy = name_copy ? store_copy(resp, value, value_len) : NULL;
-    if (!value_copy) {
-        resp->headers_truncated = true;
-        return len;
-    }
-    resp->headers[resp->header_count].name = name_copy;
-    resp->headers[resp->header_count].value = value_copy;
-    resp->header_count++;
-    return len;
-}
+/* ---- the callbacks libcurl calls during a transfer ---- */
 
 static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
 {
     return pm3k__http_feed_header(userdata, data, size * nitems);
 }
 
+/* Keep up to the sink's cap; false only when memory runs out. */
+static bool keep_body(pm3k__http_response *resp, const char *data, size_t len, size_t *taken)
+{
+    size_t room = resp->request.sink.cap - resp->body_len;
+    size_t n = len < room ? len : room;
+    if (resp->body_len + n + 1 > resp->body_alloc) {
+        size_t want = resp->body_alloc ? resp->body_alloc * 2 : 4096;
+        if (want < resp->body_len + n + 1)
+            want = resp->body_len + n + 1;
+        if (want > resp->request.sink.cap + 1)
+            want = resp->request.sink.cap + 1;
+        char *grown = realloc(resp->body, want);
+        if (!grown)
+            return false;
+        resp->body = grown;
+        resp->body_alloc = want;
+    }
+    memcpy(resp->body + resp->body_len, data, n);
+    resp->body_len += n;
+    resp->body[resp->body_len] = '\0';
+    resp->body_truncated = n < len;
+    *taken = n;
+    return true;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     pm3k__http_response *resp = userdata;
-    size_t len = size * nmemb;
+    const pm3k__http_sink *sink = &resp->request.sink;
+    size_t len = size * nmemb, taken = len;
     resp->body_bytes += (int64_t)len;
-    if (resp->abort_after_headers) {
+    if (resp->request.abort_after_headers) {
         resp->aborted = true;
         return 0;
     }
-    if (resp->body)
-        return resp->body(resp->body_userdata, data, len);
-    return len;
+    if (sink->kind == PM3K__HTTP_SINK_MEMORY && !keep_body(resp, data, len, &taken))
+        return 0; /* out of memory: a failed transfer, not a stop on purpose */
+    if (sink->kind == PM3K__HTTP_SINK_CALLBACK && sink->write)
+        taken = sink->write(sink->userdata, resp, data, len);
+    if (taken == len)
+        return len;
+    resp->aborted = true;
+    return 0;
 }
 
-const char *pm3k__http_header_get(const pm3k__http_response *resp, const char *name)
+static size_t on_read(char *buf, size_t size, size_t nitems, void *userdata)
 {
-    for (size_t i = 0; i < resp->header_count; i++)
-        if (strcasecmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
-    return NULL;
+    pm3k__http_response *resp = userdata;
+    const pm3k__http_body *body = &resp->request.body;
+    size_t room = size * nitems;
+    if (body->read)
+        return body->read(body->userdata, buf, room);
+    size_t left = body->len - resp->body_sent;
+    size_t n = left < room ? left : room;
+    if (n > 0)
+        memcpy(buf, (const char *)body->data + resp->body_sent, n);
+    resp->body_sent += n;
+    return n;
 }
 
-/* ---- handle setup ---- */
-
-pm3k_code pm3k__http_setup(CURL *h, const pm3k__http_ctx *ctx, const char *url,
-                           pm3k__http_response *resp, pm3k_error *err)
+/* libcurl rewinds only to send the body again from its start. */
+static int on_seek(void *userdata, curl_off_t offset, int origin)
 {
-    CURLcode c = CURLE_OK;
+    pm3k__http_response *resp = userdata;
+    const pm3k__http_body *body = &resp->request.body;
+    if (offset != 0 || origin != SEEK_SET)
+        return CURL_SEEKFUNC_CANTSEEK;
+    if (!body->read) {
+        resp->body_sent = 0;
+        return CURL_SEEKFUNC_OK;
+    }
+    return body->rewind && body->rewind(body->userdata) ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    pm3k__http_response *resp = userdata;
+    pm3k__http_progress progress = {dltotal, dlnow, ultotal, ulnow};
+    if (!resp->request.progress ||
+        resp->request.progress(resp->request.progress_userdata, &progress))
+        return 0;
+    resp->result.stopped = true;
+    return 1;
+}
+
+/* ---- -v traces ---- */
+
+#define TRACE_LINE_MAX 2048
+
+/* "Name: value" with the value redacted; a start line ("GET /p?q HTTP/1.1")
+ * with its target redacted as a URL; a status line as it is. */
+static void shape_header_line(const char *line, char *out, size_t out_len)
+{
+    const char *colon = strchr(line, ':'), *space = strchr(line, ' ');
+    if (colon && colon != line && (!space || colon < space)) {
+        char name[256];
+        size_t name_len = (size_t)(colon - line);
+        if (name_len >= sizeof name)
+            name_len = sizeof name - 1;
+        memcpy(name, line, name_len);
+        name[name_len] = '\0';
+        const char *value = colon + 1;
+        while (*value == ' ' || *value == '\t')
+            value++;
+        int n = snprintf(out, out_len, "%s: ", name);
+        if (n > 0 && (size_t)n < out_len)
+            pm3k__redact_header(name, value, out + n, out_len - (size_t)n);
+        return;
+    }
+    const char *target_end = space ? strchr(space + 1, ' ') : NULL;
+    if (!space || !target_end || strncmp(line, "HTTP/", 5) == 0) {
+        pm3k__redact_known(line, NULL, 0, out, out_len);
+        return;
+    }
+    /* METHOD, the target redacted as a URL, " HTTP/1.1"; cut to fit. */
+    char target[TRACE_LINE_MAX];
+    size_t target_len = (size_t)(target_end - space - 1);
+    memcpy(target, space + 1, target_len);
+    target[target_len] = '\0';
+    size_t n = (size_t)(space - line) + 1 < out_len ? (size_t)(space - line) + 1 : out_len - 1;
+    memcpy(out, line, n);
+    pm3k__redact_url(target, out + n, out_len - n);
+    n += strlen(out + n);
+    pm3k__redact_known(target_end, NULL, 0, out + n, out_len - n);
+}
+
+/* One line to the trace, redacted by where it sits, then by value: the
+ * request's secrets and its userpwd, whole and in parts. */
+static void trace_line(const pm3k__http_response *resp, pm3k__http_trace_kind kind,
+                       const char *data, size_t len)
+{
+    const pm3k__http_request *req = &resp->request;
+    char raw[TRACE_LINE_MAX], shaped[TRACE_LINE_MAX], known[TRACE_LINE_MAX], out[TRACE_LINE_MAX];
+    char user[256] = "";
+    if (len >= sizeof raw)
+        len = sizeof raw - 1;
+    memcpy(raw, data, len);
+    raw[len] = '\0';
+    if (kind == PM3K__HTTP_TRACE_REQUEST_HEADER || kind == PM3K__HTTP_TRACE_RESPONSE_HEADER)
+        shape_header_line(raw, shaped, sizeof shaped);
+    else
+        pm3k__redact_known(raw, NULL, 0, shaped, sizeof shaped);
+    pm3k__redact_known(shaped, req->secrets, req->secret_count, known, sizeof known);
+    const char *password = req->userpwd ? strchr(req->userpwd, ':') : NULL;
+    if (req->userpwd)
+        snprintf(user, sizeof user, "%.*s",
+                 (int)(password ? (size_t)(password - req->userpwd) : strlen(req->userpwd)),
+                 req->userpwd);
+    const char *parts[] = {req->userpwd, password ? password + 1 : NULL, user};
+    pm3k__redact_known(known, parts, 3, out, sizeof out);
+    req->trace(req->trace_userdata, kind, out);
+}
+
+static void trace_lines(const pm3k__http_response *resp, pm3k__http_trace_kind kind,
+                        const char *data, size_t size)
+{
+    for (size_t start = 0; start < size;) {
+        const char *nl = memchr(data + start, '\n', size - start);
+        size_t end = nl ? (size_t)(nl - data) : size;
+        size_t len = end - start;
+        if (len > 0 && data[start + len - 1] == '\r')
+            len--;
+        if (len > 0)
+            trace_line(resp, kind, data + start, len);
+        start = end + 1;
+    }
+}
+
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userdata)
+{
+    const pm3k__http_response *resp = userdata;
+    char count[64];
+    (void)h;
+    if (!resp->request.trace)
+        return 0;
+    switch (type) {
+    case CURLINFO_TEXT:
+        trace_lines(resp, PM3K__HTTP_TRACE_INFO, data, size);
+        break;
+    case CURLINFO_HEADER_OUT:
+        trace_lines(resp, PM3K__HTTP_TRACE_REQUEST_HEADER, data, size);
+        break;
+    case CURLINFO_HEADER_IN:
+        trace_lines(resp, PM3K__HTTP_TRACE_RESPONSE_HEADER, data, size);
+        break;
+    case CURLINFO_DATA_OUT:
+    case CURLINFO_DATA_IN:
+        snprintf(count, sizeof count, "%zu bytes", size);
+        resp->request.trace(resp->request.trace_userdata,
+                            type == CURLINFO_DATA_OUT ? PM3K__HTTP_TRACE_REQUEST_BODY
+                                                      : PM3K__HTTP_TRACE_RESPONSE_BODY,
+                            count);
+        break;
+    default: /* TLS records say nothing a user needs */
+        break;
+    }
+    return 0;
+}
+
+/* ---- handles and requests ---- */
+
 #define SET(opt, value)                                                                            \
     do {                                                                                           \
         if (c == CURLE_OK)                                                                         \
             c = curl_easy_setopt(h, opt, value);                                                   \
     } while (0)
-    pm3k__http_response_reset(resp);
-    SET(CURLOPT_URL, url);
+
+CURL *pm3k__http_handle_new(const pm3k__http_ctx *ctx, pm3k_error *err)
+{
+    CURL *h = curl_easy_init();
+    CURLcode c = h ? CURLE_OK : CURLE_OUT_OF_MEMORY;
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -394,445 +468,127 @@ pm3k_code pm3k__http_setup(CURL *h, const pm3k__http_ctx *ctx, const char *url,
     if (ctx->resolve)
         SET(CURLOPT_RESOLVE, ctx->resolve);
     SET(CURLOPT_CONNECTTIMEOUT_MS, ctx->connect_timeout_ms);
-    SET(CURLOPT_TIMEOUT_MS, ctx->timeout_ms);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     SET(CURLOPT_HEADERFUNCTION, on_header);
-    SET(CURLOPT_HEADERDATA, resp);
     SET(CURLOPT_WRITEFUNCTION, on_body);
-    SET(CURLOPT_WRITEDATA, resp);
-    SET(CURLOPT_ERRORBUFFER, resp->error);
-#undef SET
-    if (c != CURLE_OK)
-        return pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot set up libcurl: %s",
-                              curl_easy_strerror(c));
-    return PM3K_OK;
+    SET(CURLOPT_READFUNCTION, on_read);
+    SET(CURLOPT_SEEKFUNCTION, on_seek);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_DEBUGFUNCTION, on_debug);
+    if (c != CURLE_OK) {
+        curl_easy_cleanup(h);
+        pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot set up libcurl: %s", curl_easy_strerror(c));
+        return NULL;
+    }
+    return h;
 }
 
-pm3k_code pm3k__http_retarget(CURL *h, const pm3k__http_ctx *ctx, const char *url,
-                              pm3k__http_response *resp, pm3k_error *err)
+/* The method, and the body for POST and PUT (an absent one is empty). */
+static CURLcode set_method(CURL *h, const pm3k__http_request *req)
 {
     CURLcode c = CURLE_OK;
+    int64_t size = req->body.read ? req->body.size : (int64_t)req->body.len;
+    /* HTTPGET also clears what NOBODY, POST and UPLOAD set before. */
+    SET(CURLOPT_HTTPGET, 1L);
+    SET(CURLOPT_CUSTOMREQUEST, req->method == PM3K__HTTP_DELETE ? "DELETE" : NULL);
+    switch (req->method) {
+    case PM3K__HTTP_HEAD:
+        SET(CURLOPT_NOBODY, 1L);
+        break;
+    case PM3K__HTTP_POST:
+        SET(CURLOPT_POST, 1L);
+        SET(CURLOPT_POSTFIELDS, NULL); /* the body comes from on_read */
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)size);
+        break;
+    case PM3K__HTTP_PUT:
+        SET(CURLOPT_UPLOAD, 1L);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+        break;
+    case PM3K__HTTP_GET:
+    case PM3K__HTTP_DELETE:
+        break;
+    }
+    return c;
+}
+
+static pm3k_code header_list(const pm3k__http_request *req, struct curl_slist **out,
+                             pm3k_error *err)
+{
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < req->header_count; i++) {
+        struct curl_slist *grown = curl_slist_append(list, req->headers[i]);
+        if (!grown) {
+            curl_slist_free_all(list);
+            return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+        }
+        list = grown;
+    }
+    *out = list;
+    return PM3K_OK;
+}
+
+pm3k_code pm3k__http_prepare(CURL *h, const pm3k__http_ctx *ctx, const pm3k__http_request *req,
+                             pm3k__http_response *resp, pm3k_error *err)
+{
+    bool has_body = req->body.data || req->body.read;
+    if (has_body && req->method != PM3K__HTTP_POST && req->method != PM3K__HTTP_PUT)
+        return pm3k_error_set(err, PM3K_ERR_INTERNAL, "only POST and PUT requests have a body");
     pm3k__http_response_reset(resp);
-    if (c == CURLE_OK)
-        c = curl_easy_setopt(h, CURLOPT_URL, url);
-    if (c == CURLE_OK)
-        c = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ctx->timeout_ms);
-    if (c == CURLE_OK)
-        c = curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
-    if (c == CURLE_OK)
-        c = curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
-    if (c == CURLE_OK)
-        c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, resp->error);
+    pm3k_code rc = header_list(req, &resp->header_list, err);
+    if (rc != PM3K_OK)
+        return rc;
+    /* Kept for the callbacks; what libcurl copied is not needed again. */
+    resp->request = *req;
+    resp->request.url = resp->request.range = resp->request.aws_sigv4 = NULL;
+    resp->request.headers = NULL;
+    resp->request.header_count = 0;
+    CURLcode c = set_method(h, req);
+    SET(CURLOPT_URL, req->url);
+    SET(CURLOPT_HTTPHEADER, resp->header_list);
+    SET(CURLOPT_RANGE, req->range);
+    SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : ctx->timeout_ms);
+    SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    SET(CURLOPT_USERPWD, req->userpwd);
+#if LIBCURL_VERSION_NUM >= 0x074b00 /* 7.75.0: CURLOPT_AWS_SIGV4 */
+    SET(CURLOPT_AWS_SIGV4, req->aws_sigv4);
+#else
+    if (req->aws_sigv4)
+        c = CURLE_NOT_BUILT_IN;
+#endif
+    SET(CURLOPT_NOPROGRESS, req->progress ? 0L : 1L);
+    SET(CURLOPT_VERBOSE, req->trace ? 1L : 0L);
+    SET(CURLOPT_ERRORBUFFER, resp->error);
+    SET(CURLOPT_HEADERDATA, resp);
+    SET(CURLOPT_WRITEDATA, resp);
+    SET(CURLOPT_READDATA, resp);
+    SET(CURLOPT_SEEKDATA, resp);
+    SET(CURLOPT_XFERINFODATA, resp);
+    SET(CURLOPT_DEBUGDATA, resp);
     if (c != CURLE_OK)
         return pm3k_error_set(err, PM3K_ERR_LIBRARY, "cannot set up libcurl: %s",
                               curl_easy_strerror(c));
     return PM3K_OK;
 }
 
-/* ---- parsing ---- */
+#undef SET
 
-bool pm3k__http_parse_length(const char *value, int64_t *out)
+void pm3k__http_finish(CURL *h, CURLcode code, pm3k__http_response *resp)
 {
-    int64_t first = -1;
-    const char *p = value;
-    /* A comma-separated list of identical values is one value (RFC 9110 8.6). */
-    for (int items = 0; items < 64; items++) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        int64_t v = 0;
-        while (isdigit((unsigned char)*p)) {
-            if (v > (INT64_MAX - 9) / 10)
-                return false;
-            v = v * 10 + (*p - '0');
-            p++;
-        }
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (first >= 0 && v != first)
-            return false;
-        first = v;
-        if (*p == '\0') {
-            *out = first;
-            return true;
-        }
-        if (*p != ',')
-            return false;
-        p++;
-    }
-    return false;
+    char *location = NULL;
+    curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &resp->result.http_version);
+    curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
+    free(resp->result.redirect_url);
+    /* Without memory for it the Location header stands in. */
+    resp->result.redirect_url = location ? strdup(location) : NULL;
+    pm3k__http_conclude(resp, code);
 }
 
-pm3k__http_length pm3k__http_content_length(const pm3k__http_response *resp, int64_t *length,
-                                            char *reason, size_t reason_len)
+pm3k_code pm3k__http_perform(CURL *h, const pm3k__http_ctx *ctx, const pm3k__http_request *req,
+                             pm3k__http_response *resp, pm3k_error *err)
 {
-    int64_t value = -1;
-    bool seen = false;
-    const char *te = pm3k__http_header_get(resp, "Transfer-Encoding");
-    if (te) {
-        char shown[64];
-        pm3k__http_redact_header("Transfer-Encoding", te, shown, sizeof shown);
-        snprintf(reason, reason_len, "Transfer-Encoding: %s (the length is not sent)", shown);
-        return PM3K__HTTP_LENGTH_CHUNKED;
-    }
-    for (size_t i = 0; i < resp->header_count; i++) {
-        if (strcasecmp(resp->headers[i].name, "Content-Length") != 0)
-            continue;
-        int64_t v;
-        if (!pm3k__http_parse_length(resp->headers[i].value, &v)) {
-            char shown[64];
-            pm3k__http_redact_header("Content-Length", resp->headers[i].value, shown, sizeof shown);
-            snprintf(reason, reason_len, "Content-Length '%s' is not a byte count", shown);
-            return PM3K__HTTP_LENGTH_INVALID;
-        }
-        if (seen && v != value) {
-            snprintf(reason, reason_len, "conflicting Content-Length headers (%lld and %lld)",
-                     (long long)value, (long long)v);
-            return PM3K__HTTP_LENGTH_INVALID;
-        }
-        value = v;
-        seen = true;
-    }
-    if (!seen) {
-        snprintf(reason, reason_len, "the answer has no Content-Length header");
-        return PM3K__HTTP_LENGTH_ABSENT;
-    }
-    *length = value;
-    if (reason_len)
-        reason[0] = '\0';
-    return PM3K__HTTP_LENGTH_VALID;
-}
-
-static bool parse_u63(const char **p, int64_t *out)
-{
-    int64_t v = 0;
-    if (!isdigit((unsigned char)**p))
-        return false;
-    while (isdigit((unsigned char)**p)) {
-        if (v > (INT64_MAX - 9) / 10)
-            return false;
-        v = v * 10 + (**p - '0');
-        (*p)++;
-    }
-    *out = v;
-    return true;
-}
-
-bool pm3k__http_parse_content_range(const char *value, int64_t *first, int64_t *last,
-                                    int64_t *total)
-{
-    const char *p = value;
-    while (*p == ' ')
-        p++;
-    if (strncasecmp(p, "bytes", 5) != 0)
-        return false;
-    p += 5;
-    if (*p != ' ')
-        return false;
-    while (*p == ' ')
-        p++;
-    if (!parse_u63(&p, first) || *p++ != '-' || !parse_u63(&p, last) || *p++ != '/')
-        return false;
-    if (*p == '*') {
-        *total = -1;
-        p++;
-    } else if (!parse_u63(&p, total)) {
-        return false;
-    }
-    while (*p == ' ')
-        p++;
-    if (*p != '\0' || *last < *first)
-        return false;
-    return *total < 0 || *last < *total;
-}
-
-/* ---- what a result means ---- */
-
-static void with_detail(char *reason, size_t reason_len, const char *what,
-                        const pm3k__http_response *resp, CURLcode code)
-{
-    const char *detail = resp->error[0] ? resp->error : curl_easy_strerror(code);
-    snprintf(reason, reason_len, "%s (%s)", what, detail);
-}
-
-/* libcurl refuses a header block over 300 KB (CURLE_RECV_ERROR, "Too large
- * response headers: N > 307200") and a single header line over 100 KB
- * (CURLE_OUT_OF_MEMORY, no message) while the headers are still coming:
- * the server's answer, not the network. */
-static bool headers_too_large(CURLcode code, const pm3k__http_response *resp)
-{
-    static const char message[] = "Too large response headers";
-    if (resp->status == 0 || resp->headers_done)
-        return false;
-#if LIBCURL_VERSION_NUM >= 0x080600 /* 8.6.0: CURLE_TOO_LARGE */
-    if (code == CURLE_TOO_LARGE)
-        return true;
-#endif
-    if (code == CURLE_RECV_ERROR)
-        return strncmp(resp->error, message, sizeof message - 1) == 0;
-    return code == CURLE_OUT_OF_MEMORY;
-}
-
-pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response *resp, char *reason,
-                                       size_t reason_len)
-{
-    if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && resp->aborted)) {
-        long s = resp->status;
-        const char *sep = resp->reason[0] ? " " : "";
-        if (s >= 200 && s < 300) {
-            if (reason_len)
-                reason[0] = '\0';
-            return PM3K__HTTP_OK;
-        }
-        if (s >= 300 && s < 400) {
-            snprintf(reason, reason_len, "the server answered %ld%s%s", s, sep, resp->reason);
-            return PM3K__HTTP_REDIRECT;
-        }
-        if (s >= 400 && s < 500) {
-            snprintf(reason, reason_len, "the server answered %ld%s%s", s, sep, resp->reason);
-            return PM3K__HTTP_DEFINITE;
-        }
-        if (s >= 500 && s < 600) {
-            snprintf(reason, reason_len, "the server answered %ld%s%s", s, sep, resp->reason);
-            return PM3K__HTTP_TRANSIENT;
-        }
-        snprintf(reason, reason_len, "the server answered with status %ld, which is not HTTP", s);
-        return PM3K__HTTP_DEFINITE;
-    }
-    if (headers_too_large(code, resp)) {
-        snprintf(reason, reason_len,
-                 "the answer's headers are too large for an HTTP client to read (%s)",
-                 resp->error[0] ? resp->error : "a header line over 100 KB");
-        return PM3K__HTTP_DEFINITE;
-    }
-    switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        with_detail(reason, reason_len, "cannot resolve the host", resp, code);
-        return PM3K__HTTP_TRANSIENT;
-    case CURLE_COULDNT_CONNECT:
-        with_detail(reason, reason_len, "cannot connect", resp, code);
-        return PM3K__HTTP_TRANSIENT;
-    case CURLE_OPERATION_TIMEDOUT:
-        with_detail(reason, reason_len, "timed out", resp, code);
-        return PM3K__HTTP_TRANSIENT;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-        with_detail(reason, reason_len, "TLS certificate verification failed", resp, code);
-        return PM3K__HTTP_DEFINITE;
-    case CURLE_SSL_CONNECT_ERROR:
-        /* Also a reset in the middle of the handshake, or an overloaded
-         * server: only a certificate error above is the server's for sure. */
-        with_detail(reason, reason_len, "TLS handshake failed", resp, code);
-        return PM3K__HTTP_TRANSIENT;
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-        with_detail(reason, reason_len, "cannot load the CA certificates", resp, code);
-        return PM3K__HTTP_CONFIG;
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        with_detail(reason, reason_len, "the URL cannot be fetched", resp, code);
-        return PM3K__HTTP_DEFINITE;
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_BAD_CONTENT_ENCODING:
-        with_detail(reason, reason_len, "the answer is not valid HTTP", resp, code);
-        return PM3K__HTTP_DEFINITE;
-    case CURLE_GOT_NOTHING:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        with_detail(reason, reason_len, "the connection failed", resp, code);
-        return PM3K__HTTP_TRANSIENT;
-    default:
-        with_detail(reason, reason_len, "the request failed", resp, code);
-        return PM3K__HTTP_TRANSIENT;
-    }
-}
-
-const char *pm3k__http_version_name(long version)
-{
-    switch (version) {
-    case CURL_HTTP_VERSION_1_0:
-        return "1.0";
-    case CURL_HTTP_VERSION_1_1:
-        return "1.1";
-    case CURL_HTTP_VERSION_2_0:
-        return "2";
-    case CURL_HTTP_VERSION_3:
-        return "3";
-    default:
-        return "unknown";
-    }
-}
-
-/* ---- redaction ---- */
-
-static bool ends_with_ci(const char *s, size_t len, const char *suffix)
-{
-    size_t n = strlen(suffix);
-    return len >= n && strncasecmp(s + len - n, suffix, n) == 0;
-}
-
-bool pm3k__http_header_is_secret(const char *name)
-{
-    static const char *const exact[] = {"authorization", "proxy-authorization",
-                                        "cookie",        "set-cookie",
-                                        "x-api-key",     "api-key",
-                                        "x-auth",        NULL};
-    size_t len = strlen(name);
-    for (const char *const *p = exact; *p; p++)
-        if (strcasecmp(name, *p) == 0)
-            return true;
-    return strncasecmp(name, "x-amz-", 6) == 0 || ends_with_ci(name, len, "token") ||
-           ends_with_ci(name, len, "secret") || ends_with_ci(name, len, "signature") ||
-           ends_with_ci(name, len, "password") || ends_with_ci(name, len, "credential");
-}
-
-/* Query parameters whose values sign or authorise a request. */
-static bool secret_param(const char *name, size_t len)
-{
-    static const char *const exact[] = {"sig",
-                                        "key",
-                                        "apikey",
-                                        "api_key",
-                                        "auth",
-                                        "password",
-                                        "passwd",
-                                        "secret",
-                                        "policy",
-                                        "googleaccessid",
-                                        "code",
-                                        "x-amz-date",
-                                        "session",
-                                        "jwt",
-                                        "x-amz-credential",
-                                        "x-goog-credential",
-                                        "awsaccesskeyid",
-                                        NULL};
-    for (const char *const *p = exact; *p; p++)
-        if (strlen(*p) == len && strncasecmp(name, *p, len) == 0)
-            return true;
-    return ends_with_ci(name, len, "signature") || ends_with_ci(name, len, "token") ||
-           ends_with_ci(name, len, "secret") || ends_with_ci(name, len, "password") ||
-           ends_with_ci(name, len, "credential");
-}
-
-typedef struct out_buf {
-    char *p;
-    size_t len, cap;
-} out_buf;
-
-static void put(out_buf *o, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n && o->len + 1 < o->cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        o->p[o->len++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    o->p[o->len] = '\0';
-}
-
-void pm3k__http_redact_url(const char *url, char *out, size_t out_len)
-{
-    static const char redacted[] = "REDACTED";
-    out_buf o = {out, 0, out_len};
-    if (out_len == 0)
-        return;
-    out[0] = '\0';
-    const char *p = url;
-    /* user:password@ in the authority */
-    /* A scheme is letters, digits, '+', '-', '.' before "://" (not a
-     * "://" later in the query). */
-    size_t scheme_len = strspn(p, "abcdefghijklmnopqrstuvwxyz"
-                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
-    const char *scheme_end = strncmp(p + scheme_len, "://", 3) == 0 ? p + scheme_len : NULL;
-    if (scheme_end && scheme_len > 0 && scheme_len < 32) {
-        const char *auth = scheme_end + 3;
-        size_t auth_len = strcspn(auth, "/?#");
-        const char *at = NULL;
-        for (size_t i = 0; i < auth_len; i++)
-            if (auth[i] == '@')
-                at = auth + i;
-        put(&o, p, (size_t)(auth - p));
-        if (at) {
-            put(&o, redacted, sizeof redacted - 1);
-            put(&o, "@", 1);
-            put(&o, at + 1, (size_t)(auth + auth_len - at - 1));
-        } else {
-            put(&o, auth, auth_len);
-        }
-        p = auth + auth_len;
-    }
-    size_t path_len = strcspn(p, "?#");
-    put(&o, p, path_len);
-    p += path_len;
-    if (*p != '?') {
-        put(&o, p, strlen(p));
-        return;
-    }
-    put(&o, "?", 1);
-    p++;
-    /* name=value pairs up to the fragment */
-    while (*p && *p != '#') {
-        size_t pair_len = strcspn(p, "&;#");
-        const char *eq = memchr(p, '=', pair_len);
-        size_t name_len = eq ? (size_t)(eq - p) : pair_len;
-        if (eq && secret_param(p, name_len)) {
-            put(&o, p, name_len + 1);
-            put(&o, redacted, sizeof redacted - 1);
-        } else {
-            put(&o, p, pair_len);
-        }
-        p += pair_len;
-        if (*p == '&' || *p == ';') {
-            put(&o, p, 1);
-            p++;
-        }
-    }
-    put(&o, p, strlen(p));
-}
-
-void pm3k__http_redact_header(const char *name, const char *value, char *out, size_t out_len)
-{
-    static const char *const url_headers[] = {"location", "content-location", "link", "refresh",
-                                              NULL};
-    out_buf o = {out, 0, out_len};
-    if (out_len == 0)
-        return;
-    out[0] = '\0';
-    if (pm3k__http_header_is_secret(name)) {
-        put(&o, "REDACTED", 8);
-        return;
-    }
-    for (const char *const *p = url_headers; *p; p++)
-        if (strcasecmp(name, *p) == 0) {
-            pm3k__http_redact_url(value, out, out_len);
-            return;
-        }
-    put(&o, value, strlen(value));
-}
-
-/* ---- hosts ---- */
-
-size_t pm3k__host_len(const char *host)
-{
-    size_t n = strlen(host);
-    if (n > 1 && host[n - 1] == '.')
-        n--;
-    return n;
-}
-
-bool pm3k__host_equal(const char *a, const char *b)
-{
-    size_t na = pm3k__host_len(a), nb = pm3k__host_len(b);
-    return na > 0 && na == nb && strncasecmp(a, b, na) == 0;
-}
-
-bool pm3k__host_is_storage(const char *host)
-{
-    return pm3k__host_equal(host, PM3K_STORAGE_HOST);
+    pm3k_code rc = pm3k__http_prepare(h, ctx, req, resp, err);
+    if (rc != PM3K_OK)
+        return rc;
+    pm3k__http_finish(h, curl_easy_perform(h), resp);
+    return PM3K_OK;
 }

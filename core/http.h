@@ -1,14 +1,25 @@
 /* pm3k — the one libcurl wrapper (internal): every HTTP request pm3k makes
- * is set up here, so TLS, --cacert, --resolve, timeouts, redirects, the
- * User-Agent, header capture, redaction and the meaning of a failure are
- * decided in one place.
+ * goes through here, so TLS, --cacert, --resolve, timeouts, redirects, the
+ * User-Agent, header capture, bounded answers, -v traces and the meaning of
+ * a failure are decided in one place.
  *
  * TLS verification is always on. --cacert ADDS a CA: CURLOPT_CAINFO alone
  * would replace libcurl's default bundle, so the extra CA goes in CAINFO while
  * the system store stays reachable through libcurl's default CAPATH (Debian:
  * /etc/ssl/certs); when libcurl was built without a CA path, the default
  * bundle and the extra CA are joined into one in-memory PEM (CAINFO_BLOB).
- * Redirects are never followed: PM3K does not follow them either. */
+ * Redirects are never followed: PM3K does not follow them either.
+ *
+ * One request, blocking:
+ *
+ *     CURL *h = pm3k__http_handle_new(&ctx, err);        (once; reuse it)
+ *     pm3k__http_request req = {.method = PM3K__HTTP_GET, .url = url};
+ *     pm3k__http_perform(h, &ctx, &req, &resp, err);
+ *     switch (resp.result.verdict) ...
+ *     pm3k__http_response_reset(&resp);                   (frees what it holds)
+ *
+ * In a multi handle: pm3k__http_prepare, curl_multi_add_handle, and on
+ * CURLMSG_DONE pm3k__http_finish with the transfer's CURLcode. */
 #ifndef PM3K_CORE_HTTP_H
 #define PM3K_CORE_HTTP_H
 
@@ -18,6 +29,7 @@
 
 #include <curl/curl.h>
 
+#include "core/url.h"
 #include "pm3k/error.h"
 #include "pm3k/http.h"
 
@@ -27,6 +39,7 @@
 #define PM3K__HTTP_HEADER_STORE 16384
 #define PM3K__HTTP_MAX_VALUE 1024 /* longer header values are cut */
 
+/* What every request of a run shares, from pm3k_http_options. */
 typedef struct pm3k__http_ctx {
     long timeout_ms, connect_timeout_ms;
     char *cacert;  /* CAINFO, or NULL */
@@ -39,55 +52,196 @@ typedef struct pm3k__http_ctx {
 pm3k_code pm3k__http_ctx_init(pm3k__http_ctx *ctx, const pm3k_http_options *opt, pm3k_error *err);
 void pm3k__http_ctx_free(pm3k__http_ctx *ctx);
 
-/* ---- one response: status and headers, captured with fixed bounds ---- */
+/* ---- a request ---- */
+
+typedef struct pm3k__http_response pm3k__http_response;
+
+typedef enum pm3k__http_method {
+    PM3K__HTTP_GET,
+    PM3K__HTTP_HEAD,
+    PM3K__HTTP_POST,
+    PM3K__HTTP_PUT,
+    PM3K__HTTP_DELETE
+} pm3k__http_method;
+
+/* Fill buf with up to len bytes of the request body; return how many, 0 at
+ * the end, PM3K__HTTP_READ_ABORT to fail the request. */
+typedef size_t (*pm3k__http_read_fn)(void *userdata, char *buf, size_t len);
+#define PM3K__HTTP_READ_ABORT ((size_t)CURL_READFUNC_ABORT)
+/* Back to the body's first byte, so libcurl can send it again (a reused
+ * connection the server had closed); false when that cannot be done. */
+typedef bool (*pm3k__http_rewind_fn)(void *userdata);
+
+/* The request body (POST, PUT): bytes in memory, or a read callback that
+ * streams it in constant memory. */
+typedef struct pm3k__http_body {
+    const void *data; /* from memory: len bytes (when read is NULL) */
+    size_t len;
+    pm3k__http_read_fn read;     /* or from a callback: size bytes, -1 when unknown */
+    pm3k__http_rewind_fn rewind; /* may be NULL */
+    void *userdata;
+    int64_t size;
+} pm3k__http_body;
+
+/* Body bytes as they arrive (resp has the status and headers): return len
+ * to go on; anything else stops the transfer on purpose (resp->aborted). */
+typedef size_t (*pm3k__http_write_fn)(void *userdata, const pm3k__http_response *resp,
+                                      const char *data, size_t len);
+
+typedef enum pm3k__http_sink_kind {
+    PM3K__HTTP_SINK_DISCARD,  /* body bytes are counted and dropped */
+    PM3K__HTTP_SINK_MEMORY,   /* kept in resp->body, at most cap bytes */
+    PM3K__HTTP_SINK_CALLBACK, /* handed to write */
+} pm3k__http_sink_kind;
+
+/* Where the answer's body goes. A memory sink keeps the first cap bytes;
+ * a longer body stops the transfer on purpose (resp->body_truncated). */
+typedef struct pm3k__http_sink {
+    pm3k__http_sink_kind kind;
+    size_t cap;
+    pm3k__http_write_fn write;
+    void *userdata;
+} pm3k__http_sink;
+
+typedef struct pm3k__http_progress {
+    int64_t download_total, download_now; /* total 0 while unknown */
+    int64_t upload_total, upload_now;
+} pm3k__http_progress;
+/* About once a second and whenever bytes move; false stops the transfer
+ * (resp->result.stopped). */
+typedef bool (*pm3k__http_progress_fn)(void *userdata, const pm3k__http_progress *progress);
+
+typedef enum pm3k__http_trace_kind {
+    PM3K__HTTP_TRACE_INFO,            /* libcurl's account ("Connected to ...") */
+    PM3K__HTTP_TRACE_REQUEST_HEADER,  /* a line of the request's head */
+    PM3K__HTTP_TRACE_RESPONSE_HEADER, /* a line of the answer's head */
+    PM3K__HTTP_TRACE_REQUEST_BODY,    /* "N bytes" of body sent (never the bytes) */
+    PM3K__HTTP_TRACE_RESPONSE_BODY    /* "N bytes" of body received */
+} pm3k__http_trace_kind;
+/* One line for a -v trace, without its line end, already redacted: secret
+ * headers (Authorization, Cookie, X-Amz-*), URL credentials and signatures,
+ * the request's userpwd and every value in its secrets list. */
+typedef void (*pm3k__http_trace_fn)(void *userdata, pm3k__http_trace_kind kind, const char *line);
+
+/* What to ask. Zeroed fields are the defaults: GET, no headers, no body,
+ * the body dropped, the context's timeout, no progress, no trace. The
+ * request itself and the strings libcurl copies (url, headers, range,
+ * aws_sigv4) may go once it is prepared; everything else it points to
+ * (userpwd, body bytes, callbacks' userdata, secrets) must last until the
+ * transfer ends. */
+typedef struct pm3k__http_request {
+    pm3k__http_method method;
+    const char *url;
+    const char *const *headers; /* "Name: value" lines (Authorization: Bearer KEY) */
+    size_t header_count;
+    pm3k__http_body body; /* POST and PUT; none for the others */
+    pm3k__http_sink sink;
+    bool abort_after_headers; /* stop once the final header block is in */
+    const char *range;        /* "FIRST-LAST" (bytes, inclusive), or NULL */
+    long timeout_ms;          /* the whole request; 0: the context's (--timeout) */
+    const char *userpwd;      /* "USER:PASSWORD" (S3: key id and secret), or NULL */
+    /* "aws:amz:REGION:SERVICE": sign with SigV4 from userpwd. libcurl 7.88
+     * adds no x-amz-content-sha256 (send it in headers) and signs the query
+     * verbatim (give it in canonical order and encoding). */
+    const char *aws_sigv4;
+    pm3k__http_progress_fn progress;
+    void *progress_userdata;
+    pm3k__http_trace_fn trace;
+    void *trace_userdata;
+    const char *const *secrets; /* values no trace line may show (the API key) */
+    size_t secret_count;
+} pm3k__http_request;
+
+/* ---- an answer, captured with fixed bounds, and what it means ---- */
 
 typedef struct pm3k__http_header {
     const char *name;  /* as sent; points into the response's store */
     const char *value; /* whitespace trimmed */
 } pm3k__http_header;
 
-/* Body bytes: return len to go on, anything else stops the transfer. */
-typedef size_t (*pm3k__http_body_fn)(void *userdata, const char *data, size_t len);
+typedef enum pm3k__http_verdict {
+    PM3K__HTTP_OK,        /* 2xx */
+    PM3K__HTTP_REDIRECT,  /* 3xx: the caller reports the Location */
+    PM3K__HTTP_DEFINITE,  /* 4xx, TLS verification, a broken answer: PM3K fails too */
+    PM3K__HTTP_TRANSIENT, /* DNS, connect, timeout, reset, TLS handshake, 5xx: cannot tell now */
+    PM3K__HTTP_CONFIG     /* the --cacert file cannot be loaded: no request can work, the
+                            run stops with a configuration error (pm3k__http_config_error) */
+} pm3k__http_verdict;
 
-typedef struct pm3k__http_response {
+/* What a finished request means (pm3k__http_finish). */
+typedef struct pm3k__http_result {
+    CURLcode code; /* libcurl's, as the transfer ended */
+    pm3k__http_verdict verdict;
+    char reason[PM3K_ERROR_MESSAGE_MAX]; /* why, in words for a message; "" for OK */
+    long http_version;                   /* CURLINFO_HTTP_VERSION */
+    char *redirect_url;                  /* libcurl's resolution of a 3xx Location, or NULL */
+    bool stopped;                        /* the progress callback stopped it */
+} pm3k__http_result;
+
+/* A zeroed response is empty; pm3k__http_response_reset empties a used one
+ * and frees what it holds. Big (the header store): allocate it, or keep
+ * one per thread. */
+struct pm3k__http_response {
     long status;     /* of the last status line seen, 0 before */
     char reason[64]; /* its reason phrase ("Not Found"), may be "" */
     pm3k__http_header headers[PM3K__HTTP_MAX_HEADERS];
     size_t header_count;
-    bool headers_truncated;   /* some were left out (count or size bound) */
-    bool headers_done;        /* the final (non-1xx) header block ended */
-    bool abort_after_headers; /* stop as soon as headers_done */
-    bool aborted;             /* stopped on purpose after the headers */
-    pm3k__http_body_fn body;  /* NULL: body bytes are dropped */
-    void *body_userdata;
-    int64_t body_bytes;
+    bool headers_truncated; /* some were left out (count or size bound) */
+    bool headers_done;      /* the final (non-1xx) header block ended */
+    /* stopped on purpose: after the headers (abort_after_headers), a full
+     * memory sink, a write callback that refused */
+    bool aborted;
+    int64_t body_bytes; /* body bytes received */
+    char *body;         /* the memory sink: body_len bytes and a NUL (owned) */
+    size_t body_len;
+    bool body_truncated; /* the body was longer than the sink's cap */
+    pm3k__http_result result;
     char error[CURL_ERROR_SIZE]; /* libcurl's message for a failure */
+    /* the transfer in progress (core/http.c's own) */
+    pm3k__http_request request;
+    struct curl_slist *header_list;
+    size_t body_sent, body_alloc;
     char store[PM3K__HTTP_HEADER_STORE];
     size_t store_used;
-} pm3k__http_response;
+};
+
+/* Empty the response and free what it holds (NULL is fine). */
+void pm3k__http_response_reset(pm3k__http_response *resp);
 
 /* Feed one raw header line ("Name: value\r\n", a status line, or the
  * blank line) as libcurl's header callback does; returns what the callback
- * returns (len to go on, 0 to stop). Used by the fuzz target. */
+ * returns (len to go on, 0 to stop). Used by tests and the fuzz target. */
 size_t pm3k__http_feed_header(pm3k__http_response *resp, const char *line, size_t len);
-
-/* Empty the captured state (keeps abort_after_headers and body). */
-void pm3k__http_response_reset(pm3k__http_response *resp);
-
-/* Prepare an easy handle for one request to url: TLS, CA, resolve,
- * timeouts, no redirects, User-Agent, header capture into resp. The method
- * is GET; set CURLOPT_NOBODY for HEAD, CURLOPT_RANGE for a range. */
-pm3k_code pm3k__http_setup(CURL *h, const pm3k__http_ctx *ctx, const char *url,
-                           pm3k__http_response *resp, pm3k_error *err);
-
-/* Point a handle already prepared by pm3k__http_setup with the same ctx at
- * another request: new URL and capture, timeout back to the default; every
- * other option stays. Cheaper than a reset and a full setup per request. */
-pm3k_code pm3k__http_retarget(CURL *h, const pm3k__http_ctx *ctx, const char *url,
-                              pm3k__http_response *resp, pm3k_error *err);
 
 /* The first header of that name (case-insensitive), or NULL. */
 const char *pm3k__http_header_get(const pm3k__http_response *resp, const char *name);
+
+/* ---- performing ---- */
+
+/* A handle with what every request of ctx shares (TLS, CA, resolve,
+ * connect timeout, no redirects, User-Agent, the callbacks); reuse it for
+ * many requests, from one thread at a time, so connections are reused.
+ * Free it with curl_easy_cleanup. NULL with err when libcurl refuses. */
+CURL *pm3k__http_handle_new(const pm3k__http_ctx *ctx, pm3k_error *err);
+
+/* Point a handle from pm3k__http_handle_new(ctx) at a request; resp is
+ * emptied and will capture the answer. Every option of the request is set,
+ * so what an earlier request on the handle asked does not carry over. */
+pm3k_code pm3k__http_prepare(CURL *h, const pm3k__http_ctx *ctx, const pm3k__http_request *req,
+                             pm3k__http_response *resp, pm3k_error *err);
+
+/* The transfer ended with code: fill resp->result. */
+void pm3k__http_finish(CURL *h, CURLcode code, pm3k__http_response *resp);
+
+/* Prepare, perform (blocking) and finish. PM3K_OK when the request was made,
+ * whatever the answer: resp->result says what it means. An error only when
+ * the request could not be set up. */
+pm3k_code pm3k__http_perform(CURL *h, const pm3k__http_ctx *ctx, const pm3k__http_request *req,
+                             pm3k__http_response *resp, pm3k_error *err);
+
+/* The verdict part of pm3k__http_finish, for answers made up in tests:
+ * code, verdict and reason of resp->result from code and what resp holds. */
+void pm3k__http_conclude(pm3k__http_response *resp, CURLcode code);
 
 /* ---- what a response means ---- */
 
@@ -111,47 +265,27 @@ bool pm3k__http_parse_length(const char *value, int64_t *out);
 bool pm3k__http_parse_content_range(const char *value, int64_t *first, int64_t *last,
                                     int64_t *total);
 
-typedef enum pm3k__http_verdict {
-    PM3K__HTTP_OK,        /* 2xx */
-    PM3K__HTTP_REDIRECT,  /* 3xx: the caller reports the Location */
-    PM3K__HTTP_DEFINITE,  /* 4xx, TLS verification, a broken answer: PM3K fails too */
-    PM3K__HTTP_TRANSIENT, /* DNS, connect, timeout, reset, TLS handshake, 5xx: cannot tell now */
-    PM3K__HTTP_CONFIG     /* the --cacert file cannot be loaded: no request can work, the
-                            run stops with a configuration error */
-} pm3k__http_verdict;
-
 /* Classify a finished request (code from libcurl, status from the response;
- * an abort after the headers counts as success). reason says why, for
- * anything but OK and REDIRECT, in words for a message. */
+ * a stop on purpose counts as success). reason says why, for anything but
+ * OK, in words for a message. */
 pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response *resp, char *reason,
                                        size_t reason_len);
 
+/* The server's certificate was refused: a definite failure whose fix is a
+ * certificate. A failed handshake (CURLE_SSL_CONNECT_ERROR) is not one: it
+ * is also a reset or an overloaded server. */
+bool pm3k__http_certificate_failed(CURLcode code);
+
+/* The run's error for a CONFIG verdict: PM3K_ERR_INVALID_ARG, naming the
+ * --cacert file (or the system's CAs) and reason. */
+pm3k_code pm3k__http_config_error(const pm3k_http_options *opt, const char *reason,
+                                  pm3k_error *err);
+
+/* Where a redirect points, redacted into out: libcurl's resolution of the
+ * Location, else the header as sent. False (out "") when there is none. */
+bool pm3k__http_location(const pm3k__http_response *resp, char *out, size_t out_len);
+
 /* "1.1", "2", "3" from CURLINFO_HTTP_VERSION. */
 const char *pm3k__http_version_name(long version);
-
-/* ---- redaction: nothing secret may reach a message, fact or log ---- */
-
-/* Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Amz-*, API keys. */
-bool pm3k__http_header_is_secret(const char *name);
-
-/* A URL with its user:password and the values of signing/credential query
- * parameters (X-Amz-Signature, Signature, sig, token, ...) replaced by
- * REDACTED. Always NUL-terminates out; cuts long URLs. */
-void pm3k__http_redact_url(const char *url, char *out, size_t out_len);
-
-/* A header value fit for a report: secret headers become REDACTED, URLs
- * (Location, Content-Location, Link, Refresh) are redacted as URLs, control
- * characters become '?'. */
-void pm3k__http_redact_header(const char *name, const char *value, char *out, size_t out_len);
-
-/* ---- hosts ---- */
-
-/* Host names compared the way PM3K compares them: exactly, ignoring case
- * and one trailing dot; a port is not part of a host. */
-bool pm3k__host_equal(const char *a, const char *b);
-/* Is host PM3K's own storage (files.pm3k.org)? */
-bool pm3k__host_is_storage(const char *host);
-/* Length of host without one trailing dot. */
-size_t pm3k__host_len(const char *host);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <strings.h>
 
+#include "core/rules_int.h"
 #include "pm3k/rules.h"
 
 #define E PM3K_SEV_ERROR
@@ -241,6 +242,32 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "check the n8n/Make expression that fills {field}"},
 };
 
+/* ---- fixes: the hint of a rule whose row says "{fix}", by cause ---- */
+
+static const struct {
+    pm3k__fix fix; /* rows are indexed by it */
+    const char *hint;
+} fixes[PM3K__FIX__COUNT] = {
+    {PM3K__FIX_VERIFY_NOT_200, "serve pm3k-verify.txt as a plain file that answers 200"},
+    {PM3K__FIX_VERIFY_TRAILING_SLASH,
+     "your server or CDN adds a trailing slash: serve /pm3k-verify.txt as a file with 200, "
+     "directly (PM3K does not follow redirects)"},
+    {PM3K__FIX_VERIFY_TO_HTTP,
+     "your server or CDN redirects to http: serve /pm3k-verify.txt over https with 200, "
+     "directly (PM3K does not follow redirects)"},
+    {PM3K__FIX_VERIFY_REDIRECT,
+     "serve /pm3k-verify.txt with 200 on this host itself: your CDN redirects it (http->https, "
+     "www, a trailing slash or a login page); PM3K does not follow redirects"},
+    {PM3K__FIX_VERIFY_CERTIFICATE,
+     "install a certificate that covers {host}, from a public CA, with the full chain "
+     "(intermediates included)"},
+    {PM3K__FIX_VERIFY_NOT_FOUND,
+     "put pm3k-verify.txt from the PM3K dashboard at the root of {host}, so that {url} answers "
+     "200"},
+    {PM3K__FIX_VERIFY_FORBIDDEN,
+     "make pm3k-verify.txt publicly readable (no login, no IP or referrer rule)"},
+};
+
 #undef E
 #undef W
 #undef I
@@ -253,6 +280,13 @@ const pm3k_rule *pm3k_rule_get(pm3k_rule_id id)
     if ((int)id < 0 || id >= PM3K_RULE__COUNT)
         return NULL;
     return &rules[id];
+}
+
+const char *pm3k__rule_fix(pm3k__fix fix)
+{
+    if ((int)fix < 0 || fix >= PM3K__FIX__COUNT)
+        return NULL;
+    return fixes[fix].hint;
 }
 
 size_t pm3k_rule_count(void)

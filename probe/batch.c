@@ -1,10 +1,13 @@
 /* pm3k — batches: inputs in order, checked concurrently, reported in order.
  *
- * One producer thread expands the inputs (folders walked lazily, lists read
- * lazily) into numbered tasks; worker threads probe local files; URLs go to
- * the URL lane; the calling thread hands finished items to the callback in
- * index order. At most WINDOW tasks are in flight, so memory stays flat
- * however many inputs there are. */
+ * A producer expands the inputs (folders walked lazily, lists read lazily)
+ * into numbered tasks and queues each on its lane: local files on the files
+ * lane, whose pool of workers probes them, URLs on the URL lane, whose one
+ * worker runs the libcurl multi engine (probe/url.c). The calling thread
+ * hands finished items to the callback in index order. At most WINDOW tasks
+ * are in flight, so memory stays flat however many inputs there are. Every
+ * thread is a pool worker (core/pool.c), and all run state is guarded by
+ * the batch's one lock. */
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +18,8 @@
 #include <unistd.h>
 
 #include "core/medialib.h"
+#include "core/pool.h"
+#include "probe/carousel.h"
 #include "probe/lane.h"
 #include "probe/probe_int.h"
 #include "probe/walk.h"
@@ -29,7 +34,13 @@ typedef struct input {
 typedef struct slot {
     bool ready;
     pm3k_item *item;
+    /* The task while a files-lane worker checks it: the slot of an index
+     * is not reused before its item is emitted, so the pool item can point
+     * here. */
+    pm3k__task task;
 } slot;
+
+typedef enum lane_id { LANE_FILES, LANE_URLS, LANE_COUNT } lane_id;
 
 /* A queue of tasks; never holds more than WINDOW tasks. */
 struct pm3k__lane {
@@ -37,8 +48,11 @@ struct pm3k__lane {
     pthread_cond_t work; /* a task was queued here, or the producer is done */
     pm3k__task *tasks;
     size_t head, count;
+    pm3k__pool *pool;
+    bool engine_taken; /* the URL lane's worker runs the engine */
     void (*notify)(void *);
     void *notify_data;
+    bool notify_wanted; /* pm3k__lane_pop_or_notify found nothing */
 };
 
 struct pm3k_batch {
@@ -57,12 +71,11 @@ struct pm3k_batch {
     size_t window;
     slot *slots;
     uint64_t next_index, next_emit;
-    bool producer_done, stop;
+    bool producer_done, producer_taken, stop;
     pm3k_code failure;
     char failure_message[PM3K_ERROR_MESSAGE_MAX];
-    pm3k__lane files, urls;
-    bool url_thread_started;
-    pthread_t url_thread;
+    pm3k__pool *producer;
+    pm3k__lane lanes[LANE_COUNT];
 };
 
 bool pm3k__is_url(const char *text)
@@ -161,25 +174,49 @@ static void fail_locked(pm3k_batch *b, pm3k_code code, const char *message)
         snprintf(b->failure_message, sizeof b->failure_message, "%s", message);
     }
     b->stop = true;
-    pthread_cond_broadcast(&b->files.work);
-    pthread_cond_broadcast(&b->urls.work);
+    for (int i = 0; i < LANE_COUNT; i++)
+        pthread_cond_broadcast(&b->lanes[i].work);
     pthread_cond_broadcast(&b->ready);
     pthread_cond_broadcast(&b->space);
+}
+
+/* Stop the run: code and message are what pm3k_batch_run returns. */
+static void fail(pm3k_batch *b, pm3k_code code, const char *message)
+{
+    pthread_mutex_lock(&b->mu);
+    fail_locked(b, code, message);
+    pthread_mutex_unlock(&b->mu);
+}
+
+static bool pop_locked(pm3k__lane *lane, pm3k__task *task)
+{
+    pm3k_batch *b = lane->batch;
+    if (lane->count == 0 || b->stop)
+        return false;
+    *task = lane->tasks[lane->head];
+    lane->head = (lane->head + 1) % b->window;
+    lane->count--;
+    return true;
 }
 
 bool pm3k__lane_pop(pm3k__lane *lane, pm3k__task *task, bool wait)
 {
     pm3k_batch *b = lane->batch;
-    bool taken = false;
     pthread_mutex_lock(&b->mu);
+    lane->notify_wanted = false;
     while (wait && lane->count == 0 && !b->producer_done && !b->stop)
         pthread_cond_wait(&lane->work, &b->mu);
-    if (lane->count > 0 && !b->stop) {
-        *task = lane->tasks[lane->head];
-        lane->head = (lane->head + 1) % b->window;
-        lane->count--;
-        taken = true;
-    }
+    bool taken = pop_locked(lane, task);
+    pthread_mutex_unlock(&b->mu);
+    return taken;
+}
+
+bool pm3k__lane_pop_or_notify(pm3k__lane *lane, pm3k__task *task)
+{
+    pm3k_batch *b = lane->batch;
+    pthread_mutex_lock(&b->mu);
+    bool taken = pop_locked(lane, task);
+    lane->notify_wanted = !taken;
     pthread_mutex_unlock(&b->mu);
     return taken;
 }
@@ -204,10 +241,7 @@ bool pm3k__lane_stopping(pm3k__lane *lane)
 
 void pm3k__lane_fail(pm3k__lane *lane, pm3k_code code, const char *message)
 {
-    pm3k_batch *b = lane->batch;
-    pthread_mutex_lock(&b->mu);
-    fail_locked(b, code, message);
-    pthread_mutex_unlock(&b->mu);
+    fail(lane->batch, code, message);
 }
 
 void pm3k__lane_complete(pm3k__lane *lane, pm3k__task *task, pm3k_item *item)
@@ -240,26 +274,22 @@ const pm3k_probe_config *pm3k__lane_config(const pm3k__lane *lane)
     return &lane->batch->config;
 }
 
-/* Called with b->mu held, so the lane's owner can unregister the hook
- * (pm3k__lane_set_notify takes the same lock) before it frees what the hook
- * touches. */
-static void notify_lane_locked(pm3k__lane *lane)
+/* Called with b->mu held, which pm3k__lane_set_notify takes too: the
+ * lane's owner can unregister the hook before it frees what it touches. */
+static void notify_locked(pm3k__lane *lane)
 {
-    if (lane->notify)
+    if (lane->notify_wanted && lane->notify) {
+        lane->notify_wanted = false;
         lane->notify(lane->notify_data);
+    }
 }
 
-static void notify_lane(pm3k_batch *b, pm3k__lane *lane)
+static void notify_all(pm3k_batch *b)
 {
     pthread_mutex_lock(&b->mu);
-    notify_lane_locked(lane);
+    for (int i = 0; i < LANE_COUNT; i++)
+        notify_locked(&b->lanes[i]);
     pthread_mutex_unlock(&b->mu);
-}
-
-static void *url_thread_main(void *arg)
-{
-    pm3k__url_lane_main(arg);
-    return NULL;
 }
 
 /* FFmpeg and libvips are loaded here, before the first task that needs
@@ -271,31 +301,90 @@ static bool media_ready(pm3k_batch *b)
     pm3k_error err = {0};
     if (pm3k__medialib_load(&err) == PM3K_OK)
         return true;
-    pthread_mutex_lock(&b->mu);
-    fail_locked(b, err.code, err.message);
-    pthread_mutex_unlock(&b->mu);
+    fail(b, err.code, err.message);
     return false;
 }
+
+static lane_id lane_of(const char *path, int errnum)
+{
+    return errnum == 0 && pm3k__is_url(path) ? LANE_URLS : LANE_FILES;
+}
+
+static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task, pm3k_error *err)
+{
+    pm3k_item *item = NULL;
+    if (task->errnum != 0) {
+        item = pm3k_item_new(PM3K_KIND_VIDEO, task->path);
+        if (item)
+            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(task->errnum),
+                          PM3K_END);
+        return item;
+    }
+    pm3k_probe_file(config, task->path, &item, err);
+    return item;
+}
+
+/* The files lane: each task is one pool item. */
+static void *take_file(void *userdata)
+{
+    pm3k__lane *lane = userdata;
+    pm3k__task task;
+    if (!pop_locked(lane, &task))
+        return NULL;
+    slot *s = &lane->batch->slots[task.index % lane->batch->window];
+    s->task = task;
+    return &s->task;
+}
+
+static void check_file(void *userdata, void *item)
+{
+    pm3k__lane *lane = userdata;
+    pm3k__task task = *(pm3k__task *)item; /* the slot is the batch's again once completed */
+    pm3k_error err = {0};
+    pm3k_item *result = probe_task(&lane->batch->config, &task, &err);
+    if (!result && err.code != PM3K_OK) {
+        /* Memory ran out, or FFmpeg/libvips could not be loaded (which
+         * media_ready reports first). */
+        fail(lane->batch, err.code, err.message);
+    }
+    pm3k__lane_complete(lane, &task, result);
+}
+
+/* The URL lane: one pool item, the engine, which pops the tasks itself. */
+static void *take_engine(void *userdata)
+{
+    pm3k__lane *lane = userdata;
+    if (lane->engine_taken || lane->count == 0)
+        return NULL;
+    lane->engine_taken = true;
+    return lane;
+}
+
+static void run_engine(void *userdata, void *item)
+{
+    (void)userdata;
+    pm3k__url_lane_main(item);
+}
+
+/* What tells the lanes apart. */
+static const struct lane_kind {
+    pm3k__pool_ops ops;
+    bool per_job;             /* a worker per --jobs; else one */
+    const char *thread_error; /* when no worker could start */
+} lane_kinds[LANE_COUNT] = {
+    [LANE_FILES] = {{take_file, check_file, NULL}, true, "cannot start worker threads"},
+    [LANE_URLS] = {{take_engine, run_engine, NULL}, false, "cannot start the URL thread"},
+};
 
 /* Queue one input for its lane; blocks while the window is full. Takes
  * ownership of path. Returns false when the run is stopping. */
 static bool enqueue(pm3k_batch *b, char *path, int errnum)
 {
-    bool url = errnum == 0 && pm3k__is_url(path);
-    pm3k__lane *lane = url ? &b->urls : &b->files;
-    if (errnum == 0 && (!url || b->config.deep) && !media_ready(b)) {
+    lane_id id = lane_of(path, errnum);
+    pm3k__lane *lane = &b->lanes[id];
+    if (errnum == 0 && (id == LANE_FILES || b->config.deep) && !media_ready(b)) {
         free(path);
         return false;
-    }
-    if (url && !b->url_thread_started) {
-        if (pthread_create(&b->url_thread, NULL, url_thread_main, &b->urls) != 0) {
-            pthread_mutex_lock(&b->mu);
-            fail_locked(b, PM3K_ERR_INTERNAL, "cannot start the URL thread");
-            pthread_mutex_unlock(&b->mu);
-            free(path);
-            return false;
-        }
-        b->url_thread_started = true;
     }
     pthread_mutex_lock(&b->mu);
     while (!b->stop && b->next_index - b->next_emit >= b->window)
@@ -311,10 +400,12 @@ static bool enqueue(pm3k_batch *b, char *path, int errnum)
     t->errnum = errnum;
     lane->count++;
     pthread_cond_signal(&lane->work);
-    if (url)
-        notify_lane_locked(lane);
+    if (!pm3k__pool_signal(lane->pool, lane->count))
+        fail_locked(b, PM3K_ERR_INTERNAL, lane_kinds[id].thread_error);
+    notify_locked(lane);
+    bool queued = !b->stop;
     pthread_mutex_unlock(&b->mu);
-    return true;
+    return queued;
 }
 
 static bool enqueue_folder(pm3k_batch *b, const char *root)
@@ -334,9 +425,7 @@ static bool enqueue_folder(pm3k_batch *b, const char *root)
     }
     pm3k__walk_close(walk);
     if (rc != PM3K_OK) {
-        pthread_mutex_lock(&b->mu);
-        fail_locked(b, rc, "out of memory while walking a folder");
-        pthread_mutex_unlock(&b->mu);
+        fail(b, rc, "out of memory while walking a folder");
         return false;
     }
     return true;
@@ -350,9 +439,7 @@ static bool enqueue_arg(pm3k_batch *b, const char *arg)
         return enqueue_folder(b, arg);
     char *copy = strdup(arg);
     if (!copy) {
-        pthread_mutex_lock(&b->mu);
-        fail_locked(b, PM3K_ERR_NOMEM, "out of memory");
-        pthread_mutex_unlock(&b->mu);
+        fail(b, PM3K_ERR_NOMEM, "out of memory");
         return false;
     }
     return enqueue(b, copy, 0);
@@ -379,18 +466,26 @@ static bool enqueue_list(pm3k_batch *b, input *in)
         char message[PM3K_ERROR_MESSAGE_MAX];
         snprintf(message, sizeof message, "cannot read the input list '%s': %s", in->name,
                  strerror(errno));
-        pthread_mutex_lock(&b->mu);
-        fail_locked(b, PM3K_ERR_IO, message);
-        pthread_mutex_unlock(&b->mu);
+        fail(b, PM3K_ERR_IO, message);
         ok = false;
     }
     free(line);
     return ok;
 }
 
-static void *producer_main(void *arg)
+static void *take_inputs(void *userdata)
 {
-    pm3k_batch *b = arg;
+    pm3k_batch *b = userdata;
+    if (b->producer_taken)
+        return NULL;
+    b->producer_taken = true;
+    return b;
+}
+
+static void produce(void *userdata, void *item)
+{
+    pm3k_batch *b = item;
+    (void)userdata;
     for (size_t i = 0; i < b->input_count; i++) {
         bool ok =
             b->inputs[i].list ? enqueue_list(b, &b->inputs[i]) : enqueue_arg(b, b->inputs[i].arg);
@@ -399,73 +494,12 @@ static void *producer_main(void *arg)
     }
     pthread_mutex_lock(&b->mu);
     b->producer_done = true;
-    pthread_cond_broadcast(&b->files.work);
-    pthread_cond_broadcast(&b->urls.work);
+    for (int i = 0; i < LANE_COUNT; i++) {
+        pthread_cond_broadcast(&b->lanes[i].work);
+        notify_locked(&b->lanes[i]);
+    }
     pthread_cond_broadcast(&b->ready);
-    notify_lane_locked(&b->urls);
     pthread_mutex_unlock(&b->mu);
-    return NULL;
-}
-
-static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task, pm3k_error *err)
-{
-    pm3k_item *item = NULL;
-    if (task->errnum != 0) {
-        item = pm3k_item_new(PM3K_KIND_VIDEO, task->path);
-        if (item)
-            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(task->errnum),
-                          PM3K_END);
-        return item;
-    }
-    pm3k_probe_file(config, task->path, &item, err);
-    return item;
-}
-
-static void *worker_main(void *arg)
-{
-    pm3k__lane *lane = arg;
-    pm3k_batch *b = lane->batch;
-    pm3k__task task;
-    while (pm3k__lane_pop(lane, &task, true)) {
-        pm3k_error err = {0};
-        pm3k_item *item = probe_task(&b->config, &task, &err);
-        if (!item && err.code != PM3K_OK) {
-            /* Memory ran out, or FFmpeg/libvips could not be loaded (which
-             * media_ready reports first). */
-            pthread_mutex_lock(&b->mu);
-            fail_locked(b, err.code, err.message);
-            pthread_mutex_unlock(&b->mu);
-        }
-        pm3k__lane_complete(lane, &task, item);
-    }
-    return NULL;
-}
-
-/* The carousel item of a --photo run: image count and cover index. */
-static pm3k_item *carousel_item(const pm3k_probe_config *config, uint64_t images)
-{
-    const pm3k_limits *l = &config->limits;
-    char count[32], cover[32], last[32], min[16], max[16];
-    pm3k_item *item = pm3k_item_new(PM3K_KIND_CAROUSEL, "carousel");
-    if (!item)
-        return NULL;
-    snprintf(count, sizeof count, "%llu", (unsigned long long)images);
-    snprintf(cover, sizeof cover, "%d", config->cover_index);
-    snprintf(last, sizeof last, "%lld", (long long)images - 1);
-    snprintf(min, sizeof min, "%d", l->min_images);
-    snprintf(max, sizeof max, "%d", l->max_images);
-    pm3k_item_fact_int(item, "images", (int64_t)images);
-    pm3k_item_fact_int(item, "cover_index", config->cover_index);
-    if (images < (uint64_t)l->min_images)
-        pm3k_item_add(item, PM3K_RULE_TOO_FEW_IMAGES_CAROUSEL, "images", count, "min_images", min,
-                      PM3K_END);
-    if (images > (uint64_t)l->max_images)
-        pm3k_item_add(item, PM3K_RULE_TOO_MANY_IMAGES_CAROUSEL, "images", count, "max_images", max,
-                      PM3K_END);
-    if (images > 0 && (config->cover_index < 0 || (uint64_t)config->cover_index >= images))
-        pm3k_item_add(item, PM3K_RULE_COVER_OUT_OF_RANGE_CAROUSEL, "cover_index", cover,
-                      "last_index", last, PM3K_END);
-    return item;
 }
 
 /* Hand items to the callback in order until every task is reported. */
@@ -507,83 +541,98 @@ static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, 
     }
 }
 
-pm3k_code pm3k_batch_run(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, pm3k_error *err)
+/* Set up the run's state and start the producer. */
+static pm3k_code run_start(pm3k_batch *b, pm3k_error *err)
 {
+    static const pm3k__pool_ops producer_ops = {take_inputs, produce, NULL};
     pm3k_code rc = PM3K_OK;
-    pthread_t producer, *workers = NULL;
-    int started = 0;
-    bool producer_started = false;
-    uint64_t emitted = 0;
-
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->ready, NULL);
     pthread_cond_init(&b->space, NULL);
     b->slots = calloc(b->window, sizeof *b->slots);
-    b->files = (pm3k__lane){.batch = b, .tasks = calloc(b->window, sizeof(pm3k__task))};
-    b->urls = (pm3k__lane){.batch = b, .tasks = calloc(b->window, sizeof(pm3k__task))};
-    pthread_cond_init(&b->files.work, NULL);
-    pthread_cond_init(&b->urls.work, NULL);
-    workers = calloc((size_t)b->config.jobs, sizeof *workers);
-    if (!b->slots || !b->files.tasks || !b->urls.tasks || !workers) {
+    if (!b->slots)
         rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (; started < b->config.jobs; started++)
-        if (pthread_create(&workers[started], NULL, worker_main, &b->files) != 0)
-            break;
-    if (started == 0 || pthread_create(&producer, NULL, producer_main, b) != 0) {
-        rc = pm3k_error_set(err, PM3K_ERR_INTERNAL, "cannot start worker threads");
-        pthread_mutex_lock(&b->mu);
-        fail_locked(b, rc, "cannot start worker threads");
-        pthread_mutex_unlock(&b->mu);
-        goto join;
-    }
-    producer_started = true;
-
-    rc = emit_loop(b, on_item, userdata, &emitted);
-    if (rc != PM3K_OK) {
-        pm3k_error_set(err, rc, "stopped: the report could not be written");
-        pthread_mutex_lock(&b->mu);
-        fail_locked(b, rc, "stopped");
-        pthread_mutex_unlock(&b->mu);
-    }
-
-join:
-    if (producer_started)
-        pthread_join(producer, NULL);
-    notify_lane(b, &b->urls);
-    for (int i = 0; i < started; i++)
-        pthread_join(workers[i], NULL);
-    if (b->url_thread_started)
-        pthread_join(b->url_thread, NULL);
-    if (rc == PM3K_OK && b->failure != PM3K_OK)
-        rc = pm3k_error_set(err, b->failure, "%s", b->failure_message);
-    if (rc == PM3K_OK && b->config.photo_mode) {
-        pm3k_item *carousel = carousel_item(&b->config, emitted);
-        if (!carousel)
+    for (int i = 0; i < LANE_COUNT; i++) {
+        pm3k__lane *lane = &b->lanes[i];
+        *lane = (pm3k__lane){.batch = b, .tasks = calloc(b->window, sizeof(pm3k__task))};
+        pthread_cond_init(&lane->work, NULL);
+        if (rc == PM3K_OK && !lane->tasks)
             rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
-        else
-            rc = on_item(userdata, carousel);
-        pm3k_item_free(carousel);
+        if (rc == PM3K_OK)
+            rc = pm3k__pool_new(&b->mu, lane_kinds[i].per_job ? b->config.jobs : 1,
+                                &lane_kinds[i].ops, lane, &lane->pool, err);
     }
-out:
-    /* Anything left over when the run stopped early. */
+    if (rc == PM3K_OK)
+        rc = pm3k__pool_new(&b->mu, 1, &producer_ops, b, &b->producer, err);
+    if (rc != PM3K_OK)
+        return rc;
+    pthread_mutex_lock(&b->mu);
+    if (!pm3k__pool_signal(b->producer, 1)) {
+        rc = pm3k_error_set(err, PM3K_ERR_INTERNAL, "cannot start worker threads");
+        fail_locked(b, rc, "cannot start worker threads");
+    }
+    pthread_mutex_unlock(&b->mu);
+    return rc;
+}
+
+/* Wait for every thread: the producer first, then the lanes' workers. */
+static void run_join(pm3k_batch *b)
+{
+    pm3k__pool_free(b->producer);
+    b->producer = NULL;
+    notify_all(b);
+    for (int i = 0; i < LANE_COUNT; i++) {
+        pm3k__pool_free(b->lanes[i].pool);
+        b->lanes[i].pool = NULL;
+    }
+}
+
+/* Free the run's state, with anything left over when it stopped early. */
+static void run_free(pm3k_batch *b)
+{
     for (size_t i = 0; b->slots && i < b->window; i++)
         pm3k_item_free(b->slots[i].item);
-    for (size_t i = 0; b->files.tasks && i < b->files.count; i++)
-        free(b->files.tasks[(b->files.head + i) % b->window].path);
-    for (size_t i = 0; b->urls.tasks && i < b->urls.count; i++)
-        free(b->urls.tasks[(b->urls.head + i) % b->window].path);
     free(b->slots);
-    free(b->files.tasks);
-    free(b->urls.tasks);
-    free(workers);
     b->slots = NULL;
-    b->files.tasks = b->urls.tasks = NULL;
-    pthread_cond_destroy(&b->files.work);
-    pthread_cond_destroy(&b->urls.work);
+    for (int i = 0; i < LANE_COUNT; i++) {
+        pm3k__lane *lane = &b->lanes[i];
+        for (size_t j = 0; lane->tasks && j < lane->count; j++)
+            free(lane->tasks[(lane->head + j) % b->window].path);
+        free(lane->tasks);
+        lane->tasks = NULL;
+        pthread_cond_destroy(&lane->work);
+    }
     pthread_cond_destroy(&b->ready);
     pthread_cond_destroy(&b->space);
     pthread_mutex_destroy(&b->mu);
+}
+
+static pm3k_code emit_carousel(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, uint64_t images,
+                               pm3k_error *err)
+{
+    pm3k_item *carousel = pm3k__carousel_item(&b->config, images);
+    pm3k_code rc = carousel ? on_item(userdata, carousel)
+                            : pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    pm3k_item_free(carousel);
+    return rc;
+}
+
+pm3k_code pm3k_batch_run(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, pm3k_error *err)
+{
+    uint64_t emitted = 0;
+    pm3k_code rc = run_start(b, err);
+    if (rc == PM3K_OK) {
+        rc = emit_loop(b, on_item, userdata, &emitted);
+        if (rc != PM3K_OK) {
+            pm3k_error_set(err, rc, "stopped: the report could not be written");
+            fail(b, rc, "stopped");
+        }
+    }
+    run_join(b);
+    if (rc == PM3K_OK && b->failure != PM3K_OK)
+        rc = pm3k_error_set(err, b->failure, "%s", b->failure_message);
+    if (rc == PM3K_OK && b->config.photo_mode)
+        rc = emit_carousel(b, on_item, userdata, emitted, err);
+    run_free(b);
     return rc;
 }

@@ -5,7 +5,8 @@
  * small reads near each other cost one request; a read bigger than two
  * blocks is fetched straight into the caller's buffer. Every answer must be
  * 206 with a Content-Range that matches what was asked; redirects are never
- * followed (core/http.c).
+ * followed (core/http.c): a redirect is reported with libcurl's reading
+ * of its Location, as the URL checks report one.
  *
  * Why a read fails decides what the URL's item says: a server that does not
  * serve ranges as asked (200 instead of 206, a wrong Content-Range, more
@@ -59,12 +60,13 @@ typedef struct remote {
     int requests;
 } remote;
 
-static size_t on_range_body(void *userdata, const char *data, size_t len)
+static size_t on_range_body(void *userdata, const pm3k__http_response *resp, const char *data,
+                            size_t len)
 {
     remote *r = userdata;
     /* A whole file instead of the range (Range ignored), or an error page:
      * its body is of no use. */
-    if (r->resp.status != 206)
+    if (resp->status != 206)
         return 0;
     if (len > r->dest_cap - r->dest_len) {
         r->overflow = true;
@@ -90,16 +92,12 @@ static bool fail(remote *r, pm3k__deep_outcome outcome, const char *fmt, ...)
     return false;
 }
 
-/* libcurl's progress callback: a stopping run cuts the request short. */
-static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
+/* A stopping run cuts the request short. */
+static bool on_range_progress(void *userdata, const pm3k__http_progress *progress)
 {
     remote *r = userdata;
-    (void)dltotal;
-    (void)dlnow;
-    (void)ultotal;
-    (void)ulnow;
-    return r->stopping(r->stopping_data) ? 1 : 0;
+    (void)progress;
+    return !r->stopping(r->stopping_data);
 }
 
 static bool stopped(remote *r)
@@ -109,13 +107,12 @@ static bool stopped(remote *r)
     return fail(r, PM3K__DEEP_STOPPED, "the run stopped before --deep was done");
 }
 
-/* GET bytes first..last (inclusive) into dest. With r->size unknown (-1) the
- * answer's Content-Range sets it. */
-static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
+/* GET bytes first..last into dest, within the probe's bounds (requests,
+ * deadline). False (r->failed says why) when no answer came to judge. */
+static bool request_range(remote *r, int64_t first, int64_t last, char *dest)
 {
-    char range[64], reason[160];
+    char range[64];
     pm3k_error err = {0};
-    int64_t want = last - first + 1;
 
     if (stopped(r))
         return false;
@@ -130,55 +127,63 @@ static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
         return fail(r, PM3K__DEEP_TRANSIENT, "--deep took longer than %ld s",
                     r->http->timeout_ms * DEADLINE_TIMEOUTS / 1000);
     r->requests++;
-    curl_easy_reset(r->easy);
-    r->resp.abort_after_headers = false;
-    r->resp.body = on_range_body;
-    r->resp.body_userdata = r;
-    if (pm3k__http_setup(r->easy, r->http, r->url, &r->resp, &err) != PM3K_OK)
-        return fail(r, PM3K__DEEP_TRANSIENT, "--deep cannot set up a request: %s", err.message);
     snprintf(range, sizeof range, "%lld-%lld", (long long)first, (long long)last);
-    curl_easy_setopt(r->easy, CURLOPT_RANGE, range);
-    if (r->stopping) {
-        curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, r);
-        curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
-    }
-    if (left_ms < r->http->timeout_ms)
-        curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)left_ms);
+    pm3k__http_request req = {
+        .method = PM3K__HTTP_GET,
+        .url = r->url,
+        .range = range,
+        .timeout_ms = left_ms < r->http->timeout_ms ? (long)left_ms : 0,
+        .sink = {.kind = PM3K__HTTP_SINK_CALLBACK, .write = on_range_body, .userdata = r},
+        .progress = r->stopping ? on_range_progress : NULL,
+        .progress_userdata = r,
+    };
     r->dest = dest;
-    r->dest_cap = (size_t)want;
+    r->dest_cap = (size_t)(last - first + 1);
     r->dest_len = 0;
     r->overflow = false;
-
-    CURLcode code = curl_easy_perform(r->easy);
+    if (pm3k__http_perform(r->easy, r->http, &req, &r->resp, &err) != PM3K_OK)
+        return fail(r, PM3K__DEEP_TRANSIENT, "--deep cannot set up a request: %s", err.message);
     r->bytes_fetched += (int64_t)r->dest_len;
-    if (stopped(r))
+    return !stopped(r);
+}
+
+/* What the answer to a range request says, before its bytes are checked. */
+static bool range_answered(remote *r)
+{
+    const pm3k__http_result *result = &r->resp.result;
+    char location[160];
+    switch (result->verdict) {
+    case PM3K__HTTP_OK:
+        return true;
+    case PM3K__HTTP_REDIRECT:
+        pm3k__http_location(&r->resp, location, sizeof location);
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
+                    "the server answered a Range request with a redirect to %s",
+                    location[0] ? location : "?");
+    case PM3K__HTTP_DEFINITE:
+        return fail(r, PM3K__DEEP_UNAVAILABLE, "a Range request failed: %.159s", result->reason);
+    case PM3K__HTTP_TRANSIENT:
+        return fail(r, PM3K__DEEP_TRANSIENT, "a --deep range request failed: %.159s",
+                    result->reason);
+    case PM3K__HTTP_CONFIG:
+        return fail(r, PM3K__DEEP_CONFIG, "%.159s", result->reason);
+    }
+    return true;
+}
+
+/* GET bytes first..last (inclusive) into dest. With r->size unknown (-1) the
+ * answer's Content-Range sets it. */
+static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
+{
+    int64_t want = last - first + 1;
+    if (!request_range(r, first, last, dest))
         return false;
     if (r->overflow)
         return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "a Range request for bytes %lld-%lld got more bytes than asked",
                     (long long)first, (long long)last);
-    if (code == CURLE_WRITE_ERROR && r->resp.status != 206 && r->resp.headers_done)
-        code = CURLE_OK; /* stopped on purpose, the status says why */
-    switch (pm3k__http_classify(code, &r->resp, reason, sizeof reason)) {
-    case PM3K__HTTP_OK:
-        break;
-    case PM3K__HTTP_REDIRECT: {
-        char location[160] = "";
-        const char *loc = pm3k__http_header_get(&r->resp, "Location");
-        if (loc)
-            pm3k__http_redact_url(loc, location, sizeof location);
-        return fail(r, PM3K__DEEP_UNAVAILABLE,
-                    "the server answered a Range request with a redirect to %s",
-                    location[0] ? location : "?");
-    }
-    case PM3K__HTTP_DEFINITE:
-        return fail(r, PM3K__DEEP_UNAVAILABLE, "a Range request failed: %s", reason);
-    case PM3K__HTTP_TRANSIENT:
-        return fail(r, PM3K__DEEP_TRANSIENT, "a --deep range request failed: %s", reason);
-    case PM3K__HTTP_CONFIG:
-        return fail(r, PM3K__DEEP_CONFIG, "%s", reason);
-    }
+    if (!range_answered(r))
+        return false;
     if (r->resp.status != 206)
         return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "the server answered %ld to a Range request, not 206 (Range ignored)",
@@ -330,4 +335,5 @@ out:
     free(header_type);
     for (int i = 0; i < BLOCK_COUNT; i++)
         free(r.blocks[i].data);
+    pm3k__http_response_reset(&r.resp);
 }

@@ -6,8 +6,9 @@
  * (presigned S3/R2 URLs refuse HEAD with 403), 405/501 or no usable
  * Content-Length, a GET stopped right after the headers decides, as PM3K's
  * own GET would see it (--get always uses that GET). Redirects are reported,
- * never followed. --deep probes then run on a few threads of their own with
- * blocking range reads (probe/remote.c), so they never stall the loop.
+ * never followed. What the answers mean is probe/urlcheck.c's pure verdict.
+ * --deep probes then run on a pool of threads of their own with blocking
+ * range reads (probe/remote.c), so they never stall the loop.
  *
  * Every task taken from the lane is completed exactly once. */
 #include <pthread.h>
@@ -16,8 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "probe/lane.h"
+#include "core/pool.h"
 #include "pm3k/url.h"
+#include "probe/lane.h"
 #include "probe/url_int.h"
 
 /* Politeness toward one server, and a bound on sockets overall. */
@@ -28,25 +30,6 @@
 #define DEEP_THREADS_MIN 2
 #define DEEP_THREADS_MAX 8
 #define POLL_MS 1000
-
-/* Header facts worth showing (lowercase); values are redacted and cut. */
-static const char *const shown_headers[] = {"content-type",
-                                            "content-length",
-                                            "transfer-encoding",
-                                            "content-encoding",
-                                            "content-range",
-                                            "location",
-                                            "accept-ranges",
-                                            "etag",
-                                            "last-modified",
-                                            "cache-control",
-                                            "age",
-                                            "server",
-                                            "via",
-                                            "x-cache",
-                                            "cf-cache-status",
-                                            NULL};
-#define SHOWN_VALUE_MAX 256
 
 typedef enum phase { PHASE_HEAD, PHASE_GET } phase;
 
@@ -63,8 +46,9 @@ typedef struct xfer {
     pm3k__task task;
     /* the URL as parsed */
     bool invalid;
-    char invalid_reason[128];
-    char *url, *scheme, *host, *path, *host_key;
+    char invalid_reason[PM3K_ERROR_MESSAGE_MAX];
+    pm3k__url url;
+    char *host_key;
     char ext[16];
     host_slot *slot;
     /* the requests */
@@ -74,27 +58,23 @@ typedef struct xfer {
     pm3k__http_response *resp;
     bool head_seen; /* HEAD did not decide: GET followed */
     long head_status;
-    CURLcode code;
-    long http_version;
-    char *redirect_url;
     struct timespec start;
     int64_t elapsed_ms;
+    CURL *deep_easy; /* the --deep handle lent with the task */
 } xfer;
 
-typedef struct engine engine;
-
-typedef struct deep_pool {
+/* --deep probes: a queue of URLs for a pool of threads, and the handles
+ * they lend each other (one per thread at most), all under mu. */
+typedef struct deep_queue {
     pthread_mutex_t mu;
-    pthread_cond_t work;
+    pm3k__pool *pool;
     xfer *head, *tail;
-    size_t outstanding; /* queued or running */
-    bool closing;
-    pthread_t threads[DEEP_THREADS_MAX];
-    int thread_count, thread_max;
-    engine *engine;
-} deep_pool;
+    size_t queued, outstanding; /* outstanding: queued or running */
+    CURL *idle[DEEP_THREADS_MAX];
+    size_t idle_count;
+} deep_queue;
 
-struct engine {
+typedef struct engine {
     pm3k__lane *lane;
     const pm3k_probe_config *config;
     char domain[256];
@@ -102,7 +82,6 @@ struct engine {
     pm3k__http_ctx http;
     CURLM *multi;
     CURLSH *share;
-    uint64_t wake_id;
     xfer *wait_head, *wait_tail;
     xfer *running; /* URLs with a transfer in the multi handle */
     size_t waiting, active;
@@ -111,74 +90,16 @@ struct engine {
     CURL *idle[MAX_TOTAL_CONNECTIONS];
     size_t idle_count;
     bool deep_ready;
-    deep_pool deep;
-};
+    deep_queue deep;
+} engine;
 
-/* ---- waking the loop from other threads ----
- * The batch may call the notify hook just as the engine shuts down, so the
- * hook gets a number, not a pointer: it finds the multi handle under a lock
- * that the engine also takes to unregister it. A new task only wakes the
- * loop when it sleeps waiting for one (idle); a busy loop takes new tasks
- * on its next turn anyway, and a wakeup per task would cost a system call
- * and a thread switch each. */
-
-#define WAKE_SLOTS 64
-static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    uint64_t id;
-    CURLM *multi;
-    bool wants_tasks; /* polling, and would take a new task */
-} wake_table[WAKE_SLOTS];
-static uint64_t wake_next = 1;
-
-static uint64_t wake_register(CURLM *multi)
-{
-    uint64_t id = 0;
-    pthread_mutex_lock(&wake_mu);
-    for (int i = 0; i < WAKE_SLOTS; i++)
-        if (wake_table[i].id == 0) {
-            id = wake_next++;
-            wake_table[i].id = id;
-            wake_table[i].multi = multi;
-            break;
-        }
-    pthread_mutex_unlock(&wake_mu);
-    return id;
-}
-
-static void wake_unregister(uint64_t id)
-{
-    pthread_mutex_lock(&wake_mu);
-    for (int i = 0; i < WAKE_SLOTS; i++)
-        if (id && wake_table[i].id == id)
-            wake_table[i].id = 0;
-    pthread_mutex_unlock(&wake_mu);
-}
-
-/* for_task: a new task was queued (wakes only a loop that wants tasks). */
-static void wake(uint64_t id, bool for_task)
-{
-    pthread_mutex_lock(&wake_mu);
-    for (int i = 0; i < WAKE_SLOTS; i++)
-        if (id && wake_table[i].id == id && (!for_task || wake_table[i].wants_tasks)) {
-            wake_table[i].wants_tasks = false;
-            curl_multi_wakeup(wake_table[i].multi);
-        }
-    pthread_mutex_unlock(&wake_mu);
-}
-
-static void wake_want_tasks(uint64_t id, bool wants)
-{
-    pthread_mutex_lock(&wake_mu);
-    for (int i = 0; i < WAKE_SLOTS; i++)
-        if (id && wake_table[i].id == id)
-            wake_table[i].wants_tasks = wants;
-    pthread_mutex_unlock(&wake_mu);
-}
-
+/* The lane calls this with the batch's lock held, after the loop asked
+ * (pm3k__lane_pop_or_notify) and a task came or the lane finished; the
+ * engine unregisters it before the multi handle goes (engine_free). */
 static void on_lane_notify(void *data)
 {
-    wake((uint64_t)(uintptr_t)data, true);
+    engine *e = data;
+    curl_multi_wakeup(e->multi);
 }
 
 /* ---- hosts ---- */
@@ -231,229 +152,53 @@ static void xfer_free(xfer *x)
     if (!x)
         return;
     free(x->task.path);
-    free(x->url);
-    free(x->scheme);
-    free(x->host);
-    free(x->path);
+    pm3k__url_free(&x->url);
     free(x->host_key);
+    pm3k__http_response_reset(x->resp);
     free(x->resp);
-    free(x->redirect_url);
     free(x);
 }
 
-static char *url_part(CURLU *cu, CURLUPart part, unsigned flags)
-{
-    char *value = NULL, *copy = NULL;
-    if (curl_url_get(cu, part, &value, flags) == CURLUE_OK && value)
-        copy = strdup(value);
-    curl_free(value);
-    return copy;
-}
-
-/* Parse with libcurl's URL parser; a problem is an invalid_url finding. */
+/* Parse the task's URL; a URL that does not parse is an invalid_url
+ * finding. False only when memory runs out. */
 static bool parse_url(xfer *x)
 {
-    CURLU *cu = curl_url();
-    char *port = NULL;
-    bool ok = false;
-    if (!cu)
+    pm3k_error err = {0};
+    pm3k_code rc = pm3k__url_parse(x->task.path, PM3K__URL_ANY_SCHEME, &x->url, &err);
+    if (rc == PM3K_ERR_PARSE) {
+        x->invalid = true;
+        snprintf(x->invalid_reason, sizeof x->invalid_reason, "%s", err.message);
+        return true;
+    }
+    if (rc != PM3K_OK)
         return false;
-    CURLUcode rc = curl_url_set(cu, CURLUPART_URL, x->task.path, CURLU_NON_SUPPORT_SCHEME);
-    if (rc != CURLUE_OK) {
-        x->invalid = true;
-        snprintf(x->invalid_reason, sizeof x->invalid_reason, "%s", curl_url_strerror(rc));
-        ok = true;
-        goto out;
-    }
-    x->scheme = url_part(cu, CURLUPART_SCHEME, 0);
-    x->host = url_part(cu, CURLUPART_HOST, 0);
-    x->path = url_part(cu, CURLUPART_PATH, 0);
-    x->url = url_part(cu, CURLUPART_URL, 0);
-    port = url_part(cu, CURLUPART_PORT, CURLU_DEFAULT_PORT);
-    if (!x->scheme || !x->url || !x->path) {
-        x->invalid = true;
-        snprintf(x->invalid_reason, sizeof x->invalid_reason, "cannot take the URL apart");
-        ok = true;
-        goto out;
-    }
-    if (!x->host || !x->host[0]) {
-        x->invalid = true;
-        snprintf(x->invalid_reason, sizeof x->invalid_reason, "it has no host");
-        ok = true;
-        goto out;
-    }
-    for (char *p = x->scheme; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    size_t key_len = strlen(x->host) + (port ? strlen(port) : 1) + 2;
+    const char *port = x->url.port ? x->url.port : "-";
+    size_t key_len = strlen(x->url.host) + strlen(port) + 2;
     x->host_key = malloc(key_len);
     if (!x->host_key)
-        goto out;
-    snprintf(x->host_key, key_len, "%s:%s", x->host, port ? port : "-");
+        return false;
+    snprintf(x->host_key, key_len, "%s:%s", x->url.host, port);
     for (char *p = x->host_key; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    pm3k__url_path_extension(x->path, x->ext, sizeof x->ext);
-    ok = true;
-out:
-    free(port);
-    curl_url_cleanup(cu);
-    return ok;
+    pm3k__url_path_extension(x->url.path, x->ext, sizeof x->ext);
+    return true;
 }
 
-/* ---- the report item, built from what the requests saw ---- */
-
-static pm3k_limits url_limits(const pm3k_probe_config *config, const xfer *x)
-{
-    pm3k_limits limits = config->limits;
-    if (!config->hosting_given)
-        pm3k_limits_set_hosting(&limits, x->host && pm3k__host_is_storage(x->host)
-                                             ? PM3K_HOSTING_PM3K
-                                             : PM3K_HOSTING_EXTERNAL);
-    return limits;
-}
-
-static void add_header_facts(pm3k_item *item, const pm3k__http_response *resp)
-{
-    char key[64], value[SHOWN_VALUE_MAX];
-    for (size_t i = 0; i < resp->header_count; i++) {
-        const pm3k__http_header *h = &resp->headers[i];
-        size_t n = strlen(h->name);
-        if (n >= sizeof key)
-            continue;
-        for (size_t j = 0; j <= n; j++)
-            key[j] = (char)(h->name[j] >= 'A' && h->name[j] <= 'Z' ? h->name[j] + 32 : h->name[j]);
-        for (const char *const *s = shown_headers; *s; s++)
-            if (strcmp(key, *s) == 0) {
-                pm3k__http_redact_header(h->name, h->value, value, sizeof value);
-                pm3k_item_fact_group_str(item, "headers", key, value);
-                break;
-            }
-    }
-}
-
-static void check_host(const engine *e, const xfer *x, pm3k_item *item)
-{
-    if (pm3k__host_is_storage(x->host))
-        return;
-    if (!e->has_domain)
-        pm3k_item_add(item, PM3K_RULE_DOMAIN_NOT_VERIFIED, "host", x->host, PM3K_END);
-    else if (!pm3k__host_equal(x->host, e->domain))
-        pm3k_item_add(item, PM3K_RULE_DOMAIN_MISMATCH_URL, "host", x->host, "domain", e->domain,
-                      PM3K_END);
-}
-
-/* The 2xx answer that decided: length, size and type. */
-static void check_answer(const engine *e, const xfer *x, bool size_check, pm3k_item *item)
-{
-    const pm3k__http_response *resp = x->resp;
-    char reason[160], expected[64], size_mb[32], max_mb[32];
-    pm3k__ct ct;
-    int64_t length = -1;
-
-    pm3k__content_type_parse(pm3k__http_header_get(resp, "Content-Type"), &ct);
-    bool image = pm3k__url_is_image(e->config->photo_mode, &ct, x->ext);
-    pm3k_item_fact_str(item, "media", image ? "image" : "video");
-    if (pm3k__http_content_length(resp, &length, reason, sizeof reason) !=
-        PM3K__HTTP_LENGTH_VALID) {
-        pm3k_item_add(item, PM3K_RULE_CONTENT_LENGTH_REQUIRED, "reason", reason, PM3K_END);
-    } else if (size_check) {
-        pm3k_limits limits = url_limits(e->config, x);
-        pm3k__format_mb(length, size_mb, sizeof size_mb);
-        if (image && length > limits.max_image_bytes)
-            pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_URL, "size_mb", size_mb, "max_mb",
-                          pm3k__format_mb(limits.max_image_bytes, max_mb, sizeof max_mb), PM3K_END);
-        else if (!image && length > limits.max_video_bytes)
-            pm3k_item_add(item, PM3K_RULE_TOO_LARGE_URL, "size_mb", size_mb, "max_mb",
-                          pm3k__format_mb(limits.max_video_bytes, max_mb, sizeof max_mb), "plan",
-                          pm3k_plan_name(limits.plan), PM3K_END);
-    }
-    if (!pm3k__content_type_fits(&ct, x->ext, e->config->photo_mode, expected, sizeof expected))
-        pm3k_item_add(item, PM3K_RULE_CONTENT_TYPE_MISMATCH, "content_type",
-                      ct.essence[0] ? ct.essence : "(none)", "expected", expected, PM3K_END);
-}
-
-static void add_fetch_facts(const xfer *x, pm3k_item *item)
-{
-    const pm3k__http_response *resp = x->resp;
-    char text[SHOWN_VALUE_MAX], reason[8];
-    int64_t length;
-
-    pm3k_item_fact_str(item, "method", x->phase == PHASE_HEAD ? "HEAD" : "GET");
-    if (resp->status > 0)
-        pm3k_item_fact_int(item, "status", resp->status);
-    else
-        pm3k_item_fact_null(item, "status");
-    if (x->head_seen) {
-        if (x->head_status > 0)
-            pm3k_item_fact_int(item, "head_status", x->head_status);
-        else
-            pm3k_item_fact_null(item, "head_status");
-    }
-    if (resp->status > 0)
-        pm3k_item_fact_str(item, "http_version", pm3k__http_version_name(x->http_version));
-    if (pm3k__http_content_length(resp, &length, reason, sizeof reason) == PM3K__HTTP_LENGTH_VALID)
-        pm3k_item_fact_int(item, "content_length", length);
-    else
-        pm3k_item_fact_null(item, "content_length");
-    const char *type = pm3k__http_header_get(resp, "Content-Type");
-    if (type) {
-        pm3k__http_redact_header("Content-Type", type, text, sizeof text);
-        pm3k_item_fact_str(item, "content_type", text);
-    } else {
-        pm3k_item_fact_null(item, "content_type");
-    }
-    pm3k_item_fact_int(item, "elapsed_ms", x->elapsed_ms);
-    add_header_facts(item, resp);
-}
-
+/* The URL's item from what its requests saw (probe/urlcheck.c). */
 static pm3k_item *build_item(const engine *e, const xfer *x, bool size_check)
 {
-    char reason[PM3K_ERROR_MESSAGE_MAX], location[SHOWN_VALUE_MAX], status[16];
-    pm3k_item *item = pm3k_item_new(PM3K_KIND_URL, x->task.path);
-    if (!item)
-        return NULL;
-    if (x->invalid) {
-        pm3k_item_add(item, PM3K_RULE_INVALID_URL, "reason", x->invalid_reason, PM3K_END);
-        return item;
-    }
-    pm3k_item_fact_str(item, "scheme", x->scheme);
-    pm3k_item_fact_str(item, "host", x->host);
-    pm3k_item_fact_str(item, "hosting", pm3k_hosting_name(url_limits(e->config, x).hosting));
-    if (strcmp(x->scheme, "https") != 0)
-        pm3k_item_add(item, PM3K_RULE_NOT_HTTPS_URL, "scheme", x->scheme, PM3K_END);
-    check_host(e, x, item);
-    if (!x->fetched)
-        return item;
-
-    add_fetch_facts(x, item);
-    switch (pm3k__http_classify(x->code, x->resp, reason, sizeof reason)) {
-    case PM3K__HTTP_OK:
-        check_answer(e, x, size_check, item);
-        break;
-    case PM3K__HTTP_REDIRECT: {
-        const char *target =
-            x->redirect_url ? x->redirect_url : pm3k__http_header_get(x->resp, "Location");
-        if (target)
-            pm3k__http_redact_url(target, location, sizeof location);
-        else
-            snprintf(location, sizeof location, "(none)");
-        pm3k_item_fact_str(item, "location", location);
-        snprintf(status, sizeof status, "%ld", x->resp->status);
-        pm3k_item_add(item, PM3K_RULE_REDIRECT_NOT_ALLOWED, "status", status, "location", location,
-                      PM3K_END);
-        break;
-    }
-    case PM3K__HTTP_DEFINITE:
-        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", reason, PM3K_END);
-        break;
-    case PM3K__HTTP_TRANSIENT:
-        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", reason, PM3K_END);
-        break;
-    case PM3K__HTTP_CONFIG:
-        /* The run stops with this (config_failure); the item is never shown. */
-        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", reason, PM3K_END);
-        break;
-    }
-    return item;
+    pm3k__url_seen seen = {
+        .input = x->task.path,
+        .url = x->invalid ? NULL : &x->url,
+        .invalid_reason = x->invalid_reason,
+        .ext = x->ext,
+        .resp = x->fetched ? x->resp : NULL,
+        .get = x->phase == PHASE_GET,
+        .head_seen = x->head_seen,
+        .head_status = x->head_status,
+        .elapsed_ms = x->elapsed_ms,
+    };
+    return pm3k__url_verdict(e->config, e->has_domain ? e->domain : NULL, &seen, size_check);
 }
 
 /* The CA certificates cannot be loaded: no URL of the run can be checked,
@@ -461,20 +206,35 @@ static pm3k_item *build_item(const engine *e, const xfer *x, bool size_check)
 static void config_failure(const engine *e, const char *reason)
 {
     pm3k_error err = {0};
-    if (e->config->http.cacert)
-        pm3k_error_set(&err, PM3K_ERR_INVALID_ARG, "--cacert '%s' cannot be used: %s",
-                       e->config->http.cacert, reason);
-    else
-        pm3k_error_set(&err, PM3K_ERR_INVALID_ARG,
-                       "the system's CA certificates cannot be used: %s", reason);
+    pm3k__http_config_error(&e->config->http, reason, &err);
     pm3k__lane_fail(e->lane, err.code, err.message);
 }
 
-/* ---- --deep, on threads of its own ---- */
+/* ---- --deep, on a pool of its own ---- */
 
 static bool deep_stopping(void *lane)
 {
     return pm3k__lane_stopping(lane);
+}
+
+/* Why --deep did not read the media, as a finding on the URL's own item. */
+static void add_deep_outcome(const engine *e, const pm3k__deep_result *result, pm3k_item *item)
+{
+    switch (result->outcome) {
+    case PM3K__DEEP_READ:
+        break;
+    case PM3K__DEEP_UNAVAILABLE:
+        pm3k_item_add(item, PM3K_RULE_DEEP_UNAVAILABLE, "reason", result->reason, PM3K_END);
+        break;
+    case PM3K__DEEP_CONFIG:
+        config_failure(e, result->reason);
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", result->reason, PM3K_END);
+        break;
+    case PM3K__DEEP_TRANSIENT:
+    case PM3K__DEEP_STOPPED:
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", result->reason, PM3K_END);
+        break;
+    }
 }
 
 static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
@@ -484,7 +244,7 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
     int64_t length = -1;
     char reason[8];
 
-    config.limits = url_limits(e->config, x);
+    config.limits = pm3k__url_limits(e->config, x->url.host);
     if (pm3k__http_content_length(x->resp, &length, reason, sizeof reason) !=
         PM3K__HTTP_LENGTH_VALID)
         length = -1;
@@ -498,8 +258,8 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
     } else if (!easy) {
         snprintf(result.reason, sizeof result.reason, "--deep cannot start libcurl");
     } else {
-        pm3k__deep_probe(&config, easy, &e->http, x->url, x->ext, length, deep_stopping, e->lane,
-                         item, &result);
+        pm3k__deep_probe(&config, easy, &e->http, x->url.text, x->ext, length, deep_stopping,
+                         e->lane, item, &result);
     }
     if (result.outcome != PM3K__DEEP_READ) {
         /* The media checks saw a broken read, not the media: drop them. The
@@ -508,56 +268,67 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
         item = build_item(e, x, true);
     }
     if (item) {
-        switch (result.outcome) {
-        case PM3K__DEEP_READ:
-            break;
-        case PM3K__DEEP_UNAVAILABLE:
-            pm3k_item_add(item, PM3K_RULE_DEEP_UNAVAILABLE, "reason", result.reason, PM3K_END);
-            break;
-        case PM3K__DEEP_CONFIG:
-            config_failure(e, result.reason);
-            pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", result.reason, PM3K_END);
-            break;
-        case PM3K__DEEP_TRANSIENT:
-        case PM3K__DEEP_STOPPED:
-            pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", result.reason, PM3K_END);
-            break;
-        }
-    }
-    if (item) {
+        add_deep_outcome(e, &result, item);
         pm3k_item_fact_int(item, "bytes_read", result.bytes_fetched);
         pm3k_item_fact_int(item, "range_requests", result.requests);
     }
     return item;
 }
 
-static void *deep_main(void *arg)
+/* The pool's callbacks: take a URL (with a handle, when one is idle),
+ * probe it, give the handle back and let the loop count the URL done. */
+static void *deep_take(void *userdata)
 {
-    deep_pool *pool = arg;
-    engine *e = pool->engine;
-    CURL *easy = curl_easy_init();
-    for (;;) {
-        pthread_mutex_lock(&pool->mu);
-        while (!pool->head && !pool->closing)
-            pthread_cond_wait(&pool->work, &pool->mu);
-        xfer *x = pool->head;
-        if (x) {
-            pool->head = x->next;
-            if (!pool->head)
-                pool->tail = NULL;
-        }
-        pthread_mutex_unlock(&pool->mu);
-        if (!x)
-            break;
-        pm3k__lane_complete(e->lane, &x->task, deep_item(e, easy, x));
-        xfer_free(x);
-        pthread_mutex_lock(&pool->mu);
-        pool->outstanding--;
-        pthread_mutex_unlock(&pool->mu);
-        wake(e->wake_id, false);
+    engine *e = userdata;
+    deep_queue *q = &e->deep;
+    xfer *x = q->head;
+    if (!x)
+        return NULL;
+    q->head = x->next;
+    if (!q->head)
+        q->tail = NULL;
+    q->queued--;
+    x->deep_easy = q->idle_count > 0 ? q->idle[--q->idle_count] : NULL;
+    return x;
+}
+
+static void deep_process(void *userdata, void *item)
+{
+    engine *e = userdata;
+    xfer *x = item;
+    if (!x->deep_easy)
+        x->deep_easy = pm3k__http_handle_new(&e->http, NULL);
+    pm3k__lane_complete(e->lane, &x->task, deep_item(e, x->deep_easy, x));
+}
+
+static void deep_give_back(void *userdata, void *item)
+{
+    engine *e = userdata;
+    deep_queue *q = &e->deep;
+    xfer *x = item;
+    if (x->deep_easy && q->idle_count < DEEP_THREADS_MAX)
+        q->idle[q->idle_count++] = x->deep_easy;
+    else
+        curl_easy_cleanup(x->deep_easy);
+    xfer_free(x);
+    q->outstanding--;
+    curl_multi_wakeup(e->multi);
+}
+
+static bool deep_open(engine *e, pm3k_error *err)
+{
+    static const pm3k__pool_ops ops = {deep_take, deep_process, deep_give_back};
+    int threads = e->config->jobs * 2;
+    threads = threads < DEEP_THREADS_MIN   ? DEEP_THREADS_MIN
+              : threads > DEEP_THREADS_MAX ? DEEP_THREADS_MAX
+                                           : threads;
+    pthread_mutex_init(&e->deep.mu, NULL);
+    if (pm3k__pool_new(&e->deep.mu, threads, &ops, e, &e->deep.pool, err) != PM3K_OK) {
+        pthread_mutex_destroy(&e->deep.mu);
+        return false;
     }
-    curl_easy_cleanup(easy);
-    return NULL;
+    e->deep_ready = true;
+    return true;
 }
 
 static size_t deep_outstanding(engine *e)
@@ -573,38 +344,36 @@ static size_t deep_outstanding(engine *e)
 /* Queue x for a deep probe; false when no thread could run it. */
 static bool deep_submit(engine *e, xfer *x)
 {
-    deep_pool *pool = &e->deep;
-    bool queued = false;
-    pthread_mutex_lock(&pool->mu);
-    if (pool->thread_count < pool->thread_max && (size_t)pool->thread_count <= pool->outstanding &&
-        pthread_create(&pool->threads[pool->thread_count], NULL, deep_main, pool) == 0)
-        pool->thread_count++;
-    if (pool->thread_count > 0) {
-        x->next = NULL;
-        if (pool->tail)
-            pool->tail->next = x;
-        else
-            pool->head = x;
-        pool->tail = x;
-        pool->outstanding++;
-        pthread_cond_signal(&pool->work);
-        queued = true;
+    deep_queue *q = &e->deep;
+    pthread_mutex_lock(&q->mu);
+    x->next = NULL;
+    if (q->tail)
+        q->tail->next = x;
+    else
+        q->head = x;
+    q->tail = x;
+    q->queued++;
+    q->outstanding++;
+    bool queued = pm3k__pool_signal(q->pool, q->queued);
+    if (!queued) {
+        /* No thread at all: x is the only URL queued. */
+        q->head = q->tail = NULL;
+        q->queued = 0;
+        q->outstanding--;
     }
-    pthread_mutex_unlock(&pool->mu);
+    pthread_mutex_unlock(&q->mu);
     return queued;
 }
 
+/* Waits for the probes still queued or running (they see a stop
+ * themselves, deep_stopping, and give up). */
 static void deep_close(engine *e)
 {
     if (!e->deep_ready)
         return;
-    pthread_mutex_lock(&e->deep.mu);
-    e->deep.closing = true;
-    pthread_cond_broadcast(&e->deep.work);
-    pthread_mutex_unlock(&e->deep.mu);
-    for (int i = 0; i < e->deep.thread_count; i++)
-        pthread_join(e->deep.threads[i], NULL);
-    pthread_cond_destroy(&e->deep.work);
+    pm3k__pool_free(e->deep.pool);
+    for (size_t i = 0; i < e->deep.idle_count; i++)
+        curl_easy_cleanup(e->deep.idle[i]);
     pthread_mutex_destroy(&e->deep.mu);
     e->deep_ready = false;
 }
@@ -644,7 +413,7 @@ static void accept_task(engine *e, pm3k__task *task)
         return;
     }
     /* Only https is fetched: PM3K refuses anything else before fetching. */
-    if (x->invalid || strcmp(x->scheme, "https") != 0) {
+    if (x->invalid || strcmp(x->url.scheme, "https") != 0) {
         finish(e, x);
         return;
     }
@@ -672,33 +441,30 @@ static void release_easy(engine *e, xfer *x)
     x->easy = NULL;
 }
 
-static int64_t ms_since(const struct timespec *t);
+static int64_t ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
 
-/* fresh: a new handle that needs every option; a reused one only needs
- * the request's own. */
-static bool add_request(engine *e, xfer *x, bool fresh)
+/* The request for x's phase, on its handle, into the multi handle. */
+static bool add_request(engine *e, xfer *x)
 {
     pm3k_error err = {0};
-    x->resp->abort_after_headers = x->phase == PHASE_GET;
-    x->resp->body = NULL;
-    if (fresh) {
-        if (pm3k__http_setup(x->easy, &e->http, x->url, x->resp, &err) != PM3K_OK)
-            return false;
-        if (e->share)
-            curl_easy_setopt(x->easy, CURLOPT_SHARE, e->share);
-    } else if (pm3k__http_retarget(x->easy, &e->http, x->url, x->resp, &err) != PM3K_OK) {
-        return false;
-    }
-    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-    if (x->phase == PHASE_HEAD)
-        curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
-    else
-        curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+    pm3k__http_request req = {
+        .method = x->phase == PHASE_HEAD ? PM3K__HTTP_HEAD : PM3K__HTTP_GET,
+        .url = x->url.text,
+        .abort_after_headers = x->phase == PHASE_GET,
+    };
     if (x->head_seen) {
         /* --timeout is per URL: the GET after a HEAD gets what is left. */
         int64_t left = e->http.timeout_ms - ms_since(&x->start);
-        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left > 1 ? left : 1));
+        req.timeout_ms = (long)(left > 1 ? left : 1);
     }
+    if (pm3k__http_prepare(x->easy, &e->http, &req, x->resp, &err) != PM3K_OK)
+        return false;
+    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
     return curl_multi_add_handle(e->multi, x->easy) == CURLM_OK;
 }
 
@@ -722,15 +488,26 @@ static void running_remove(engine *e, xfer *x)
     x->run_prev = x->run_next = NULL;
 }
 
+/* A handle for the next transfer: an idle one, else a new one sharing the
+ * engine's TLS sessions. */
+static CURL *take_easy(engine *e)
+{
+    if (e->idle_count > 0)
+        return e->idle[--e->idle_count];
+    CURL *easy = pm3k__http_handle_new(&e->http, NULL);
+    if (easy && e->share)
+        curl_easy_setopt(easy, CURLOPT_SHARE, e->share);
+    return easy;
+}
+
 static void start(engine *e, xfer *x)
 {
     x->fetched = true;
     clock_gettime(CLOCK_MONOTONIC, &x->start);
-    bool fresh = e->idle_count == 0;
-    x->easy = fresh ? curl_easy_init() : e->idle[--e->idle_count];
+    x->easy = take_easy(e);
     if (!x->resp)
         x->resp = calloc(1, sizeof *x->resp);
-    if (!x->easy || !x->resp || !add_request(e, x, fresh)) {
+    if (!x->easy || !x->resp || !add_request(e, x)) {
         /* Half set up: never back to the pool. */
         curl_easy_cleanup(x->easy);
         x->easy = NULL;
@@ -786,20 +563,13 @@ static void start_waiting(engine *e)
     }
 }
 
-static int64_t ms_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 /* Does a HEAD answer leave the decision to a GET? */
 static bool head_needs_get(const xfer *x)
 {
     long s = x->resp->status;
     int64_t length;
     char reason[8];
-    if (x->code != CURLE_OK)
+    if (x->resp->result.code != CURLE_OK)
         return false;
     if ((s >= 400 && s < 500) || s == 501)
         return true;
@@ -808,35 +578,35 @@ static bool head_needs_get(const xfer *x)
                PM3K__HTTP_LENGTH_VALID;
 }
 
+/* After a HEAD that did not decide: the GET, on the same handle. False
+ * when it could not be started (the HEAD's answer then stands, failed). */
+static bool follow_with_get(engine *e, xfer *x)
+{
+    x->head_seen = true;
+    x->head_status = x->resp->status;
+    x->phase = PHASE_GET;
+    if (add_request(e, x))
+        return true;
+    pm3k__http_conclude(x->resp, CURLE_FAILED_INIT);
+    curl_easy_cleanup(x->easy);
+    x->easy = NULL;
+    return false;
+}
+
 static void on_done(engine *e, xfer *x, CURLcode code)
 {
-    char *redirect = NULL, reason[PM3K_ERROR_MESSAGE_MAX];
-    x->code = code;
-    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &x->http_version);
-    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redirect);
-    free(x->redirect_url);
-    x->redirect_url = redirect ? strdup(redirect) : NULL;
-
-    if (x->phase == PHASE_HEAD && head_needs_get(x)) {
-        x->head_seen = true;
-        x->head_status = x->resp->status;
-        x->phase = PHASE_GET;
-        if (add_request(e, x, false))
-            return;
-        code = CURLE_FAILED_INIT;
-        x->code = code;
-        curl_easy_cleanup(x->easy);
-        x->easy = NULL;
-    }
+    pm3k__http_finish(x->easy, code, x->resp);
+    if (x->phase == PHASE_HEAD && head_needs_get(x) && follow_with_get(e, x))
+        return;
     running_remove(e, x);
     x->slot->active--;
     host_unref(e, x);
     e->active--;
     release_easy(e, x);
     x->elapsed_ms = ms_since(&x->start);
-    pm3k__http_verdict verdict = pm3k__http_classify(x->code, x->resp, reason, sizeof reason);
+    pm3k__http_verdict verdict = x->resp->result.verdict;
     if (verdict == PM3K__HTTP_CONFIG)
-        config_failure(e, reason);
+        config_failure(e, x->resp->result.reason);
     if (e->config->deep && e->deep_ready && verdict == PM3K__HTTP_OK && deep_submit(e, x))
         return;
     finish(e, x);
@@ -891,28 +661,17 @@ static bool engine_init(engine *e, pm3k__lane *lane, pm3k_error *err)
     e->share = curl_share_init();
     if (e->share)
         curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    if (config->deep) {
-        int threads = config->jobs * 2;
-        e->deep.thread_max = threads < DEEP_THREADS_MIN   ? DEEP_THREADS_MIN
-                             : threads > DEEP_THREADS_MAX ? DEEP_THREADS_MAX
-                                                          : threads;
-        e->deep.engine = e;
-        pthread_mutex_init(&e->deep.mu, NULL);
-        pthread_cond_init(&e->deep.work, NULL);
-        e->deep_ready = true;
-    }
-    e->wake_id = wake_register(e->multi);
-    if (e->wake_id)
-        pm3k__lane_set_notify(lane, on_lane_notify, (void *)(uintptr_t)e->wake_id);
+    if (config->deep && !deep_open(e, err))
+        return false;
+    pm3k__lane_set_notify(lane, on_lane_notify, e);
     return true;
 }
 
 static void engine_free(engine *e)
 {
     /* First no one may wake the multi handle any more, then it goes. */
-    if (e->lane && e->wake_id)
+    if (e->lane)
         pm3k__lane_set_notify(e->lane, NULL, NULL);
-    wake_unregister(e->wake_id);
     deep_close(e);
     for (size_t i = 0; i < e->idle_count; i++)
         curl_easy_cleanup(e->idle[i]);
@@ -954,11 +713,50 @@ static void abandon_all(engine *e)
     e->wait_tail = NULL;
 }
 
+/* Take what the lane has, start what the hosts allow, and drive the
+ * transfers until the lane is finished or the run stops. */
+static void run_loop(engine *e)
+{
+    pm3k__lane *lane = e->lane;
+    pm3k__task task;
+    for (;;) {
+        /* A stopping run (the report cannot be written, or the CA
+         * certificates cannot be loaded) waits for no transfer. */
+        if (pm3k__lane_stopping(lane))
+            break;
+        while (in_flight(e) < MAX_IN_FLIGHT && pm3k__lane_pop(lane, &task, false))
+            accept_task(e, &task);
+        start_waiting(e);
+        if (e->active == 0 && e->waiting == 0) {
+            if (pm3k__lane_finished(lane))
+                break; /* deep probes still running finish in deep_close */
+            if (in_flight(e) < MAX_IN_FLIGHT) {
+                /* Nothing to drive: sleep until a task comes. */
+                if (pm3k__lane_pop(lane, &task, true))
+                    accept_task(e, &task);
+                continue;
+            }
+        }
+        int running = 0;
+        curl_multi_perform(e->multi, &running);
+        collect_done(e);
+        if (e->active == 0 && in_flight(e) < MAX_IN_FLIGHT)
+            continue;
+        /* A new task wakes the poll only when the loop would take it, and
+         * only once (the next pop calls the wakeup off): a wakeup per task
+         * would cost a system call and a thread switch each. */
+        if (in_flight(e) < MAX_IN_FLIGHT && pm3k__lane_pop_or_notify(lane, &task)) {
+            accept_task(e, &task);
+            continue;
+        }
+        curl_multi_poll(e->multi, NULL, 0, POLL_MS, NULL);
+    }
+}
+
 void pm3k__url_lane_main(pm3k__lane *lane)
 {
     engine e = {0};
     pm3k_error err = {0};
-    pm3k__task task;
 
     if (!engine_init(&e, lane, &err)) {
         /* No URL could be checked (the CA file cannot be read, no memory,
@@ -967,49 +765,10 @@ void pm3k__url_lane_main(pm3k__lane *lane)
         char message[PM3K_ERROR_MESSAGE_MAX + 32];
         snprintf(message, sizeof message, "cannot start the URL checks: %s", err.message);
         pm3k__lane_fail(lane, err.code != PM3K_OK ? err.code : PM3K_ERR_INTERNAL, message);
-        goto out;
+    } else {
+        run_loop(&e);
+        abandon_all(&e);
     }
-    for (;;) {
-        /* A stopping run (the report cannot be written, or the CA
-         * certificates cannot be loaded) waits for no transfer. */
-        if (pm3k__lane_stopping(lane))
-            break;
-        while (in_flight(&e) < MAX_IN_FLIGHT && pm3k__lane_pop(lane, &task, false))
-            accept_task(&e, &task);
-        start_waiting(&e);
-        if (e.active == 0 && e.waiting == 0) {
-            if (pm3k__lane_finished(lane))
-                break; /* deep probes still running finish in deep_close */
-            if (in_flight(&e) < MAX_IN_FLIGHT) {
-                /* Nothing to drive: sleep until a task comes. */
-                if (pm3k__lane_pop(lane, &task, true))
-                    accept_task(&e, &task);
-                continue;
-            }
-        }
-        int running = 0;
-        curl_multi_perform(e.multi, &running);
-        collect_done(&e);
-        if (e.active == 0 && in_flight(&e) < MAX_IN_FLIGHT)
-            continue;
-        /* Ask for a wakeup on new tasks, then look once more: a task
-         * queued before the flag was set is seen here, one queued after it
-         * wakes the poll. */
-        bool wants = in_flight(&e) < MAX_IN_FLIGHT;
-        if (wants) {
-            wake_want_tasks(e.wake_id, true);
-            if (pm3k__lane_pop(lane, &task, false)) {
-                wake_want_tasks(e.wake_id, false);
-                accept_task(&e, &task);
-                continue;
-            }
-        }
-        curl_multi_poll(e.multi, NULL, 0, e.wake_id ? POLL_MS : 50, NULL);
-        if (wants)
-            wake_want_tasks(e.wake_id, false);
-    }
-    abandon_all(&e);
-out:
     engine_free(&e);
 }
 

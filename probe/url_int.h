@@ -1,5 +1,6 @@
-/* pm3k — URL check internals shared by probe/url.c, probe/remote.c,
- * probe/domain.c and the fuzz target (not public). */
+/* pm3k — URL check internals shared by probe/url.c, probe/urlcheck.c,
+ * probe/remote.c, probe/domain.c, the unit tests and the fuzz target (not
+ * public). */
 #ifndef PM3K_PROBE_URL_INT_H
 #define PM3K_PROBE_URL_INT_H
 
@@ -12,7 +13,7 @@
 #include "core/http.h"
 #include "probe/probe_int.h"
 
-/* ---- hosts (probe/urlcheck.c; comparisons are in core/http.h) ---- */
+/* ---- hosts (probe/urlcheck.c; comparisons are in core/url.h) ---- */
 
 /* The host of a --domain value ("media.example.com", "Media.Example.com:8443",
  * "https://media.example.com/"), lowercased, without port, into out.
@@ -50,6 +51,35 @@ bool pm3k__url_is_image(bool photo, const pm3k__ct *ct, const char *ext);
  * no query or fragment. */
 const char *pm3k__url_path_extension(const char *path, char *buf, size_t buflen);
 
+/* ---- the verdict on one URL (probe/urlcheck.c) ---- */
+
+/* What the requests for one URL saw: all the verdict needs, so it can be
+ * judged without a server. */
+typedef struct pm3k__url_seen {
+    const char *input;          /* the URL as given: the item's path */
+    const pm3k__url *url;       /* as parsed; NULL when it is not a valid URL */
+    const char *invalid_reason; /* why not, when url is NULL */
+    const char *ext;            /* the path's lowercase extension, "" for none */
+    /* The answer that decided, with its result (pm3k__http_finish); NULL
+     * when nothing was fetched (PM3K fetches https only). */
+    const pm3k__http_response *resp;
+    bool get;         /* it answered a GET (stopped after the headers), not a HEAD */
+    bool head_seen;   /* a HEAD came first and left the decision to that GET */
+    long head_status; /* the HEAD's status, 0 when it had none */
+    int64_t elapsed_ms;
+} pm3k__url_seen;
+
+/* The run's limits for a URL on host: with the hosting the host implies
+ * (PM3K storage or external), unless --hosting was given. */
+pm3k_limits pm3k__url_limits(const pm3k_probe_config *config, const char *host);
+
+/* The URL's item: its facts and findings from what was seen. domain is the
+ * verified --domain host, or NULL. Without size_check the Content-Length is
+ * not held against the plan's limits (--deep leaves that to the media
+ * checks). NULL when memory runs out. */
+pm3k_item *pm3k__url_verdict(const pm3k_probe_config *config, const char *domain,
+                             const pm3k__url_seen *seen, bool size_check);
+
 /* ---- --deep: the remote media through HTTP range reads (probe/remote.c) ---- */
 
 typedef enum pm3k__deep_outcome {
@@ -75,9 +105,9 @@ typedef bool (*pm3k__stop_fn)(void *userdata);
 
 /* Probe the media at url with the video/image rules, as the local probe
  * does a file: sniff, kind, extension check, then pm3k__probe_video or
- * pm3k__probe_image on item. easy is a handle this thread owns (reused for
- * connection reuse); size is the Content-Length when known, else -1. When
- * stopping (may be NULL) says yes, requests are cut short and the outcome is
+ * pm3k__probe_image on item. easy is a handle from pm3k__http_handle_new(http)
+ * that this thread owns (reused across URLs for connection reuse); size is the Content-Length when
+ * known, else -1. When stopping (may be NULL) says yes, requests are cut short and the outcome is
  * PM3K__DEEP_STOPPED. For any outcome but PM3K__DEEP_READ the media facts and
  * findings added to item are not the media's: drop them. */
 void pm3k__deep_probe(const pm3k_probe_config *config, CURL *easy, const pm3k__http_ctx *http,

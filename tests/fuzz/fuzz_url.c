@@ -1,14 +1,17 @@
-/* libFuzzer target for the URL checks' own byte handling: header capture
- * (core/http.c), Content-Length and Content-Range parsing, redaction, host
- * matching and Content-Type against a path (probe/urlcheck.c).
+/* libFuzzer target for the URL checks' own byte handling: header capture,
+ * Content-Length and Content-Range parsing and verdicts (core/http_answer.c),
+ * URL parsing and host matching (core/url.c), redaction (core/redact.c),
+ * and the --domain value and Content-Type against a path (probe/urlcheck.c).
  *
  * The input is split at the first two NUL bytes into: raw header bytes (fed
  * line by line as libcurl would), a URL/host string and a Content-Type. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/http.h"
+#include "core/redact.h"
 #include "probe/url_int.h"
 
 #define CHECK(cond)                                                                                \
@@ -36,7 +39,7 @@ static void fuzz_headers(const char *raw, size_t len)
     char reason[160];
     int64_t length = -1, first, last, total;
     pm3k__http_response_reset(&resp);
-    resp.abort_after_headers = len > 0 && raw[0] == 'A';
+    resp.request.abort_after_headers = len > 0 && raw[0] == 'A';
     size_t start = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i == len || raw[i] == '\n') {
@@ -51,9 +54,9 @@ static void fuzz_headers(const char *raw, size_t len)
     for (size_t i = 0; i < resp.header_count; i++) {
         CHECK(strlen(resp.headers[i].value) <= PM3K__HTTP_MAX_VALUE);
         char shown[96];
-        pm3k__http_redact_header(resp.headers[i].name, resp.headers[i].value, shown, sizeof shown);
+        pm3k__redact_header(resp.headers[i].name, resp.headers[i].value, shown, sizeof shown);
         CHECK(strlen(shown) < sizeof shown);
-        if (pm3k__http_header_is_secret(resp.headers[i].name))
+        if (pm3k__redact_is_secret_header(resp.headers[i].name))
             CHECK(strcmp(shown, "REDACTED") == 0);
     }
     pm3k__http_length kind = pm3k__http_content_length(&resp, &length, reason, sizeof reason);
@@ -67,15 +70,53 @@ static void fuzz_headers(const char *raw, size_t len)
     CHECK(strlen(reason) < sizeof reason);
 }
 
+/* Only lowercase letters and digits: such a secret cannot be formed by
+ * the marker or by a '?' put for a control character. */
+static bool plain_secret(const char *s)
+{
+    if (strlen(s) < 4)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}
+
+static void fuzz_parse(const char *url, const char *type)
+{
+    static const unsigned flags[] = {0, PM3K__URL_ANY_SCHEME,
+                                     PM3K__URL_ANY_SCHEME | PM3K__URL_ALLOW_SPACE};
+    char out[300];
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        pm3k__url parsed;
+        pm3k_error err = {0};
+        pm3k_code rc = pm3k__url_parse(url, flags[i], &parsed, &err);
+        CHECK(rc == PM3K_OK || rc == PM3K_ERR_PARSE || rc == PM3K_ERR_NOMEM);
+        if (rc == PM3K_OK) {
+            CHECK(parsed.host[0] && parsed.path && parsed.text);
+            for (const char *p = parsed.scheme; *p; p++)
+                CHECK(!(*p >= 'A' && *p <= 'Z'));
+        } else {
+            CHECK(!parsed.text && err.message[0]);
+        }
+        pm3k__url_free(&parsed);
+    }
+    const char *secrets[] = {type};
+    pm3k__redact_known(url, secrets, 1, out, sizeof out);
+    CHECK(strlen(out) < sizeof out);
+    if (plain_secret(type))
+        CHECK(strstr(out, type) == NULL);
+}
+
 static void fuzz_strings(const char *url, const char *type)
 {
     char out[300], tiny[9], host[64], expected[64], ext[16];
     int64_t v, a, b, c;
     pm3k__ct ct;
 
-    pm3k__http_redact_url(url, out, sizeof out);
+    pm3k__redact_url(url, out, sizeof out);
     CHECK(strlen(out) < sizeof out);
-    pm3k__http_redact_url(url, tiny, sizeof tiny);
+    pm3k__redact_url(url, tiny, sizeof tiny);
     CHECK(strlen(tiny) < sizeof tiny);
     /* A query that starts with a signature keeps only its name. */
     const char *query = strchr(url, '?');
@@ -118,5 +159,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     next_field(&p, end, type, sizeof type);
     fuzz_headers(raw, raw_len);
     fuzz_strings(url, type);
+    fuzz_parse(url, type);
     return 0;
 }

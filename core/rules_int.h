@@ -1,0 +1,25 @@
+/* pm3k — rules internals (not public): hints that depend on the cause. */
+#ifndef PM3K_CORE_RULES_INT_H
+#define PM3K_CORE_RULES_INT_H
+
+#include "pm3k/rules.h"
+
+/* A rule whose fix depends on why it fired has "{fix}" as its hint; the
+ * check picks one of these templates (core/rules.c), fills it like a hint
+ * ("{host}" from its values, then the item's facts) and passes it as fix. */
+typedef enum pm3k__fix {
+    /* verify_file_missing */
+    PM3K__FIX_VERIFY_NOT_200,        /* any answer but 200 that has no better fix */
+    PM3K__FIX_VERIFY_TRAILING_SLASH, /* a redirect to the same URL with a '/' */
+    PM3K__FIX_VERIFY_TO_HTTP,        /* a redirect to http:// */
+    PM3K__FIX_VERIFY_REDIRECT,       /* any other redirect */
+    PM3K__FIX_VERIFY_CERTIFICATE,    /* the certificate was refused */
+    PM3K__FIX_VERIFY_NOT_FOUND,      /* 404 */
+    PM3K__FIX_VERIFY_FORBIDDEN,      /* 401, 403 */
+    PM3K__FIX__COUNT
+} pm3k__fix;
+
+/* The template of a fix (never NULL for a valid fix). */
+const char *pm3k__rule_fix(pm3k__fix fix);
+
+#endif
