@@ -129,10 +129,10 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "serve the media as a static file; turn off chunked transfer and on-the-fly compression "
      "for it"},
     {PM3K_RULE_TOO_LARGE_URL, "too_large", "url", E, DEF, "too_large",
-     "Content-Length is {size_mb} MB, over the {plan} plan's {max_mb} MB video limit",
-     "compress or trim the video; the {plan} plan allows {max_mb} MB"},
+     "Content-Length is {size_mb} MB, over the {plan} plan's {max_video_mb} MB video limit",
+     "compress or trim the video; the {plan} plan allows {max_video_mb} MB"},
     {PM3K_RULE_IMAGE_TOO_LARGE_URL, "image_too_large", "url", E, DEF, "image_too_large",
-     "Content-Length is {size_mb} MB, over the {max_mb} MB image limit",
+     "Content-Length is {size_mb} MB, over the {max_image_mb} MB image limit",
      "re-save the image smaller (JPEG quality 85)"},
     {PM3K_RULE_CONTENT_TYPE_MISMATCH, "content_type_mismatch", "url", W, DEF, NULL,
      "Content-Type {content_type} does not fit a {expected}",

@@ -8,9 +8,8 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
-#include "core/http.h"
+#include "core/url.h"
 #include "core/strbuf.h"
 #include "payload/payload_int.h"
 #include "pm3k/utf.h"
@@ -218,47 +217,18 @@ static void check_privacy(lint_ctx *c)
     c->level = level;
 }
 
-/* Scheme, host and path of a URL as libcurl parses it (host and path NULL
- * when it is not a URL). */
-typedef struct url_parts {
-    char *scheme, *host, *path;
-} url_parts;
-
-static void url_parts_free(url_parts *u)
-{
-    curl_free(u->scheme);
-    curl_free(u->host);
-    curl_free(u->path);
-    memset(u, 0, sizeof *u);
-}
-
-static bool url_split(const char *text, url_parts *out)
-{
-    memset(out, 0, sizeof *out);
-    CURLU *h = curl_url();
-    if (!h)
-        return false;
-    bool ok = curl_url_set(h, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) ==
-                  CURLUE_OK &&
-              curl_url_get(h, CURLUPART_SCHEME, &out->scheme, 0) == CURLUE_OK &&
-              curl_url_get(h, CURLUPART_HOST, &out->host, 0) == CURLUE_OK &&
-              curl_url_get(h, CURLUPART_PATH, &out->path, 0) == CURLUE_OK;
-    curl_url_cleanup(h);
-    if (!ok)
-        url_parts_free(out);
-    return ok;
-}
-
 /* not_https and domain_mismatch for one media URL; true when it is an https
  * URL (then *parts holds it). */
-static bool check_url(lint_ctx *c, const char *field, const cJSON *v, url_parts *parts)
+static bool check_url(lint_ctx *c, const char *field, const cJSON *v, pm3k__url *parts)
 {
-    memset(parts, 0, sizeof *parts);
-    if (!url_split(v->valuestring, parts) || strcasecmp(parts->scheme, "https") != 0) {
+    pm3k_error ignored = {0};
+    if (pm3k__url_parse(v->valuestring, PM3K__URL_ANY_SCHEME | PM3K__URL_ALLOW_SPACE, parts,
+                        &ignored) != PM3K_OK ||
+        strcmp(parts->scheme, "https") != 0) {
         char *shown = value_text(v);
         ADD(c, PM3K_RULE_NOT_HTTPS_PAYLOAD, "field", field, "value", shown ? shown : "?");
         free(shown);
-        url_parts_free(parts);
+        pm3k__url_free(parts);
         return false;
     }
     const char *domain = c->opt->domain;
@@ -288,9 +258,9 @@ static void check_video(lint_ctx *c)
         add_type(c, PM3K__F_SOURCE_URL, "an https URL string");
         return;
     }
-    url_parts parts;
+    pm3k__url parts;
     if (check_url(c, "source_url", v, &parts))
-        url_parts_free(&parts);
+        pm3k__url_free(&parts);
 }
 
 static bool path_is_png(const char *path)
@@ -314,7 +284,7 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
         add_leftover(c, field, v);
         return;
     }
-    url_parts parts;
+    pm3k__url parts;
     if (!check_url(c, field, v, &parts))
         return;
     if (pm3k__host_is_storage(parts.host) && path_is_png(parts.path)) {
@@ -322,7 +292,7 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
         ADD(c, PM3K_RULE_PNG_ON_PM3K_STORAGE, "index", idx, "value", shown ? shown : "?");
         free(shown);
     }
-    url_parts_free(&parts);
+    pm3k__url_free(&parts);
 }
 
 static void check_cover(lint_ctx *c, size_t count)
@@ -585,6 +555,7 @@ pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lin
     if (!c.item)
         return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
     pm3k_item_set_limits(c.item, &opt->limits);
+    pm3k_item_set_input(c.item, 0);
     note(&c, pm3k_item_fact_int(c.item, "bytes", (int64_t)len));
     if ((rc = pm3k__payload_parse(body, len, &parsed)) != PM3K_OK) {
         note(&c, rc);

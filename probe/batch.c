@@ -71,6 +71,7 @@ struct pm3k_batch {
     size_t window;
     slot *slots;
     uint64_t next_index, next_emit;
+    int64_t input_seen; /* inputs the producer has taken (it alone writes this) */
     bool producer_done, producer_taken, stop;
     pm3k_code failure;
     char failure_message[PM3K_ERROR_MESSAGE_MAX];
@@ -252,6 +253,7 @@ void pm3k__lane_complete(pm3k__lane *lane, pm3k__task *task, pm3k_item *item)
         fail_locked(b, PM3K_ERR_NOMEM, "out of memory");
     } else {
         slot *s = &b->slots[task->index % b->window];
+        pm3k_item_set_input(item, task->input);
         s->item = item;
         s->ready = true;
         pthread_cond_broadcast(&b->ready);
@@ -396,6 +398,7 @@ static bool enqueue(pm3k_batch *b, char *path, int errnum)
     }
     pm3k__task *t = &lane->tasks[(lane->head + lane->count) % b->window];
     t->index = b->next_index++;
+    t->input = b->input_seen - 1;
     t->path = path;
     t->errnum = errnum;
     lane->count++;
@@ -435,6 +438,7 @@ static bool enqueue_folder(pm3k_batch *b, const char *root)
 static bool enqueue_arg(pm3k_batch *b, const char *arg)
 {
     struct stat st;
+    b->input_seen++;
     if (!pm3k__is_url(arg) && stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
         return enqueue_folder(b, arg);
     char *copy = strdup(arg);

@@ -7,25 +7,19 @@
 pm3k_item *pm3k__carousel_item(const pm3k_probe_config *config, uint64_t images)
 {
     const pm3k_limits *l = &config->limits;
-    char count[32], cover[32], last[32], min[16], max[16];
+    char last[32];
     pm3k_item *item = pm3k_item_new(PM3K_KIND_CAROUSEL, "carousel");
     if (!item)
         return NULL;
-    snprintf(count, sizeof count, "%llu", (unsigned long long)images);
-    snprintf(cover, sizeof cover, "%d", config->cover_index);
+    pm3k_item_set_limits(item, l);
     snprintf(last, sizeof last, "%lld", (long long)images - 1);
-    snprintf(min, sizeof min, "%d", l->min_images);
-    snprintf(max, sizeof max, "%d", l->max_images);
     pm3k_item_fact_int(item, "images", (int64_t)images);
     pm3k_item_fact_int(item, "cover_index", config->cover_index);
     if (images < (uint64_t)l->min_images)
-        pm3k_item_add(item, PM3K_RULE_TOO_FEW_IMAGES_CAROUSEL, "images", count, "min_images", min,
-                      PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_TOO_FEW_IMAGES_CAROUSEL, PM3K_END);
     if (images > (uint64_t)l->max_images)
-        pm3k_item_add(item, PM3K_RULE_TOO_MANY_IMAGES_CAROUSEL, "images", count, "max_images", max,
-                      PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_TOO_MANY_IMAGES_CAROUSEL, PM3K_END);
     if (images > 0 && (config->cover_index < 0 || (uint64_t)config->cover_index >= images))
-        pm3k_item_add(item, PM3K_RULE_COVER_OUT_OF_RANGE_CAROUSEL, "cover_index", cover,
-                      "last_index", last, PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_COVER_OUT_OF_RANGE_CAROUSEL, "last_index", last, PM3K_END);
     return item;
 }

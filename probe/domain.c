@@ -251,6 +251,7 @@ pm3k_code pm3k_domain_verify(const pm3k_domain_config *config, pm3k_item **out, 
         rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
         goto out;
     }
+    pm3k_item_set_input(item, 0);
     if (!(easy = pm3k__http_handle_new(&http, &setup))) {
         rc = pm3k_error_set(err, setup.code, "%s", setup.message);
         goto out;

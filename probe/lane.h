@@ -13,6 +13,7 @@
 
 typedef struct pm3k__task {
     uint64_t index; /* position in the report */
+    int64_t input;  /* position among the inputs (each argument, each list line) */
     char *path;     /* owned by the task: the input exactly as given */
     int errnum;     /* != 0: a folder that could not be listed */
 } pm3k__task;

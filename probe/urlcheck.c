@@ -189,7 +189,7 @@ static void check_answer(const pm3k_probe_config *config, const pm3k__url_seen *
                          bool size_check, pm3k_item *item)
 {
     const pm3k__http_response *resp = seen->resp;
-    char reason[160], expected[64], size_mb[32], max_mb[32];
+    char reason[160], expected[64], size_mb[32];
     pm3k__ct ct;
     int64_t length = -1;
 
@@ -201,14 +201,12 @@ static void check_answer(const pm3k_probe_config *config, const pm3k__url_seen *
         pm3k_item_add(item, PM3K_RULE_CONTENT_LENGTH_REQUIRED, "reason", reason, PM3K_END);
     } else if (size_check) {
         pm3k_limits limits = pm3k__url_limits(config, seen->url->host);
+        pm3k_item_set_limits(item, &limits);
         pm3k__format_mb(length, size_mb, sizeof size_mb);
         if (image && length > limits.max_image_bytes)
-            pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_URL, "size_mb", size_mb, "max_mb",
-                          pm3k__format_mb(limits.max_image_bytes, max_mb, sizeof max_mb), PM3K_END);
+            pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_URL, "size_mb", size_mb, PM3K_END);
         else if (!image && length > limits.max_video_bytes)
-            pm3k_item_add(item, PM3K_RULE_TOO_LARGE_URL, "size_mb", size_mb, "max_mb",
-                          pm3k__format_mb(limits.max_video_bytes, max_mb, sizeof max_mb), "plan",
-                          pm3k_plan_name(limits.plan), PM3K_END);
+            pm3k_item_add(item, PM3K_RULE_TOO_LARGE_URL, "size_mb", size_mb, PM3K_END);
     }
     if (!pm3k__content_type_fits(&ct, seen->ext, config->photo_mode, expected, sizeof expected))
         pm3k_item_add(item, PM3K_RULE_CONTENT_TYPE_MISMATCH, "content_type",

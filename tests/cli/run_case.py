@@ -13,6 +13,7 @@ A case file is lines of `key: value` (blank lines and # comments ignored):
                                  parses as JSON, else as a string); KEY may be
                                  a.b for a nested fact
   nofact: PATH KEY               that fact must be absent
+  input: PATH N                  the item's input position (N, or null)
   summary: KEY VALUE             a summary field (items, passed, failed, ...)
   items: N                       the number of items
   order: PATH PATH ...           these items appear in this relative order
@@ -238,7 +239,8 @@ def main():
         if schema is None and fmt in ("json", "ndjson"):
             print("SKIP: python3-jsonschema is not installed, the report cannot be validated")
             sys.exit(SKIP)
-        wants_report = any(get(k) for k in ("item", "fact", "nofact", "summary", "items", "order"))
+        wants_report = any(get(k) for k in ("item", "fact", "nofact", "input", "summary", "items",
+                                             "order"))
         if not stdout.strip() and not wants_report:
             print("ok")  # e.g. a usage error: nothing on stdout to validate
             return
@@ -298,6 +300,12 @@ def main():
                     fail("item %r fact %s = %r, expected %r" % (path, key, got, want))
             elif got != want:
                 fail("item %r fact %s = %r, expected %r" % (path, key, got, want))
+        for spec in get("input"):
+            path, value = shlex.split(spec)
+            if path not in by_path:
+                fail("input: no item %r" % path)
+            if by_path[path].get("input") != parse_value(value):
+                fail("item %r input = %r, expected %s" % (path, by_path[path].get("input"), value))
         for spec in get("nofact"):
             path, key = shlex.split(spec)
             if path in by_path and get_nested(by_path[path]["facts"], key)[0]:

@@ -64,7 +64,7 @@ set +e
 rc=$?
 set -e
 [ "$rc" = 2 ] || fail "a too-deep folder exited $rc, expected 2"
-grep -q '"path":"[^"]*/shallow.mp4","input":null,"kind":"video","status":"pass"' "$tmp/deep.json" ||
+grep -q '"path":"[^"]*/shallow.mp4","input":0,"kind":"video","status":"pass"' "$tmp/deep.json" ||
     fail "the shallow file was not checked"
 grep -q '"code":"input_unreadable"' "$tmp/deep.json" || fail "no input_unreadable for the deep folder"
 grep -q 'too-deep.mp4' "$tmp/deep.json" && fail "the walk went deeper than its bound"
