@@ -68,14 +68,15 @@ static char *value_text(const cJSON *v)
     return json_text(v);
 }
 
-/* A value as JSON text (a string keeps its quotes), shortened. */
+/* A value as JSON text (a string keeps its quotes, a number the text it
+ * was written with), shortened. */
 static char *json_text(const cJSON *v)
 {
-    char *json = cJSON_PrintUnformatted(v);
+    char *json = pm3k__json_print(v, false);
     if (!json)
         return NULL;
     char *shown = pm3k__display_text(json, strlen(json), DISPLAY_CHARS);
-    cJSON_free(json);
+    free(json);
     return shown;
 }
 
@@ -478,27 +479,20 @@ static void lint_object(lint_ctx *c)
         note(c, pm3k_item_fact_str(c->item, "privacy", c->level));
 }
 
-/* One finding per kind of escape and field, in body order. */
+/* One finding per kind of escape and place, in body order (scan.c keeps
+ * the first of each, in members JSON.parse keeps). */
 static void add_scan_events(lint_ctx *c, const char *body, size_t len, const pm3k__json_scan *scan)
 {
     for (size_t i = 0; i < scan->event_count; i++) {
         const pm3k__scan_event *e = &scan->events[i];
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++) {
-            const pm3k__scan_event *p = &scan->events[j];
-            seen = p->kind == e->kind && p->in_key == e->in_key && p->top_level == e->top_level &&
-                   strcmp(p->field, e->field) == 0;
-        }
-        if (seen)
-            continue;
         size_t line, column;
         char l[24], col[24];
         pm3k__line_column(body, len, e->offset, &line, &column);
         snprintf(l, sizeof l, "%zu", line);
         snprintf(col, sizeof col, "%zu", column);
-        char *field = e->in_key      ? strdup("a key")
-                      : e->top_level ? strdup("a string")
-                                     : quoted_key(e->field);
+        char *field = e->in_key   ? strdup("a key")
+                      : !e->field ? strdup("a string")
+                                  : quoted_key(e->field);
         if (e->kind == PM3K__SCAN_NUL)
             ADD(c, PM3K_RULE_NUL_CHARACTER, "field", field ? field : "?", "line", l, "column", col);
         else
@@ -578,6 +572,9 @@ pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lin
         break;
     }
     case PM3K__BODY_JSON:
+        /* V8 takes any depth; past cJSON's the tree holds the text (scan.c). */
+        if (parsed.scan.depth > CJSON_NESTING_LIMIT)
+            note(&c, pm3k_item_fact_int(c.item, "nesting_depth", (int64_t)parsed.scan.depth));
         add_scan_events(&c, body, len, &parsed.scan);
         if (!cJSON_IsObject(parsed.root)) {
             ADD(&c, PM3K_RULE_NOT_AN_OBJECT, "json_type", not_object_type(parsed.root));
@@ -591,7 +588,10 @@ out:
     pm3k__parsed_free(&parsed);
     if (c.rc != PM3K_OK) {
         pm3k_item_free(c.item);
-        return pm3k_error_set(err, c.rc, "out of memory while linting the body");
+        return pm3k_error_set(err, c.rc, "%s",
+                              c.rc == PM3K_ERR_NOMEM
+                                  ? "out of memory while linting the body"
+                                  : "pm3k could not read back the tree of a valid body (a bug)");
     }
     *out_item = c.item;
     return PM3K_OK;
