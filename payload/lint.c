@@ -23,7 +23,6 @@ typedef struct lint_ctx {
     const pm3k_payload_lint_options *opt;
     const cJSON *root;
     const cJSON *field[PM3K__F_COUNT]; /* the member PM3K reads, or NULL */
-    bool leftover[PM3K__F_COUNT];      /* holds a template leftover: no other check */
     bool photo;
     const char *level; /* the privacy TikTok gets, or NULL */
     pm3k_code rc;
@@ -151,13 +150,15 @@ static void add_leftover(lint_ctx *c, const char *field, const cJSON *v)
     free(shown);
 }
 
+/* A leftover is reported beside what else the value breaks: PM3K gets the
+ * text as it is ("{{ $json.url }}" is no https URL, a caption with a
+ * leftover can still hold a link or a stop word). */
 static void check_leftovers(lint_ctx *c)
 {
     for (int f = 0; f < PM3K__F_COUNT; f++) {
         const cJSON *v = c->field[f];
         if (!cJSON_IsString(v) || !pm3k__template_leftover(v->valuestring, strlen(v->valuestring)))
             continue;
-        c->leftover[f] = true;
         char *field = quoted_key(pm3k__known_fields[f].key);
         add_leftover(c, field ? field : pm3k__known_fields[f].key, v);
         free(field);
@@ -168,7 +169,7 @@ static void decide_mode(lint_ctx *c)
 {
     const cJSON *v = c->field[PM3K__F_MEDIA_TYPE];
     c->photo = false;
-    if (!v || c->leftover[PM3K__F_MEDIA_TYPE])
+    if (!v)
         return;
     if (!cJSON_IsString(v)) {
         add_type(c, PM3K__F_MEDIA_TYPE, "the string \"PHOTO\"");
@@ -194,8 +195,6 @@ static void check_privacy(lint_ctx *c)
                               : "empty");
         return;
     }
-    if (c->leftover[PM3K__F_PRIVACY])
-        return;
     if (!cJSON_IsString(v)) {
         add_type(c, PM3K__F_PRIVACY, "a string such as \"PUBLIC_TO_EVERYONE\"");
         return;
@@ -253,8 +252,6 @@ static void check_video(lint_ctx *c)
                               : "empty");
         return;
     }
-    if (c->leftover[PM3K__F_SOURCE_URL])
-        return;
     if (!cJSON_IsString(v)) {
         add_type(c, PM3K__F_SOURCE_URL, "an https URL string");
         return;
@@ -281,10 +278,8 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
         ADD(c, PM3K_RULE_INVALID_PHOTO_ITEM, "index", idx, "json_type", json_type(v));
         return;
     }
-    if (pm3k__template_leftover(v->valuestring, strlen(v->valuestring))) {
+    if (pm3k__template_leftover(v->valuestring, strlen(v->valuestring)))
         add_leftover(c, field, v);
-        return;
-    }
     pm3k__url parts;
     if (!check_url(c, field, v, &parts))
         return;
@@ -303,7 +298,7 @@ static void check_cover(lint_ctx *c, size_t count)
         ADD(c, PM3K_RULE_COVER_INDEX_MISSING);
         return;
     }
-    if (c->leftover[PM3K__F_COVER] || count == 0)
+    if (count == 0)
         return;
     double d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
     if (isfinite(d) && d == floor(d) && d >= 0 && d <= (double)(count - 1))
@@ -321,8 +316,6 @@ static void check_photo(lint_ctx *c)
     size_t count = 0;
     if (!v) {
         ADD(c, PM3K_RULE_TOO_FEW_IMAGES_PAYLOAD, "state", "missing");
-    } else if (c->leftover[PM3K__F_PHOTO_IMAGES]) {
-        /* reported */
     } else if (!cJSON_IsArray(v)) {
         ADD(c, PM3K_RULE_PHOTO_IMAGES_NOT_ARRAY, "json_type", json_type(v));
     } else {
@@ -384,7 +377,7 @@ static void check_booleans(lint_ctx *c)
             continue;
         if (k->canonical)
             ADD(c, PM3K_RULE_LEGACY_AD_KEY, "key", k->key, "canonical", k->canonical);
-        if (c->leftover[f] || cJSON_IsBool(v))
+        if (cJSON_IsBool(v))
             continue;
         if (!cJSON_IsString(v)) {
             add_type(c, f, "true or false");
@@ -412,7 +405,7 @@ static void check_ads(lint_ctx *c)
     if (content && c->level && strcmp(c->level, SELF_ONLY) == 0)
         ADD(c, PM3K_RULE_BRANDED_CONTENT_PRIVATE);
     const cJSON *brand = c->field[PM3K__F_BRAND];
-    if (brand && !c->leftover[PM3K__F_BRAND] && !cJSON_IsString(brand))
+    if (brand && !cJSON_IsString(brand))
         add_type(c, PM3K__F_BRAND, "a string");
 }
 
@@ -427,7 +420,7 @@ static void on_stop_word(void *userdata, const char *word)
 static void check_title(lint_ctx *c)
 {
     const cJSON *v = c->field[PM3K__F_TITLE];
-    if (!v || c->leftover[PM3K__F_TITLE])
+    if (!v)
         return;
     if (!cJSON_IsString(v)) {
         add_type(c, PM3K__F_TITLE, "a string");

@@ -818,17 +818,54 @@ static void template_leftovers_in_fields(void **state)
     expect_codes(V(",\"title\":\"undefined\""), "template_leftover", false);
     expect_codes(V(",\"title\":\"undefined is a word\""), "", false);
     expect_codes(V(",\"brand\":\"[object Object]\""), "template_leftover", false);
-    expect_codes(V(",\"disable_comment\":\"={{ $json.dc }}\""), "template_leftover", false);
-    /* a leftover replaces the field's other checks */
+    /* a leftover hides nothing else the value breaks: PM3K gets the text */
+    expect_codes(V(",\"disable_comment\":\"={{ $json.dc }}\""),
+                 "boolean_as_string template_leftover", false);
+    expect_codes(V(",\"is_ad\":\"{{ $json.ad }}\",\"brand_organic_toggle\":true"),
+                 "template_leftover toggle_as_string", false);
     expect_codes("{\"privacy\":\"SELF_ONLY\",\"source_url\":\"{{ $json.url }}\"}",
-                 "template_leftover", false);
-    expect_codes("{\"privacy\":\"NaN\",\"source_url\":\"" VIDEO_URL "\"}", "template_leftover",
+                 "not_https template_leftover", false);
+    expect_codes("{\"privacy\":\"NaN\",\"source_url\":\"" VIDEO_URL "\"}",
+                 "template_leftover unknown_privacy", false);
+    /* PM3K posts an unknown privacy as SELF_ONLY, which branded content cannot be */
+    expect_codes("{\"privacy\":\"{{ $json.privacy }}\",\"source_url\":\"" VIDEO_URL
+                 "\",\"is_ad\":true,\"brand_content_toggle\":true}",
+                 "branded_content_private template_leftover unknown_privacy", false);
+    expect_codes(V(",\"media_type\":\"{{ $json.type }}\""), "template_leftover unknown_media_type",
                  false);
     pm3k_item *item =
         expect_codes(PH(",\"photo_images\":[\"={{ $json.a }}\"],\"photo_cover_index\":0"),
-                     "template_leftover", true);
+                     "not_https template_leftover", true);
     assert_non_null(strstr(message_of(item, "template_leftover"), "photo_images[0]"));
     pm3k_item_free(item);
+    expect_codes(PH(",\"photo_images\":[\"https://files.pm3k.org/{{ $json.id }}.png\"],"
+                    "\"photo_cover_index\":0"),
+                 "png_on_pm3k_storage template_leftover", false);
+    expect_codes(PH(",\"photo_images\":\"{{ $json.images }}\",\"photo_cover_index\":0"),
+                 "photo_images_not_array template_leftover", false);
+    expect_codes(PH(",\"photo_images\":[\"https://files.pm3k.org/a.jpg\"],"
+                    "\"photo_cover_index\":\"{{ $json.cover }}\""),
+                 "cover_out_of_range template_leftover", false);
+}
+
+/* A leftover in the title does not hide a link, a stop word or the length. */
+static void template_leftover_in_title_hides_nothing(void **state)
+{
+    (void)state;
+    pm3k_payload_lint_options opt;
+    pm3k_error err = {0};
+    pm3k_stop_words *words = NULL;
+    pm3k_payload_lint_options_init(&opt);
+    assert_int_equal(pm3k_stop_words_parse("free money\n", 11, &words, &err), PM3K_OK);
+    opt.stop_words = words;
+    opt.limits.max_title_utf16 = 40;
+    static const char body[] = V(",\"title\":\"{{ $json.caption }} free money at "
+                                 "https://spam.example ｗｗｗ．x．y\"");
+    pm3k_item *item = lint_opts(body, sizeof body - 1, &opt);
+    assert_string_equal(codes_of(item), "forbidden_word links_forbidden obfuscated_link "
+                                        "template_leftover title_too_long");
+    pm3k_item_free(item);
+    pm3k_stop_words_free(words);
 }
 
 /* ---- fix ---- */
@@ -1317,6 +1354,7 @@ int main(void)
         cmocka_unit_test(title_rules),
         cmocka_unit_test(stop_words_in_lint),
         cmocka_unit_test(template_leftovers_in_fields),
+        cmocka_unit_test(template_leftover_in_title_hides_nothing),
         cmocka_unit_test(fix_canonical_form),
         cmocka_unit_test(fix_is_stable),
         cmocka_unit_test(fix_refuses_what_is_not_an_object),
