@@ -10,7 +10,9 @@
  *   link), and lone UTF-16 surrogate escapes, which JavaScript keeps and
  *   cJSON refuses, written as \ufffd. The canonical form prints from it;
  * - tree_text, what cJSON parses: text with a 0 and spaces over each number
- *   longer than cJSON's 63-byte number buffer (it would split it) and over
+ *   longer than 63 bytes (cJSON 1.7.15 reads numbers through a 64-byte buffer
+ *   and splits a longer one: the rejection of valid texts of CVE-2023-26819,
+ *   which Debian's build has patched and others may not) and over
  *   each container past CJSON_NESTING_LIMIT levels (V8 takes any depth).
  *
  * After cJSON, pm3k__json_scan_attach walks the tree in step with a second
@@ -33,7 +35,8 @@
 
 #include "payload/payload_int.h"
 
-/* cJSON copies a number into a buffer of this many bytes before strtod. */
+/* Unpatched cJSON 1.7.15 copies a number into a buffer of this many bytes
+ * before strtod. */
 #define CJSON_NUMBER_MAX 63
 
 int pm3k__hex_value(unsigned char c)
@@ -297,7 +300,8 @@ static char *text_copy(walker *w, size_t start, size_t end)
 }
 
 /* Text cJSON prints back as itself: 0, or an integer of at most 9 digits
- * (cJSON prints a number that fits an int with "%d"; -0 it prints as 0). */
+ * (which "%1.15g" and "%d", cJSON's formats, both print as written). -0 is
+ * not: a build with the "%d" shortcut prints it as 0. */
 static bool prints_back(const char *s, size_t n)
 {
     if (n == 1 && s[0] == '0')

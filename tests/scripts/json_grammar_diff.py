@@ -83,7 +83,7 @@ def numbers():
                     yield n
                     yield b"[" + n + b"]"
                     yield b'{"photo_cover_index":' + n + b"}"
-    # past cJSON's 63-byte number buffer
+    # past unpatched cJSON 1.7.15's 64-byte number buffer
     for digits in (62, 63, 64, 100, 400):
         for n in (b"1" * digits, b"-0." + b"5" * digits, b"1." + b"0" * digits + b"e-3"):
             yield b'{"photo_cover_index":' + n + b"}"

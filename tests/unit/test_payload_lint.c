@@ -980,7 +980,7 @@ static void escapes_in_shadowed_members(void **state)
     free(fixed);
 }
 
-/* Numbers cJSON cannot hold as written (long ones split its 63-byte
+/* Numbers an unpatched cJSON 1.7.15 cannot hold (long ones split its 64-byte
  * buffer) are still JSON, and the lint reads their value from all their
  * digits. */
 static void long_numbers(void **state)
