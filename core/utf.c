@@ -96,12 +96,53 @@ bool pm3k_utf8_valid(const char *s, size_t len)
     return true;
 }
 
+size_t pm3k__utf8_decode_whatwg(const char *s, size_t len, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (len == 0)
+        return 0;
+    unsigned char b0 = u[0];
+    size_t need;
+    uint32_t value;
+    unsigned char lo = 0x80, hi = 0xBF; /* the bytes the next one may be */
+    if (b0 < 0x80) {
+        *cp = b0;
+        return 1;
+    } else if (b0 >= 0xC2 && b0 <= 0xDF) {
+        need = 1, value = b0 & 0x1Fu;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        need = 2, value = b0 & 0x0Fu;
+        lo = b0 == 0xE0 ? 0xA0 : 0x80; /* no overlong forms */
+        hi = b0 == 0xED ? 0x9F : 0xBF; /* no surrogates */
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        need = 3, value = b0 & 0x07u;
+        lo = b0 == 0xF0 ? 0x90 : 0x80; /* no overlong forms */
+        hi = b0 == 0xF4 ? 0x8F : 0xBF; /* nothing past U+10FFFF */
+    } else {
+        *cp = REPLACEMENT;
+        return 1;
+    }
+    for (size_t i = 1; i <= need; i++) {
+        /* The bytes so far are one maximal subpart; the one that does not
+         * fit starts the next character. */
+        if (i >= len || u[i] < lo || u[i] > hi) {
+            *cp = REPLACEMENT;
+            return i;
+        }
+        value = (value << 6) | (u[i] & 0x3Fu);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    *cp = value;
+    return need + 1;
+}
+
 size_t pm3k_utf16_length(const char *s, size_t len)
 {
     size_t i = 0, units = 0;
     while (i < len) {
         uint32_t cp;
-        i += pm3k_utf8_decode(s + i, len - i, &cp);
+        i += pm3k__utf8_decode_whatwg(s + i, len - i, &cp);
         units += cp >= 0x10000 ? 2 : 1;
     }
     return units;

@@ -10,7 +10,9 @@
 #include <cjson/cJSON.h>
 
 #include "core/strbuf.h"
+#include "payload/grammar.h"
 #include "payload/payload_int.h"
+#include "pm3k/utf.h"
 
 /* ---- the fields direct_post knows (PM3K-API.md) ---- */
 
@@ -278,13 +280,32 @@ pm3k_code pm3k__object_keys(const cJSON *object, bool **is_last, pm3k__dup_key *
     return PM3K_OK;
 }
 
-char *pm3k__json_print(const cJSON *value)
+/* Numbers with the text they were written with (scan.c keeps it in
+ * valuestring) as raw nodes, which cJSON prints verbatim. */
+static void numbers_as_written(cJSON *v)
 {
-    /* cJSON indents with tabs and escapes every tab inside strings, so each
-     * raw tab it prints is layout. */
-    char *raw = cJSON_Print(value);
-    if (!raw)
+    if (cJSON_IsNumber(v) && v->valuestring)
+        v->type = (v->type & ~0xFF) | cJSON_Raw;
+    for (cJSON *child = v->child; child; child = child->next)
+        numbers_as_written(child);
+}
+
+char *pm3k__json_print(const cJSON *value, bool formatted)
+{
+    cJSON *copy = cJSON_Duplicate(value, 1);
+    if (!copy)
         return NULL;
+    numbers_as_written(copy);
+    char *raw = formatted ? cJSON_Print(copy) : cJSON_PrintUnformatted(copy);
+    cJSON_Delete(copy);
+    if (!raw || !formatted) {
+        char *out = raw ? strdup(raw) : NULL;
+        cJSON_free(raw);
+        return out;
+    }
+    /* cJSON indents with tabs and escapes every tab inside strings, so each
+     * raw tab it prints is layout (a raw node's text is JSON the grammar
+     * took: no raw tab in its strings either). */
     pm3k__strbuf sb;
     pm3k__strbuf_init(&sb);
     pm3k__strbuf_add(&sb, "");
@@ -376,18 +397,50 @@ static bool looks_form(const char *body, size_t len)
     return any_pair;
 }
 
-/* A body cJSON rejects only for what follows its first value. */
-static bool value_then_garbage(const char *text, size_t len)
+/* The grammar's words, with the byte it stopped at named first when that
+ * byte is what cannot stand there: "unexpected 'x' after the JSON value". */
+static void grammar_reason(const char *body, size_t len, const pm3k__grammar_result *g,
+                           char *reason, size_t cap)
 {
-    cJSON *value = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 0);
-    bool parsed = value != NULL;
-    cJSON_Delete(value);
-    return parsed;
+    if (!g->at_byte || g->offset >= len) {
+        snprintf(reason, cap, "%s", g->reason);
+        return;
+    }
+    char what[32];
+    unsigned char c = (unsigned char)body[g->offset];
+    uint32_t cp = c;
+    size_t used = c < 0x80 ? 1 : pm3k_utf8_decode(body + g->offset, len - g->offset, &cp);
+    if (c > 0x20 && c < 0x7F)
+        snprintf(what, sizeof what, "'%c'", c);
+    else if (cp == 0xFFFD && used == 1)
+        snprintf(what, sizeof what, "byte 0x%02X", c);
+    else
+        snprintf(what, sizeof what, "character U+%04X", (unsigned)cp);
+    snprintf(reason, cap, "unexpected %s %s%s%s%s", what, g->reason, g->hint ? " (" : "",
+             g->hint ? g->hint : "", g->hint ? ")" : "");
+}
+
+/* A body JSON.parse accepts, as a tree: cJSON builds it from the copy
+ * scan.c made, then the walk gives it what cJSON drops. */
+static pm3k_code build_tree(const char *body, size_t len, pm3k__parsed *out)
+{
+    pm3k_code rc = pm3k__json_scan_run(body, len, &out->scan);
+    if (rc != PM3K_OK)
+        return rc;
+    /* With require_null_terminated the length counts the NUL; the copy
+     * holds nothing cJSON refuses (fuzz_json_grammar checks it), so only
+     * memory can make it fail. */
+    out->root = cJSON_ParseWithLengthOpts(out->scan.tree_text, len + 1, NULL, 1);
+    pm3k__json_scan_drop_tree_text(&out->scan);
+    if (!out->root)
+        return PM3K_ERR_NOMEM;
+    out->kind = PM3K__BODY_JSON;
+    return pm3k__json_scan_attach(&out->scan, body, out->root);
 }
 
 pm3k_code pm3k__payload_parse(const char *body, size_t len, pm3k__parsed *out)
 {
-    pm3k_code rc;
+    pm3k__grammar_result grammar;
     memset(out, 0, sizeof *out);
     if (looks_multipart(body, len)) {
         out->kind = PM3K__BODY_MULTIPART;
@@ -397,37 +450,20 @@ pm3k_code pm3k__payload_parse(const char *body, size_t len, pm3k__parsed *out)
         out->kind = PM3K__BODY_FORM;
         return PM3K_OK;
     }
-    /* The raw scan looks inside strings only; cJSON decides validity, on
-     * the copy with the escapes it cannot hold replaced. */
-    if ((rc = pm3k__json_scan_run(body, len, &out->scan)) != PM3K_OK)
-        return rc;
-    const char *text = out->scan.text;
-    const char *end = NULL;
-    /* With require_null_terminated the length must count the NUL; cJSON
-     * then rejects trailing garbage and `end` marks an error (the end
-     * pointer, not the global cJSON_GetErrorPtr, which is not thread-safe). */
-    out->root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-    size_t end_offset = len;
-    if (!out->root && end && end >= text && end <= text + len)
-        end_offset = (size_t)(end - text);
-    /* A string JSON.parse rejects, unless cJSON stopped before it. */
-    if (out->scan.has_error && out->scan.error_offset <= end_offset) {
-        cJSON_Delete(out->root);
-        out->root = NULL;
+    /* Whether it is JSON is JSON.parse's question, which the grammar
+     * answers exactly; cJSON only builds the tree. */
+    if (!pm3k__json_grammar(body, len, &grammar))
+        return PM3K_ERR_NOMEM;
+    if (!grammar.valid) {
         out->kind = PM3K__BODY_INVALID;
-        out->error_offset = out->scan.error_offset;
-        snprintf(out->reason, sizeof out->reason, "%s", out->scan.error_reason);
+        out->error_offset = grammar.offset;
+        grammar_reason(body, len, &grammar, out->reason, sizeof out->reason);
         return PM3K_OK;
     }
-    if (out->root) {
-        out->kind = PM3K__BODY_JSON;
-        return PM3K_OK;
-    }
-    out->kind = PM3K__BODY_INVALID;
-    out->error_offset = end_offset;
-    pm3k__json_error_reason(&out->scan, end_offset, value_then_garbage(text, len), out->reason,
-                            sizeof out->reason);
-    return PM3K_OK;
+    pm3k_code rc = build_tree(body, len, out);
+    if (rc != PM3K_OK)
+        pm3k__parsed_free(out);
+    return rc;
 }
 
 void pm3k__parsed_free(pm3k__parsed *parsed)

@@ -158,7 +158,7 @@ pm3k_code pm3k_payload_build(const pm3k_payload_options *opt, const pm3k_payload
     if ((rc = check_options(opt, &level, err)) != PM3K_OK)
         goto out;
     obj = build_object(opt, level);
-    json = obj ? pm3k__json_print(obj) : NULL;
+    json = obj ? pm3k__json_print(obj, true) : NULL;
     if (!json) {
         rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory while building the body");
         goto out;

@@ -220,13 +220,14 @@ static void note_unknown_keys(canon_ctx *f, const cJSON *obj)
     }
 }
 
+/* Escapes in shadowed duplicate members go with them (collapse_duplicates). */
 static void note_escapes(canon_ctx *f, const pm3k__json_scan *scan)
 {
-    if (scan->events_total)
+    if (scan->live_escapes)
         add_note(f, "fixed",
                  "%zu \\u0000 or lone surrogate escape%s written as U+FFFD (what PM3K's JSON "
                  "would show)",
-                 scan->events_total, scan->events_total == 1 ? "" : "s");
+                 scan->live_escapes, scan->live_escapes == 1 ? "" : "s");
 }
 
 /* ---- bodies that are not an object ---- */
@@ -284,6 +285,32 @@ static cJSON *form_to_object(const char *body, size_t len)
     return obj;
 }
 
+/* The object in an array of one, parsed as a body of its own: what lies
+ * past cJSON's nesting limit is counted from the object, as it will be when
+ * the fixed body is read again. */
+static cJSON *object_of_array(canon_ctx *f, const char *body, size_t len)
+{
+    size_t open = 0, close = len;
+    while (open < len && body[open] != '{')
+        open++;
+    while (close > open && body[close - 1] != '}')
+        close--;
+    pm3k__parsed inner;
+    if ((f->rc = pm3k__payload_parse(body + open, close - open, &inner)) != PM3K_OK)
+        return NULL;
+    cJSON *obj = NULL;
+    if (inner.kind == PM3K__BODY_JSON && cJSON_IsObject(inner.root)) {
+        add_note(f, "fixed", "took the one object out of the array around it");
+        note_escapes(f, &inner.scan);
+        obj = inner.root;
+        inner.root = NULL;
+    } else {
+        f->rc = PM3K_ERR_INTERNAL;
+    }
+    pm3k__parsed_free(&inner);
+    return obj;
+}
+
 /* The object a body means, or NULL when there is none; *nomem on failure. */
 static cJSON *take_object(canon_ctx *f, const char *body, size_t len, pm3k__parsed *parsed)
 {
@@ -305,16 +332,15 @@ static cJSON *take_object(canon_ctx *f, const char *body, size_t len, pm3k__pars
     case PM3K__BODY_JSON:
         break;
     }
-    note_escapes(f, &parsed->scan);
     if (cJSON_IsObject(root)) {
+        note_escapes(f, &parsed->scan);
         parsed->root = NULL;
         return root;
     }
-    if (cJSON_IsArray(root) && cJSON_GetArraySize(root) == 1 && cJSON_IsObject(root->child)) {
-        add_note(f, "fixed", "took the one object out of the array around it");
-        return cJSON_DetachItemFromArray(root, 0);
-    }
+    if (cJSON_IsArray(root) && cJSON_GetArraySize(root) == 1 && cJSON_IsObject(root->child))
+        return object_of_array(f, body, len);
     if (cJSON_IsString(root)) {
+        note_escapes(f, &parsed->scan);
         pm3k__parsed inner;
         const char *s = root->valuestring;
         if ((f->rc = pm3k__payload_parse(s, strlen(s), &inner)) != PM3K_OK) {
@@ -361,7 +387,7 @@ pm3k_code pm3k_payload_canonical(const char *body, size_t len, char **out_body, 
         canon_photo(&f, obj);
     if (f.rc == PM3K_OK)
         note_unknown_keys(&f, obj);
-    if (f.rc == PM3K_OK && !(*out_body = pm3k__json_print(obj)))
+    if (f.rc == PM3K_OK && !(*out_body = pm3k__json_print(obj, true)))
         f.rc = PM3K_ERR_NOMEM;
 out:
     cJSON_Delete(obj);

@@ -11,7 +11,8 @@
  * Inside strings any byte >= 0x20 is taken: Node's decoder turns invalid
  * UTF-8 into U+FFFD, which JSON.parse accepts. Escapes are checked for their
  * form only (\u0000 and lone surrogates are valid JSON; the lint warns about
- * them elsewhere). Covered by tests/fuzz/fuzz_json_grammar.c. */
+ * them elsewhere). Covered by tests/fuzz/fuzz_json_grammar.c and, against
+ * node itself, by tests/scripts/test_json_grammar.sh. */
 #ifndef PM3K_PAYLOAD_GRAMMAR_H
 #define PM3K_PAYLOAD_GRAMMAR_H
 
@@ -20,9 +21,15 @@
 
 typedef struct pm3k__grammar_result {
     bool valid;
-    size_t offset;      /* where the first error is (byte offset), when not valid */
-    const char *reason; /* why, in words for a finding ("numbers may not have ...") */
-    size_t max_depth;   /* deepest nesting of objects and arrays seen */
+    size_t offset; /* where the first error is (byte offset), when not valid */
+    /* at_byte: the byte at offset cannot stand there, and reason says where
+     * it stands ("after the JSON value"): a finding names the byte first
+     * ("unexpected 'x' after the JSON value"). Otherwise reason is the
+     * whole explanation ("an unterminated string"). */
+    bool at_byte;
+    const char *reason;
+    const char *hint; /* what the byte probably means ("a trailing comma"), or NULL */
+    size_t max_depth; /* deepest nesting of objects and arrays seen */
 } pm3k__grammar_result;
 
 /* Scan body[0..len). Returns false only when memory for the nesting stack

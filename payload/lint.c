@@ -23,7 +23,6 @@ typedef struct lint_ctx {
     const pm3k_payload_lint_options *opt;
     const cJSON *root;
     const cJSON *field[PM3K__F_COUNT]; /* the member PM3K reads, or NULL */
-    bool leftover[PM3K__F_COUNT];      /* holds a template leftover: no other check */
     bool photo;
     const char *level; /* the privacy TikTok gets, or NULL */
     pm3k_code rc;
@@ -68,14 +67,15 @@ static char *value_text(const cJSON *v)
     return json_text(v);
 }
 
-/* A value as JSON text (a string keeps its quotes), shortened. */
+/* A value as JSON text (a string keeps its quotes, a number the text it
+ * was written with), shortened. */
 static char *json_text(const cJSON *v)
 {
-    char *json = cJSON_PrintUnformatted(v);
+    char *json = pm3k__json_print(v, false);
     if (!json)
         return NULL;
     char *shown = pm3k__display_text(json, strlen(json), DISPLAY_CHARS);
-    cJSON_free(json);
+    free(json);
     return shown;
 }
 
@@ -150,13 +150,15 @@ static void add_leftover(lint_ctx *c, const char *field, const cJSON *v)
     free(shown);
 }
 
+/* A leftover is reported beside what else the value breaks: PM3K gets the
+ * text as it is ("{{ $json.url }}" is no https URL, a caption with a
+ * leftover can still hold a link or a stop word). */
 static void check_leftovers(lint_ctx *c)
 {
     for (int f = 0; f < PM3K__F_COUNT; f++) {
         const cJSON *v = c->field[f];
         if (!cJSON_IsString(v) || !pm3k__template_leftover(v->valuestring, strlen(v->valuestring)))
             continue;
-        c->leftover[f] = true;
         char *field = quoted_key(pm3k__known_fields[f].key);
         add_leftover(c, field ? field : pm3k__known_fields[f].key, v);
         free(field);
@@ -167,7 +169,7 @@ static void decide_mode(lint_ctx *c)
 {
     const cJSON *v = c->field[PM3K__F_MEDIA_TYPE];
     c->photo = false;
-    if (!v || c->leftover[PM3K__F_MEDIA_TYPE])
+    if (!v)
         return;
     if (!cJSON_IsString(v)) {
         add_type(c, PM3K__F_MEDIA_TYPE, "the string \"PHOTO\"");
@@ -193,8 +195,6 @@ static void check_privacy(lint_ctx *c)
                               : "empty");
         return;
     }
-    if (c->leftover[PM3K__F_PRIVACY])
-        return;
     if (!cJSON_IsString(v)) {
         add_type(c, PM3K__F_PRIVACY, "a string such as \"PUBLIC_TO_EVERYONE\"");
         return;
@@ -252,8 +252,6 @@ static void check_video(lint_ctx *c)
                               : "empty");
         return;
     }
-    if (c->leftover[PM3K__F_SOURCE_URL])
-        return;
     if (!cJSON_IsString(v)) {
         add_type(c, PM3K__F_SOURCE_URL, "an https URL string");
         return;
@@ -280,10 +278,8 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
         ADD(c, PM3K_RULE_INVALID_PHOTO_ITEM, "index", idx, "json_type", json_type(v));
         return;
     }
-    if (pm3k__template_leftover(v->valuestring, strlen(v->valuestring))) {
+    if (pm3k__template_leftover(v->valuestring, strlen(v->valuestring)))
         add_leftover(c, field, v);
-        return;
-    }
     pm3k__url parts;
     if (!check_url(c, field, v, &parts))
         return;
@@ -302,7 +298,7 @@ static void check_cover(lint_ctx *c, size_t count)
         ADD(c, PM3K_RULE_COVER_INDEX_MISSING);
         return;
     }
-    if (c->leftover[PM3K__F_COVER] || count == 0)
+    if (count == 0)
         return;
     double d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
     if (isfinite(d) && d == floor(d) && d >= 0 && d <= (double)(count - 1))
@@ -320,8 +316,6 @@ static void check_photo(lint_ctx *c)
     size_t count = 0;
     if (!v) {
         ADD(c, PM3K_RULE_TOO_FEW_IMAGES_PAYLOAD, "state", "missing");
-    } else if (c->leftover[PM3K__F_PHOTO_IMAGES]) {
-        /* reported */
     } else if (!cJSON_IsArray(v)) {
         ADD(c, PM3K_RULE_PHOTO_IMAGES_NOT_ARRAY, "json_type", json_type(v));
     } else {
@@ -383,7 +377,7 @@ static void check_booleans(lint_ctx *c)
             continue;
         if (k->canonical)
             ADD(c, PM3K_RULE_LEGACY_AD_KEY, "key", k->key, "canonical", k->canonical);
-        if (c->leftover[f] || cJSON_IsBool(v))
+        if (cJSON_IsBool(v))
             continue;
         if (!cJSON_IsString(v)) {
             add_type(c, f, "true or false");
@@ -411,7 +405,7 @@ static void check_ads(lint_ctx *c)
     if (content && c->level && strcmp(c->level, SELF_ONLY) == 0)
         ADD(c, PM3K_RULE_BRANDED_CONTENT_PRIVATE);
     const cJSON *brand = c->field[PM3K__F_BRAND];
-    if (brand && !c->leftover[PM3K__F_BRAND] && !cJSON_IsString(brand))
+    if (brand && !cJSON_IsString(brand))
         add_type(c, PM3K__F_BRAND, "a string");
 }
 
@@ -426,7 +420,7 @@ static void on_stop_word(void *userdata, const char *word)
 static void check_title(lint_ctx *c)
 {
     const cJSON *v = c->field[PM3K__F_TITLE];
-    if (!v || c->leftover[PM3K__F_TITLE])
+    if (!v)
         return;
     if (!cJSON_IsString(v)) {
         add_type(c, PM3K__F_TITLE, "a string");
@@ -478,27 +472,20 @@ static void lint_object(lint_ctx *c)
         note(c, pm3k_item_fact_str(c->item, "privacy", c->level));
 }
 
-/* One finding per kind of escape and field, in body order. */
+/* One finding per kind of escape and place, in body order (scan.c keeps
+ * the first of each, in members JSON.parse keeps). */
 static void add_scan_events(lint_ctx *c, const char *body, size_t len, const pm3k__json_scan *scan)
 {
     for (size_t i = 0; i < scan->event_count; i++) {
         const pm3k__scan_event *e = &scan->events[i];
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++) {
-            const pm3k__scan_event *p = &scan->events[j];
-            seen = p->kind == e->kind && p->in_key == e->in_key && p->top_level == e->top_level &&
-                   strcmp(p->field, e->field) == 0;
-        }
-        if (seen)
-            continue;
         size_t line, column;
         char l[24], col[24];
         pm3k__line_column(body, len, e->offset, &line, &column);
         snprintf(l, sizeof l, "%zu", line);
         snprintf(col, sizeof col, "%zu", column);
-        char *field = e->in_key      ? strdup("a key")
-                      : e->top_level ? strdup("a string")
-                                     : quoted_key(e->field);
+        char *field = e->in_key   ? strdup("a key")
+                      : !e->field ? strdup("a string")
+                                  : quoted_key(e->field);
         if (e->kind == PM3K__SCAN_NUL)
             ADD(c, PM3K_RULE_NUL_CHARACTER, "field", field ? field : "?", "line", l, "column", col);
         else
@@ -578,6 +565,9 @@ pm3k_code pm3k_payload_lint(const char *body, size_t len, const pm3k_payload_lin
         break;
     }
     case PM3K__BODY_JSON:
+        /* V8 takes any depth; past cJSON's the tree holds the text (scan.c). */
+        if (parsed.scan.depth > CJSON_NESTING_LIMIT)
+            note(&c, pm3k_item_fact_int(c.item, "nesting_depth", (int64_t)parsed.scan.depth));
         add_scan_events(&c, body, len, &parsed.scan);
         if (!cJSON_IsObject(parsed.root)) {
             ADD(&c, PM3K_RULE_NOT_AN_OBJECT, "json_type", not_object_type(parsed.root));
@@ -591,7 +581,10 @@ out:
     pm3k__parsed_free(&parsed);
     if (c.rc != PM3K_OK) {
         pm3k_item_free(c.item);
-        return pm3k_error_set(err, c.rc, "out of memory while linting the body");
+        return pm3k_error_set(err, c.rc, "%s",
+                              c.rc == PM3K_ERR_NOMEM
+                                  ? "out of memory while linting the body"
+                                  : "pm3k could not read back the tree of a valid body (a bug)");
     }
     *out_item = c.item;
     return PM3K_OK;

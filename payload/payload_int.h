@@ -11,52 +11,47 @@
 
 #include "pm3k/payload.h"
 
-/* ---- raw scan (scan.c) ----
- * A bounded pass over the body before cJSON that follows string boundaries
- * only (cJSON decides validity). In strings it finds what JSON.parse rejects
- * and cJSON takes (raw control characters, \u without four hex digits) and
- * the escapes cJSON cannot hold (\u0000 cuts its C string; lone surrogates
- * make it fail while JavaScript keeps them), which it replaces by \ufffd
- * (same length) in a copy, so offsets stay those of the body. */
+/* ---- raw scans (scan.c) ----
+ * Around cJSON, for a body payload/grammar.c found valid: the copies cJSON
+ * parses (escapes it cannot hold as \ufffd, numbers and nesting past its
+ * limits blanked), then a walk that gives the tree what cJSON drops (each
+ * number's text, the blanked containers as raw nodes) and places the
+ * escapes. scan.c's head comment says why. */
 
-#define PM3K__FIELD_MAX 64
 #define PM3K__SCAN_EVENTS_MAX 64
 
 typedef enum pm3k__scan_kind { PM3K__SCAN_NUL, PM3K__SCAN_SURROGATE } pm3k__scan_kind;
 
+/* A \u0000 or lone surrogate escape in a member JSON.parse keeps. */
 typedef struct pm3k__scan_event {
     pm3k__scan_kind kind;
-    size_t offset;               /* of the backslash */
-    char escape[7];              /* as written, e.g. "\ud83d" */
-    bool in_key;                 /* inside an object key */
-    bool top_level;              /* not inside the top-level object's values */
-    char field[PM3K__FIELD_MAX]; /* top-level key the string belongs to (raw) */
+    size_t offset;     /* of the backslash */
+    char escape[7];    /* as written, e.g. "\ud83d" */
+    bool in_key;       /* inside an object key */
+    const char *field; /* the top-level member's key (the tree's) it is in, or NULL */
 } pm3k__scan_event;
 
 typedef struct pm3k__json_scan {
-    char *text; /* the body with the escapes replaced, NUL-terminated */
+    char *text; /* the body with those escapes as \ufffd, NUL-terminated */
     size_t len;
-    bool has_error; /* a string holds what JSON.parse rejects, here: */
-    size_t error_offset;
-    char error_reason[128];
-    bool unterminated; /* the body ends inside the string opened at: */
-    size_t unterminated_offset;
-    pm3k__scan_event *events; /* the first PM3K__SCAN_EVENTS_MAX */
+    char *tree_text; /* what cJSON parses; dropped once it has */
+    size_t escapes;  /* \u0000 and lone surrogate escapes in the body */
+    size_t depth;    /* the deepest nesting of objects and arrays */
+    /* set by pm3k__json_scan_attach: */
+    pm3k__scan_event *events; /* the first of each kind and place, at most PM3K__SCAN_EVENTS_MAX */
     size_t event_count;
-    size_t events_total;
-    bool too_deep; /* nesting passes cJSON's limit at: */
-    size_t too_deep_offset;
+    size_t live_escapes; /* escapes in members JSON.parse keeps */
 } pm3k__json_scan;
 
+/* The copies, for a body the grammar found valid. */
 pm3k_code pm3k__json_scan_run(const char *body, size_t len, pm3k__json_scan *out);
+void pm3k__json_scan_drop_tree_text(pm3k__json_scan *scan);
+/* After cJSON built root from tree_text: numbers keep their text in
+ * valuestring (when cJSON would print them otherwise), blanked containers
+ * become cJSON_Raw nodes, and the escapes are placed. PM3K_ERR_INTERNAL when
+ * the tree and the body disagree (a bug). */
+pm3k_code pm3k__json_scan_attach(pm3k__json_scan *scan, const char *body, cJSON *root);
 void pm3k__json_scan_free(pm3k__json_scan *scan);
-
-/* Words for the byte(s) where cJSON stopped (its end pointer, as an offset
- * into scan->text): "unexpected ','", with a hint for single quotes,
- * comments, trailing commas and unquoted keys. after_value: cJSON read a
- * whole value before that offset (trailing garbage). A hint, not a parse. */
-void pm3k__json_error_reason(const pm3k__json_scan *scan, size_t offset, bool after_value,
-                             char *reason, size_t cap);
 
 /* 1-based line and column (in characters) of a byte offset. */
 void pm3k__line_column(const char *body, size_t len, size_t offset, size_t *line, size_t *column);
@@ -85,7 +80,7 @@ typedef struct pm3k__parsed {
     pm3k__json_scan scan;
     cJSON *root;
     size_t error_offset;
-    char reason[128];
+    char reason[256];
 } pm3k__parsed;
 
 pm3k_code pm3k__payload_parse(const char *body, size_t len, pm3k__parsed *out);
@@ -170,8 +165,10 @@ bool pm3k__string_boolean(const char *text, bool *value);
 /* Privacy as a body holds it: exact level name, or alias in any case. */
 const char *pm3k__privacy_exact(const char *text, bool *is_alias);
 
-/* cJSON_Print with 2-space indentation instead of tabs. */
-char *pm3k__json_print(const cJSON *value);
+/* cJSON_Print with 2-space indentation instead of tabs (formatted), or
+ * cJSON_PrintUnformatted; numbers as they were written (their valuestring),
+ * never as cJSON would print their double. */
+char *pm3k__json_print(const cJSON *value, bool formatted);
 
 /* ---- caption rules (caption.c) ---- */
 

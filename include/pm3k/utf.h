@@ -22,8 +22,9 @@ size_t pm3k_utf8_encode(uint32_t cp, char out[4]);
 /* True if s[0..len) is well-formed UTF-8 (no surrogates, no overlongs). */
 bool pm3k_utf8_valid(const char *s, size_t len);
 
-/* Length in UTF-16 code units (a code point above U+FFFF counts 2). Invalid
- * bytes count as one unit each (U+FFFD). */
+/* Length in UTF-16 code units (a code point above U+FFFF counts 2) of the
+ * text Node decodes from these bytes: each maximal invalid subsequence is
+ * one U+FFFD, one unit ("E2 82" is one, "C0 AF" two; WHATWG's rule). */
 size_t pm3k_utf16_length(const char *s, size_t len);
 
 #ifdef __cplusplus

@@ -8,12 +8,22 @@ says of each after Node's default UTF-8 decoding (Buffer.toString, which
 keeps a BOM and turns invalid UTF-8 into U+FFFD), asks pm3k's scan
 (test_grammar --judge), and fails on any disagreement, printing the body.
 
-usage: json_grammar_diff.py NODE JUDGE
+With PM3K, a sample of the bodies (every third, and all long ones: deep
+nesting, long numbers, mutated direct_post bodies) also goes through the real lint
+(`pm3k payload --check --format json`): a body JSON.parse accepts must get
+no invalid_json, one it refuses invalid_json (or form_encoded_body), and
+where JSON.parse gives an object with a string title, the lint's
+title_utf16 fact must be that title's .length.
+
+usage: json_grammar_diff.py NODE JUDGE [PM3K]
 """
+import json
+import os
 import random
 import struct
 import subprocess
 import sys
+import tempfile
 
 NODE_JUDGE = r"""
 const chunks = [];
@@ -27,6 +37,27 @@ process.stdin.on('end', () => {
     try { JSON.parse(text); out += '1'; } catch (e) { out += '0'; }
   }
   process.stdout.write(out + '\n');
+});
+"""
+
+# For the lint sample: per body [valid, the title's .length or null].
+NODE_TITLES = r"""
+const chunks = [];
+process.stdin.on('data', c => chunks.push(c));
+process.stdin.on('end', () => {
+  const all = Buffer.concat(chunks);
+  const out = [];
+  let pos = 0;
+  while (pos + 4 <= all.length) {
+    const len = all.readUInt32BE(pos); pos += 4;
+    const text = all.subarray(pos, pos + len).toString('utf8'); pos += len;
+    try {
+      const v = JSON.parse(text);
+      const object = v !== null && typeof v === 'object' && !Array.isArray(v);
+      out.push([1, object && typeof v.title === 'string' ? v.title.length : null]);
+    } catch (e) { out.push([0, null]); }
+  }
+  process.stdout.write(JSON.stringify(out));
 });
 """
 
@@ -52,6 +83,11 @@ def numbers():
                     yield n
                     yield b"[" + n + b"]"
                     yield b'{"photo_cover_index":' + n + b"}"
+    # past unpatched cJSON 1.7.15's 64-byte number buffer
+    for digits in (62, 63, 64, 100, 400):
+        for n in (b"1" * digits, b"-0." + b"5" * digits, b"1." + b"0" * digits + b"e-3"):
+            yield b'{"photo_cover_index":' + n + b"}"
+            yield b"[" + n + b", " + n + b"0.]"
 
 
 def between_tokens():
@@ -76,9 +112,15 @@ def inside_strings():
         yield b'"a' + bytes([b]) + b'b"'
     for seq in [b"\xe2\x82", b"\xf0\x9f\x98", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80"]:
         yield b'{"title":"' + seq + b'"}'
+        yield b'{"title":"a' + seq + b'b' + seq + seq + b'\\ud800"}'
+        yield b'{"title":"x\\u0000' + seq + b'","title":"' + seq + b'\\udc00y"}'
 
 
 def nesting(rng):
+    # around cJSON's 1000 levels (V8 has no limit)
+    for depth in (999, 1000, 1001, 1002, 1500, 4000):
+        yield b'{"privacy":"SELF_ONLY","x":' + b"[" * depth + b"1" + b"]" * depth + b"}"
+        yield b"[" * depth + b"]" * (depth - 1)
     for _ in range(300):
         depth = rng.randint(1, 40)
         opens = [rng.choice("[{") for _ in range(depth)]
@@ -107,8 +149,46 @@ def mutations(rng):
         yield bytes(body)
 
 
+def lint_sample(node, pm3k, cases):
+    """Run the real lint on every 3rd body and on each long or title body;
+    returns the disagreements as (body, what)."""
+    sample = [c for i, c in enumerate(cases)
+              if i % 3 == 0 or len(c) > 60 or c.startswith(b'{"title"')]
+    blob = b"".join(struct.pack(">I", len(c)) + c for c in sample)
+    verdicts = json.loads(subprocess.run([node, "-e", NODE_TITLES], input=blob,
+                                         capture_output=True, check=True).stdout)
+    bad = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, body in enumerate(sample):
+            paths.append(os.path.join(tmp, "%05d.json" % i))
+            with open(paths[-1], "wb") as f:
+                f.write(body)
+        items = []
+        for start in range(0, len(paths), 256):
+            run = subprocess.run([pm3k, "payload", "--check", "--format", "json"] +
+                                 paths[start:start + 256], capture_output=True)
+            if run.returncode not in (0, 1):
+                return len(sample), [(b"", "pm3k exited %d: %s" % (run.returncode, run.stderr))]
+            items += json.loads(run.stdout)["items"]
+        if len(items) != len(sample):
+            return len(sample), [(b"", "%d items for %d bodies" % (len(items), len(sample)))]
+        for body, (valid, title), item in zip(sample, verdicts, items):
+            codes = [f["code"] for f in item["findings"]]
+            invalid = "invalid_json" in codes or "form_encoded_body" in codes
+            if valid and invalid:
+                bad.append((body, "JSON.parse accepts it, the lint says %s" % codes))
+            elif not valid and not invalid:
+                bad.append((body, "JSON.parse refuses it, the lint says %s" % codes))
+            elif title is not None and item["facts"].get("title_utf16") != title:
+                bad.append((body, "title .length %d, the lint's title_utf16 %s" %
+                            (title, item["facts"].get("title_utf16"))))
+    return len(sample), bad
+
+
 def main():
     node, judge = sys.argv[1], sys.argv[2]
+    pm3k = sys.argv[3] if len(sys.argv) > 3 else None
     rng = random.Random(20261201)
     cases = list(numbers()) + list(between_tokens()) + list(escapes()) + \
         list(inside_strings()) + list(nesting(rng)) + list(mutations(rng)) + BODIES
@@ -126,7 +206,13 @@ def main():
     for c, w, g in bad[:20]:
         print("  node %s, pm3k %s: %r" % ("valid" if w == "1" else "invalid",
                                           "valid" if g == "1" else "invalid", c))
-    return 1 if bad else 0
+    if not pm3k:
+        return 1 if bad else 0
+    linted, lint_bad = lint_sample(node, pm3k, cases)
+    print("%d bodies through pm3k payload --check, %d disagreements" % (linted, len(lint_bad)))
+    for c, what in lint_bad[:20]:
+        print("  %s: %r" % (what, c))
+    return 1 if bad or lint_bad else 0
 
 
 if __name__ == "__main__":
