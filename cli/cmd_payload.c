@@ -187,8 +187,10 @@ static int check_files(const payload_args *a, const cli_parse *parse,
         free(body);
         if (rc == PM3K_OK && !item)
             rc = pm3k_error_set(&report.err, PM3K_ERR_NOMEM, "out of memory");
-        if (rc == PM3K_OK)
+        if (rc == PM3K_OK) {
+            pm3k_item_set_input(item, (int64_t)i);
             rc = cli_report_item(&report, item);
+        }
         pm3k_item_free(item);
     }
     return cli_report_finish(&report, rc, "the check failed");

@@ -2794,7 +2794,8 @@ static int usage(void)
 
 static int parse_options(int argc, char **argv, struct emu_options *o)
 {
-    for (int i = 1; i < argc; i++) {
+    /* Every option takes a value: they come in pairs. */
+    for (int i = 1; i < argc; i += 2) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         const char **target = strcmp(argv[i], "--port-file") == 0  ? &o->port_file
                               : strcmp(argv[i], "--pid-file") == 0 ? &o->pid_file
@@ -2815,7 +2816,6 @@ static int parse_options(int argc, char **argv, struct emu_options *o)
         } else {
             return -1;
         }
-        i++;
     }
     return o->port_file && o->store && !o->cert == !o->key ? 0 : -1;
 }
