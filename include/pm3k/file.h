@@ -18,7 +18,7 @@ extern "C" {
  * bytes, and memory grows with what was read, not with max. Errors:
  * PM3K_ERR_NOT_FOUND (no such file), PM3K_ERR_IO (a folder, a read error,
  * longer than max), PM3K_ERR_NOMEM; err->message is the reason alone
- * ("it is a folder", "it is larger than 32000000 bytes"), so the caller
+ * ("it is a folder", "it is larger than 4000000 bytes"), so the caller
  * can say which input it was. */
 pm3k_code pm3k_file_read(const char *path, size_t max, char **out, size_t *out_len,
                          pm3k_error *err);
