@@ -129,6 +129,66 @@ static void content_length(void **state)
     assert_non_null(strstr(reason, "'lots'"));
 }
 
+/* Every header counts for the checks, however many come before it: only
+ * the facts keep a bounded subset. */
+static void late_headers(void **state)
+{
+    char block[16384], reason[160];
+    int64_t len = -1;
+    size_t n;
+    const char *tails[] = {"Content-Length: 1000\n", "Content-Length: 2000\n",
+                           "Transfer-Encoding: chunked\n", "Content-Type: video/mp4\n"};
+    for (size_t t = 0; t < 4; t++) {
+        n = (size_t)snprintf(block, sizeof block, "HTTP/1.1 200 OK\nContent-Length: 1000\n");
+        for (int i = 0; i < 2 * PM3K__HTTP_MAX_HEADERS; i++)
+            n += (size_t)snprintf(block + n, sizeof block - n, "X-Filler-%d: %d\n", i, i);
+        snprintf(block + n, sizeof block - n, "%s\n", tails[t]);
+        feed(block);
+        assert_true(resp.headers_truncated);
+        assert_int_equal(resp.headers_seen, 2 * PM3K__HTTP_MAX_HEADERS + 2);
+        pm3k__http_length kind = pm3k__http_content_length(&resp, &len, reason, sizeof reason);
+        switch (t) {
+        case 0: /* the same value again: still one length */
+            assert_int_equal(kind, PM3K__HTTP_LENGTH_VALID);
+            assert_int_equal(len, 1000);
+            break;
+        case 1:
+            assert_int_equal(kind, PM3K__HTTP_LENGTH_INVALID);
+            assert_non_null(strstr(reason, "1000 and 2000"));
+            break;
+        case 2:
+            assert_int_equal(kind, PM3K__HTTP_LENGTH_CHUNKED);
+            break;
+        case 3:
+            assert_int_equal(kind, PM3K__HTTP_LENGTH_VALID);
+            assert_string_equal(pm3k__http_header_get(&resp, "Content-Type"), "video/mp4");
+            break;
+        }
+    }
+    /* A length only after the fillers is a length. */
+    n = (size_t)snprintf(block, sizeof block, "HTTP/1.1 200 OK\n");
+    for (int i = 0; i < 2 * PM3K__HTTP_MAX_HEADERS; i++)
+        n += (size_t)snprintf(block + n, sizeof block - n, "X-Filler-%d: %d\n", i, i);
+    snprintf(block + n, sizeof block - n, "content-length: 150000000\n\n");
+    feed(block);
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K__HTTP_LENGTH_VALID);
+    assert_int_equal(len, 150000000);
+    /* A 1xx block's headers do not count for the final answer. */
+    feed("HTTP/1.1 103 Early Hints\nContent-Length: 7\n\nHTTP/1.1 200 OK\n\n");
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K__HTTP_LENGTH_ABSENT);
+    /* A value longer than what is kept is judged whole. */
+    n = (size_t)snprintf(block, sizeof block, "HTTP/1.1 200 OK\nContent-Length: 5");
+    for (int i = 0; i < 400; i++)
+        n += (size_t)snprintf(block + n, sizeof block - n, ", 5");
+    snprintf(block + n, sizeof block - n, "\n\n");
+    feed(block);
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K__HTTP_LENGTH_VALID);
+    assert_int_equal(len, 5);
+}
+
 static void classify(void **state)
 {
     char reason[256];
@@ -764,6 +824,7 @@ int main(void)
         cmocka_unit_test(parse_content_range),
         cmocka_unit_test(header_capture),
         cmocka_unit_test(content_length),
+        cmocka_unit_test(late_headers),
         cmocka_unit_test(classify),
         cmocka_unit_test(classify_tls),
         cmocka_unit_test(classify_headers_too_large),
