@@ -286,12 +286,22 @@ static void options_check(void **state)
 {
     pm3k_error err = {0};
     const char *good[] = {"media.test:443:127.0.0.1", "+a.test:8443:10.0.0.1,10.0.0.2",
-                          "-a.test:443", "[::1]:443:::1"};
-    pm3k_http_options opt = {.resolve = good, .resolve_count = 4};
+                          "-a.test:443", "[::1]:443:::1", "b.test:443:[::1],127.0.0.1"};
+    pm3k_http_options opt = {.resolve = good, .resolve_count = 5};
     assert_int_equal(pm3k_http_options_check(&opt, &err), PM3K_OK);
-    const char *bad[][1] = {{"media.test:0:127.0.0.1"}, {"media.test:70000:1.2.3.4"},
-                            {"media.test:443"},         {"media.test:x:1.2.3.4"},
-                            {":443:1.2.3.4"},           {"media.test:443:"}};
+    const char *bad[][1] = {{"media.test:0:127.0.0.1"},
+                            {"media.test:70000:1.2.3.4"},
+                            {"media.test:443"},
+                            {"media.test:x:1.2.3.4"},
+                            {":443:1.2.3.4"},
+                            {"media.test:443:"},
+                            /* an address that is not a numeric IP address */
+                            {"media.test:443:localhost"},
+                            {"media.test:443:999.1.1.1"},
+                            {"media.test:443:127.0.0.1,"},
+                            {"media.test:443:127.0.0.1,x"},
+                            {"media.test:443:[127.0.0.1"},
+                            {"media.test:443:[]"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pm3k_http_options one = {.resolve = bad[i], .resolve_count = 1};
         assert_int_equal(pm3k_http_options_check(&one, &err), PM3K_ERR_INVALID_ARG);
