@@ -106,14 +106,18 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     {PM3K_RULE_INVALID_URL, "invalid_url", "url", E, DEF, "bad_request",
      "not a valid URL: {reason}", "give an absolute https:// URL"},
     {PM3K_RULE_NOT_HTTPS_URL, "not_https", "url", E, DEF, "bad_request",
-     "scheme is {scheme}; PM3K fetches https URLs only",
+     "scheme is {scheme}; PM3K fetches https URLs only (the URL was not fetched)",
      "serve the file over HTTPS with a valid certificate"},
     {PM3K_RULE_DOMAIN_NOT_VERIFIED, "domain_not_verified", "url", E, DEF, "domain_not_verified",
-     "host {host} is not PM3K storage and no verified domain was given",
-     "verify the domain in PM3K and pass --domain {host}, or upload to PM3K storage"},
+     "host {host} is not PM3K storage and no verified domain was given (the URL was not "
+     "fetched)",
+     "verify the domain in PM3K and check the URL with --domain {host}, or upload to PM3K "
+     "storage"},
     {PM3K_RULE_DOMAIN_MISMATCH_URL, "domain_mismatch", "url", E, DEF, "domain_mismatch",
-     "host {host} is neither the verified domain {domain} nor PM3K storage",
-     "host the file on {domain} exactly (no other subdomain), or on PM3K storage"},
+     "host {host} is neither the verified domain {domain} nor PM3K storage (the URL was not "
+     "fetched)",
+     "host the file on {domain} exactly (no other subdomain), or on PM3K storage; if {host} is "
+     "verified too, check the URL with --domain {host}"},
     {PM3K_RULE_REDIRECT_NOT_ALLOWED, "redirect_not_allowed", "url", E, DEF, "redirect_not_allowed",
      "the server answered {status} with Location: {location}; PM3K does not follow redirects",
      "use the final URL directly; check that your CDN does not redirect http->https, add a "

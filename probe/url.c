@@ -412,8 +412,8 @@ static void accept_task(engine *e, pm3k__task *task)
         xfer_free(x);
         return;
     }
-    /* Only https is fetched: PM3K refuses anything else before fetching. */
-    if (x->invalid || strcmp(x->url.scheme, "https") != 0) {
+    /* A URL the rules reject before fetching is never contacted. */
+    if (x->invalid || !pm3k__url_fetchable(e->has_domain ? e->domain : NULL, &x->url)) {
         finish(e, x);
         return;
     }
