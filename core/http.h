@@ -29,6 +29,7 @@
 
 #include <curl/curl.h>
 
+#include "core/rules_int.h"
 #include "core/url.h"
 #include "pm3k/error.h"
 #include "pm3k/http.h"
@@ -171,16 +172,29 @@ typedef struct pm3k__http_header {
 typedef enum pm3k__http_verdict {
     PM3K__HTTP_OK,        /* 2xx */
     PM3K__HTTP_REDIRECT,  /* 3xx: the caller reports the Location */
-    PM3K__HTTP_DEFINITE,  /* 4xx, TLS verification, a broken answer: PM3K fails too */
-    PM3K__HTTP_TRANSIENT, /* DNS, connect, timeout, reset, TLS handshake, 5xx: cannot tell now */
+    PM3K__HTTP_DEFINITE,  /* 4xx, TLS verification, a TLS setup that never works (no TLS on
+                             the port, only TLS 1.0), a broken answer: PM3K fails too */
+    PM3K__HTTP_TRANSIENT, /* DNS, connect, timeout, reset (in the handshake too), 5xx: cannot
+                             tell now */
     PM3K__HTTP_CONFIG     /* the --cacert file cannot be loaded: no request can work, the
                             run stops with a configuration error (pm3k__http_config_error) */
 } pm3k__http_verdict;
+
+/* A TLS handshake that failed because of how the server is set up: the
+ * same on every try (DEFINITE), unlike a reset half-way (TRANSIENT). */
+typedef enum pm3k__http_tls_cause {
+    PM3K__HTTP_TLS_OK,           /* none of these (or no handshake failure) */
+    PM3K__HTTP_TLS_NOT_TLS,      /* the port answers without TLS (plain HTTP) */
+    PM3K__HTTP_TLS_OLD_PROTOCOL, /* only TLS 1.0/1.1, or signatures libcurl refuses */
+    PM3K__HTTP_TLS_NO_CIPHER,    /* no cipher in common, a key too weak, a handshake alert */
+    PM3K__HTTP_TLS_HOST_NAME     /* the server refuses the host name sent in SNI */
+} pm3k__http_tls_cause;
 
 /* What a finished request means (pm3k__http_finish). */
 typedef struct pm3k__http_result {
     CURLcode code; /* libcurl's, as the transfer ended */
     pm3k__http_verdict verdict;
+    pm3k__http_tls_cause tls_cause;      /* why a handshake failed for good */
     char reason[PM3K_ERROR_MESSAGE_MAX]; /* why, in words for a message; "" for OK */
     long http_version;                   /* CURLINFO_HTTP_VERSION */
     char *redirect_url;                  /* libcurl's resolution of a 3xx Location, or NULL */
@@ -307,8 +321,17 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
 
 /* The server's certificate was refused: a definite failure whose fix is a
  * certificate. A failed handshake (CURLE_SSL_CONNECT_ERROR) is not one: it
- * is also a reset or an overloaded server. */
+ * is definite only for the causes of pm3k__http_tls_failure, otherwise
+ * also a reset or an overloaded server. */
 bool pm3k__http_certificate_failed(CURLcode code);
+
+/* Why libcurl's message for a failed handshake says it will never work
+ * (PM3K__HTTP_TLS_OK when it does not say so: then it may be transient). */
+pm3k__http_tls_cause pm3k__http_tls_failure(const char *message);
+
+/* The hint for a DEFINITE verdict: the fix of its TLS cause, else the
+ * general one (core/rules_int.h). */
+pm3k__fix pm3k__http_fix(const pm3k__http_result *result);
 
 /* The run's error for a CONFIG verdict: PM3K_ERR_INVALID_ARG, naming the
  * --cacert file (or the system's CAs) and reason. */

@@ -382,6 +382,75 @@ static pm3k__http_verdict status_verdict(const pm3k__http_response *resp, char *
     return verdict;
 }
 
+/* Handshake failures the server's TLS setup causes, as libcurl words them
+ * (OpenSSL's reason strings, then GnuTLS's): they happen on every try. A
+ * reset, an EOF or SSL_ERROR_SYSCALL half-way is none of these. */
+static const struct {
+    const char *text;
+    pm3k__http_tls_cause cause;
+} tls_failures[] = {
+    {"wrong version number", PM3K__HTTP_TLS_NOT_TLS},
+    {"packet length too long", PM3K__HTTP_TLS_NOT_TLS},
+    {"unexpected TLS packet", PM3K__HTTP_TLS_NOT_TLS},
+    {"unsupported protocol", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"protocol version", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"no protocols available", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"version too low", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"unsupported version", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"legacy sigalg", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"no shared cipher", PM3K__HTTP_TLS_NO_CIPHER},
+    {"no cipher", PM3K__HTTP_TLS_NO_CIPHER},
+    {"handshake failure", PM3K__HTTP_TLS_NO_CIPHER},
+    {"insufficient security", PM3K__HTTP_TLS_NO_CIPHER},
+    {"key too small", PM3K__HTTP_TLS_NO_CIPHER},
+    {"no suitable signature", PM3K__HTTP_TLS_NO_CIPHER},
+    {"unrecognized name", PM3K__HTTP_TLS_HOST_NAME},
+};
+
+/* What each cause is, for the reason; indexed by cause. */
+static const char *const tls_cause_what[] = {
+    [PM3K__HTTP_TLS_OK] = "TLS handshake failed",
+    [PM3K__HTTP_TLS_NOT_TLS] = "the port does not speak TLS (plain HTTP?)",
+    [PM3K__HTTP_TLS_OLD_PROTOCOL] = "the server offers only a TLS version or signature "
+                                    "libcurl refuses (TLS 1.0 or 1.1?)",
+    [PM3K__HTTP_TLS_NO_CIPHER] = "the server offers no TLS cipher or key libcurl accepts",
+    [PM3K__HTTP_TLS_HOST_NAME] = "the server refuses TLS for this host name",
+};
+
+static bool contains_ci(const char *text, const char *part)
+{
+    size_t n = strlen(part);
+    for (const char *p = text; *p; p++)
+        if (strncasecmp(p, part, n) == 0)
+            return true;
+    return false;
+}
+
+pm3k__http_tls_cause pm3k__http_tls_failure(const char *message)
+{
+    for (size_t i = 0; i < sizeof tls_failures / sizeof tls_failures[0]; i++)
+        if (contains_ci(message, tls_failures[i].text))
+            return tls_failures[i].cause;
+    return PM3K__HTTP_TLS_OK;
+}
+
+pm3k__fix pm3k__http_fix(const pm3k__http_result *result)
+{
+    switch (result->tls_cause) {
+    case PM3K__HTTP_TLS_NOT_TLS:
+        return PM3K__FIX_TLS_NOT_TLS;
+    case PM3K__HTTP_TLS_OLD_PROTOCOL:
+        return PM3K__FIX_TLS_OLD_PROTOCOL;
+    case PM3K__HTTP_TLS_NO_CIPHER:
+        return PM3K__FIX_TLS_NO_CIPHER;
+    case PM3K__HTTP_TLS_HOST_NAME:
+        return PM3K__FIX_TLS_HOST_NAME;
+    case PM3K__HTTP_TLS_OK:
+        break;
+    }
+    return PM3K__FIX_FETCH_DEFINITE;
+}
+
 /* What a libcurl failure means; a code not listed is transient ("the
  * request failed"), a certificate refusal definite. */
 static const struct {
@@ -410,9 +479,22 @@ static const struct {
     {CURLE_HTTP2_STREAM, PM3K__HTTP_TRANSIENT, "the connection failed"},
 };
 
+/* A handshake that cannot work with this server: definite, its cause in
+ * *cause. */
+static bool tls_setup_failed(CURLcode code, const pm3k__http_response *resp,
+                             pm3k__http_tls_cause *cause)
+{
+    *cause = PM3K__HTTP_TLS_OK;
+    if (code != CURLE_SSL_CONNECT_ERROR && code != CURLE_SSL_CIPHER)
+        return false;
+    *cause = pm3k__http_tls_failure(resp->error);
+    return *cause != PM3K__HTTP_TLS_OK;
+}
+
 pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response *resp, char *reason,
                                        size_t reason_len)
 {
+    pm3k__http_tls_cause cause;
     if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && resp->aborted))
         return status_verdict(resp, reason, reason_len);
     if (headers_too_large(code, resp)) {
@@ -423,6 +505,12 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
     }
     if (pm3k__http_certificate_failed(code)) {
         with_detail(reason, reason_len, "TLS certificate verification failed", resp, code);
+        return PM3K__HTTP_DEFINITE;
+    }
+    if (tls_setup_failed(code, resp, &cause)) {
+        char what[160];
+        snprintf(what, sizeof what, "TLS handshake failed: %s", tls_cause_what[cause]);
+        with_detail(reason, reason_len, what, resp, code);
         return PM3K__HTTP_DEFINITE;
     }
     for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++)
@@ -439,6 +527,8 @@ void pm3k__http_conclude(pm3k__http_response *resp, CURLcode code)
     resp->result.code = code;
     resp->result.verdict =
         pm3k__http_classify(code, resp, resp->result.reason, sizeof resp->result.reason);
+    if (!tls_setup_failed(code, resp, &resp->result.tls_cause))
+        resp->result.tls_cause = PM3K__HTTP_TLS_OK;
 }
 
 pm3k_code pm3k__http_config_error(const pm3k_http_options *opt, const char *reason, pm3k_error *err)

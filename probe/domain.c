@@ -67,6 +67,8 @@ static pm3k__fix redirect_fix(const char *url, const char *location)
 /* Which fix a definite failure needs. */
 static pm3k__fix failure_fix(const pm3k__http_response *resp)
 {
+    if (resp->result.tls_cause != PM3K__HTTP_TLS_OK)
+        return pm3k__http_fix(&resp->result);
     if (pm3k__http_certificate_failed(resp->result.code))
         return PM3K__FIX_VERIFY_CERTIFICATE;
     if (resp->status == 404)

@@ -228,7 +228,8 @@ static void add_deep_outcome(const engine *e, const pm3k__deep_result *result, p
         break;
     case PM3K__DEEP_CONFIG:
         config_failure(e, result->reason);
-        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", result->reason, PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", result->reason, "fix",
+                      pm3k__rule_fix(PM3K__FIX_FETCH_DEFINITE), PM3K_END);
         break;
     case PM3K__DEEP_TRANSIENT:
     case PM3K__DEEP_STOPPED:

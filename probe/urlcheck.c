@@ -278,7 +278,8 @@ static void judge_answer(const pm3k_probe_config *config, const pm3k__url_seen *
         break;
     case PM3K__HTTP_DEFINITE:
     case PM3K__HTTP_CONFIG: /* the run stops with this; the item is never shown */
-        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", resp->result.reason, PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", resp->result.reason, "fix",
+                      pm3k__rule_fix(pm3k__http_fix(&resp->result)), PM3K_END);
         break;
     case PM3K__HTTP_TRANSIENT:
         pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", resp->result.reason,

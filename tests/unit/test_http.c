@@ -229,8 +229,9 @@ static void classify(void **state)
 }
 
 /* TLS: a refused certificate is the server's for sure; a failed handshake
- * may be a reset or an overloaded server; a CA file that cannot be loaded
- * is the run's own configuration. */
+ * is when its cause is the server's TLS setup, and may otherwise be a reset
+ * or an overloaded server; a CA file that cannot be loaded is the run's own
+ * configuration. */
 static void classify_tls(void **state)
 {
     char reason[256];
@@ -246,6 +247,43 @@ static void classify_tls(void **state)
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CONNECT_ERROR, &resp, reason, sizeof reason),
                      PM3K__HTTP_TRANSIENT);
     assert_non_null(strstr(reason, "TLS handshake failed"));
+    /* A TLS setup that never works is definite, with its cause; a reset or
+     * an EOF in the middle of the handshake stays transient. */
+    static const struct {
+        const char *message;
+        pm3k__http_tls_cause cause;
+        pm3k__fix fix;
+    } handshakes[] = {
+        {"OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number",
+         PM3K__HTTP_TLS_NOT_TLS, PM3K__FIX_TLS_NOT_TLS},
+        {"OpenSSL/3.0.19: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported",
+         PM3K__HTTP_TLS_OLD_PROTOCOL, PM3K__FIX_TLS_OLD_PROTOCOL},
+        {"error:0A000102:SSL routines::unsupported protocol", PM3K__HTTP_TLS_OLD_PROTOCOL,
+         PM3K__FIX_TLS_OLD_PROTOCOL},
+        {"error:0A00042E:SSL routines::tlsv1 alert protocol version", PM3K__HTTP_TLS_OLD_PROTOCOL,
+         PM3K__FIX_TLS_OLD_PROTOCOL},
+        {"error:0A000410:SSL routines::sslv3 alert handshake failure", PM3K__HTTP_TLS_NO_CIPHER,
+         PM3K__FIX_TLS_NO_CIPHER},
+        {"error:0A000458:SSL routines::tlsv1 unrecognized name", PM3K__HTTP_TLS_HOST_NAME,
+         PM3K__FIX_TLS_HOST_NAME},
+        {"Recv failure: Connection reset by peer", PM3K__HTTP_TLS_OK, PM3K__FIX_FETCH_DEFINITE},
+        {"OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to a.test:443 ", PM3K__HTTP_TLS_OK,
+         PM3K__FIX_FETCH_DEFINITE},
+        {"error:0A000126:SSL routines::unexpected eof while reading", PM3K__HTTP_TLS_OK,
+         PM3K__FIX_FETCH_DEFINITE},
+    };
+    for (size_t i = 0; i < sizeof handshakes / sizeof handshakes[0]; i++) {
+        pm3k__http_response_reset(&resp);
+        snprintf(resp.error, sizeof resp.error, "%s", handshakes[i].message);
+        pm3k__http_conclude(&resp, CURLE_SSL_CONNECT_ERROR);
+        assert_int_equal(resp.result.tls_cause, handshakes[i].cause);
+        assert_int_equal(resp.result.verdict, handshakes[i].cause == PM3K__HTTP_TLS_OK
+                                                  ? PM3K__HTTP_TRANSIENT
+                                                  : PM3K__HTTP_DEFINITE);
+        assert_int_equal(pm3k__http_fix(&resp.result), handshakes[i].fix);
+        assert_non_null(strstr(resp.result.reason, handshakes[i].message));
+    }
+    pm3k__http_response_reset(&resp);
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CACERT_BADFILE, &resp, reason, sizeof reason),
                      PM3K__HTTP_CONFIG);
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CERTPROBLEM, &resp, reason, sizeof reason),
