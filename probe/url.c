@@ -269,9 +269,19 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
     if (pm3k__http_content_length(x->resp, &length, reason, sizeof reason) !=
         PM3K__HTTP_LENGTH_VALID)
         length = -1;
-    /* The video/image rules check the size themselves, as for a file. */
-    pm3k_item *item = build_item(e, x, false);
+    /* A file the URL checks already found too large is not read at all. */
+    pm3k_item *item = build_item(e, x, true);
     if (!item)
+        return NULL;
+    if (pm3k_item_find(item, "too_large") || pm3k_item_find(item, "image_too_large")) {
+        pm3k_item_fact_int(item, "bytes_read", 0);
+        pm3k_item_fact_int(item, "range_requests", 0);
+        return item;
+    }
+    /* Otherwise the video/image rules check the size themselves, as for a
+     * file. */
+    pm3k_item_free(item);
+    if (!(item = build_item(e, x, false)))
         return NULL;
     if (pm3k__lane_stopping(e->lane)) {
         result.outcome = PM3K__DEEP_STOPPED;

@@ -157,8 +157,7 @@ class Https(socketserver.BaseRequestHandler):
     def serve_file(self, method, name, headers, changing_key, query):
         full = os.path.join(args.root, os.path.basename(name))
         try:
-            with open(full, "rb") as f:
-                data = f.read()
+            size = os.stat(full).st_size
             mtime = int(os.stat(full).st_mtime)
         except OSError:
             self.send("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
@@ -170,27 +169,36 @@ class Https(socketserver.BaseRequestHandler):
                 seen = state["ranged"].get(changing_key, 0)
                 state["ranged"][changing_key] = seen + 1
             version = 1 if seen >= 1 else 0
-        if version:
-            data = bytes(b ^ 0x55 for b in data)
-        etag = '"v%d-%d"' % (version, len(data))
+        etag = '"v%d-%d"' % (version, size)
         modified = email.utils.formatdate(mtime + version * 3600, usegmt=True)
         honour_if_range = query.get("ifrange", ["1"])[0] != "0"
         if_range = headers.get("if-range")
         if rng and if_range and honour_if_range and if_range not in (etag, modified):
             rng = None  # the validator changed: the whole file, 200
-        status, body, extra = "200 OK", data, ""
+        status, first, last, extra = "200 OK", 0, size - 1, ""
         if rng and rng.startswith("bytes="):
             first_s, _, last_s = rng[6:].partition("-")
             first = int(first_s)
-            last = min(int(last_s) if last_s else len(data) - 1, len(data) - 1)
-            status, body = "206 Partial Content", data[first:last + 1]
-            extra = "Content-Range: bytes %d-%d/%d\r\n" % (first, last, len(data))
+            last = min(int(last_s) if last_s else size - 1, size - 1)
+            status = "206 Partial Content"
+            extra = "Content-Range: bytes %d-%d/%d\r\n" % (first, last, size)
         head = ("HTTP/1.1 %s\r\nContent-Type: video/mp4\r\nAccept-Ranges: bytes\r\n"
                 "ETag: %s\r\nLast-Modified: %s\r\n%sContent-Length: %d\r\n\r\n"
-                % (status, etag, modified, extra, len(body)))
+                % (status, etag, modified, extra, last - first + 1))
         self.send(head)
-        if method != "HEAD":
-            self.send(body)
+        if method == "HEAD":
+            return True
+        with open(full, "rb") as f:
+            f.seek(first)
+            left = last - first + 1
+            while left > 0:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    return False
+                if version:
+                    chunk = bytes(b ^ 0x55 for b in chunk)
+                self.send(chunk)
+                left -= len(chunk)
         return True
 
 
