@@ -408,7 +408,7 @@ static void trace_line(const pm3k__http_response *resp, pm3k__http_trace_kind ki
     if (kind == PM3K__HTTP_TRACE_REQUEST_HEADER || kind == PM3K__HTTP_TRACE_RESPONSE_HEADER)
         shape_header_line(raw, shaped, sizeof shaped);
     else
-        pm3k__redact_known(raw, NULL, 0, shaped, sizeof shaped);
+        pm3k__redact_text(raw, shaped, sizeof shaped); /* libcurl's account may name URLs */
     pm3k__redact_known(shaped, req->secrets, req->secret_count, known, sizeof known);
     const char *password = req->userpwd ? strchr(req->userpwd, ':') : NULL;
     if (req->userpwd)

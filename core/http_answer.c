@@ -329,7 +329,9 @@ static void with_detail(char *reason, size_t reason_len, const char *what,
                         const pm3k__http_response *resp, CURLcode code)
 {
     const char *detail = resp->error[0] ? resp->error : curl_easy_strerror(code);
-    snprintf(reason, reason_len, "%s (%s)", what, detail);
+    char shown[CURL_ERROR_SIZE];
+    pm3k__redact_text(detail, shown, sizeof shown); /* libcurl may name the URL */
+    snprintf(reason, reason_len, "%s (%s)", what, shown);
 }
 
 /* libcurl refuses a header block over 300 KB (CURLE_RECV_ERROR, "Too large

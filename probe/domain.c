@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/redact.h"
 #include "core/report_int.h"
 #include "core/rules_int.h"
 #include "pm3k/url.h"
@@ -189,11 +190,14 @@ static pm3k_code verify_url(const char *host_arg, pm3k__url *url, pm3k_error *er
     }
     if (rc == PM3K_ERR_NOMEM)
         return pm3k_error_set(err, rc, "out of memory");
-    if (rc != PM3K_OK)
+    if (rc != PM3K_OK) {
+        char shown[PM3K_ERROR_MESSAGE_MAX / 2];
+        pm3k__redact_url(host_arg, shown, sizeof shown);
         return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
                               "'%s' is not a host name (give HOST or HOST:PORT, such as "
                               "media.example.com; no path)",
-                              host_arg);
+                              shown);
+    }
     return PM3K_OK;
 }
 

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/pool.h"
+#include "core/redact.h"
 #include "pm3k/url.h"
 #include "probe/lane.h"
 #include "probe/url_int.h"
@@ -747,8 +748,9 @@ static bool engine_init(engine *e, pm3k__lane *lane, pm3k_error *err)
     e->config = config;
     if (config->domain) {
         if (!pm3k__domain_host(config->domain, e->domain, sizeof e->domain)) {
-            pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "--domain '%s' is not a host name",
-                           config->domain);
+            char shown[PM3K_ERROR_MESSAGE_MAX / 2];
+            pm3k__redact_url(config->domain, shown, sizeof shown);
+            pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "--domain '%s' is not a host name", shown);
             return false;
         }
         e->has_domain = true;
@@ -882,10 +884,12 @@ void pm3k__url_lane_main(pm3k__lane *lane)
 
 pm3k_code pm3k_url_options_check(const pm3k_probe_config *config, pm3k_error *err)
 {
-    char host[256];
-    if (config->domain && !pm3k__domain_host(config->domain, host, sizeof host))
+    char host[256], shown[PM3K_ERROR_MESSAGE_MAX / 2];
+    if (config->domain && !pm3k__domain_host(config->domain, host, sizeof host)) {
+        pm3k__redact_url(config->domain, shown, sizeof shown);
         return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
                               "--domain expects a host name such as media.example.com, not '%s'",
-                              config->domain);
+                              shown);
+    }
     return pm3k_http_options_check(&config->http, err);
 }
