@@ -413,8 +413,8 @@ static const struct {
 static const char *const tls_cause_what[] = {
     [PM3K__HTTP_TLS_OK] = "TLS handshake failed",
     [PM3K__HTTP_TLS_NOT_TLS] = "the port does not speak TLS (plain HTTP?)",
-    [PM3K__HTTP_TLS_OLD_PROTOCOL] = "the server offers only a TLS version or signature "
-                                    "libcurl refuses (TLS 1.0 or 1.1?)",
+    [PM3K__HTTP_TLS_OLD_PROTOCOL] =
+        "the server offers only a TLS version or signature libcurl refuses (TLS 1.0 or 1.1?)",
     [PM3K__HTTP_TLS_NO_CIPHER] = "the server offers no TLS cipher or key libcurl accepts",
     [PM3K__HTTP_TLS_HOST_NAME] = "the server refuses TLS for this host name",
 };
