@@ -146,11 +146,10 @@ static host_slot *host_ref(engine *e, const char *key)
     return slot;
 }
 
-/* A URL leaves the engine; the last one of a host takes the slot along. */
-static void host_unref(engine *e, xfer *x)
+/* A reference to slot goes; the last one takes the slot along, unless it
+ * is kept to remember a host that was cut off. */
+static void slot_unref(engine *e, host_slot *slot)
 {
-    host_slot *slot = x->slot;
-    x->slot = NULL;
     if (!slot || --slot->refs > 0)
         return;
     if (slot->cut_off && e->stalled_kept < MAX_STALLED_KEPT) {
@@ -164,6 +163,14 @@ static void host_unref(engine *e, xfer *x)
         }
     free(slot->key);
     free(slot);
+}
+
+/* A URL leaves the engine. */
+static void host_unref(engine *e, xfer *x)
+{
+    host_slot *slot = x->slot;
+    x->slot = NULL;
+    slot_unref(e, slot);
 }
 
 /* ---- a URL ---- */
@@ -673,8 +680,7 @@ static void drop_waiting(engine *e, host_slot *slot)
         finish_stalled(e, x);
         x = next;
     }
-    xfer holder = {.slot = slot};
-    host_unref(e, &holder);
+    slot_unref(e, slot);
 }
 
 /* What x's transfer says about its host: an answer of any kind (a status,
