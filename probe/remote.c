@@ -3,16 +3,20 @@
  *
  * Reads go through a small cache of aligned blocks, so the demuxer's many
  * small reads near each other cost one request; a read bigger than two
- * blocks is fetched straight into the caller's buffer. Every answer must be
- * 206 with a Content-Range that matches what was asked; redirects are never
- * followed (core/http.c): a redirect is reported with libcurl's reading
- * of its Location, as the URL checks report one.
+ * blocks is fetched straight into the caller's buffer, one block per
+ * request. No request asks for more than a block and a probe fetches at
+ * most MAX_BYTES, whatever the media declares. Every answer must be 206
+ * with a Content-Range that matches what was asked, and the ETag and
+ * Last-Modified of the first answer (sent back as If-Range); redirects are
+ * never followed (core/http.c): a redirect is reported with libcurl's
+ * reading of its Location, as the URL checks report one.
  *
  * Why a read fails decides what the URL's item says: a server that does not
  * serve ranges as asked (200 instead of 206, a wrong Content-Range, more
- * bytes than asked, a size that changes, a 4xx or a redirect to a range) is
- * a property of the server, the same on every retry, so --deep is merely
- * unavailable there; a timeout, a reset or a 5xx is transient. */
+ * bytes than asked, a size or validator that changes, a 4xx or a redirect
+ * to a range) is a property of the server, the same on every retry, so
+ * --deep is merely unavailable there, as it is for media that needs more
+ * than MAX_BYTES; a timeout, a reset or a 5xx is transient. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
