@@ -6,7 +6,11 @@
  * (presigned S3/R2 URLs refuse HEAD with 403), 405/501 or no usable
  * Content-Length, a GET stopped right after the headers decides, as PM3K's
  * own GET would see it (--get always uses that GET). Redirects are reported,
- * never followed. What the answers mean is probe/urlcheck.c's pure verdict.
+ * never followed. A URL the host rules already reject (not https, not PM3K
+ * storage nor the verified domain) is never contacted, and a host that
+ * stopped answering (HOST_STALL_TIMEOUTS timeouts in a row) has its other
+ * URLs failed at once. What the answers mean is probe/urlcheck.c's pure
+ * verdict.
  * --deep probes then run on a pool of threads of their own with blocking
  * range reads (probe/remote.c), so they never stall the loop.
  *
