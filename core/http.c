@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "core/http.h"
 #include "core/redact.h"
@@ -19,6 +20,32 @@
 #define CA_FILE_MAX (16 * 1024 * 1024)
 
 /* ---- options and context ---- */
+
+/* ADDR[,ADDR...]: numeric IPv4 or IPv6 addresses (IPv6 may be in
+ * brackets). libcurl skips an address it cannot parse and then resolves
+ * the host itself, so a typo would go unnoticed or fail as a DNS error. */
+static bool addresses_valid(const char *list)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    char one[64];
+    const char *p = list;
+    do {
+        size_t n = strcspn(p, ",");
+        const char *addr = p;
+        if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+            addr++;
+            n -= 2;
+        }
+        if (n == 0 || n >= sizeof one)
+            return false;
+        memcpy(one, addr, n);
+        one[n] = '\0';
+        if (inet_pton(AF_INET, one, buf) != 1 && inet_pton(AF_INET6, one, buf) != 1)
+            return false;
+        p += strcspn(p, ",");
+    } while (*p++ == ',');
+    return true;
+}
 
 /* HOST:PORT:ADDR[,ADDR...], optionally prefixed with '+' or '-' as curl's. */
 static bool resolve_entry_valid(const char *entry)
@@ -45,7 +72,7 @@ static bool resolve_entry_valid(const char *entry)
     /* "-HOST:PORT" removes an entry and has no address. */
     if (entry[0] == '-')
         return port[digits] == '\0';
-    return port[digits] == ':' && port[digits + 1] != '\0';
+    return port[digits] == ':' && addresses_valid(port + digits + 1);
 }
 
 /* Does a --cacert file look like what libcurl loads: a regular, readable
@@ -118,8 +145,10 @@ pm3k_code pm3k_http_options_check(const pm3k_http_options *opt, pm3k_error *err)
 {
     for (size_t i = 0; i < opt->resolve_count; i++)
         if (!resolve_entry_valid(opt->resolve[i]))
-            return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
-                                  "--resolve expects HOST:PORT:ADDRESS, not '%s'", opt->resolve[i]);
+            return pm3k_error_set(
+                err, PM3K_ERR_INVALID_ARG,
+                "--resolve expects HOST:PORT:ADDRESS with a numeric IP address, not '%s'",
+                opt->resolve[i]);
     if (opt->cacert)
         return check_ca_file(opt->cacert, err);
     return PM3K_OK;
@@ -379,7 +408,7 @@ static void trace_line(const pm3k__http_response *resp, pm3k__http_trace_kind ki
     if (kind == PM3K__HTTP_TRACE_REQUEST_HEADER || kind == PM3K__HTTP_TRACE_RESPONSE_HEADER)
         shape_header_line(raw, shaped, sizeof shaped);
     else
-        pm3k__redact_known(raw, NULL, 0, shaped, sizeof shaped);
+        pm3k__redact_text(raw, shaped, sizeof shaped); /* libcurl's account may name URLs */
     pm3k__redact_known(shaped, req->secrets, req->secret_count, known, sizeof known);
     const char *password = req->userpwd ? strchr(req->userpwd, ':') : NULL;
     if (req->userpwd)

@@ -29,15 +29,25 @@
 
 #include <curl/curl.h>
 
+#include "core/rules_int.h"
 #include "core/url.h"
 #include "pm3k/error.h"
 #include "pm3k/http.h"
 
 #define PM3K__HTTP_DEFAULT_TIMEOUT_MS 20000L
 #define PM3K__HTTP_MAX_CONNECT_TIMEOUT_MS 10000L
+/* Headers kept for facts (a bounded subset: the checks see every header,
+ * pm3k__http_seen). */
 #define PM3K__HTTP_MAX_HEADERS 64
 #define PM3K__HTTP_HEADER_STORE 16384
 #define PM3K__HTTP_MAX_VALUE 1024 /* longer header values are cut */
+/* Headers whose first occurrence is always kept, wherever it comes in the
+ * block: what the checks read by name (pm3k__http_header_get). */
+#define PM3K__HTTP_PINNED_NAMES                                                                    \
+    {                                                                                              \
+        "content-type", "content-range", "location", "etag", "last-modified"                       \
+    }
+#define PM3K__HTTP_PINNED 5
 
 /* What every request of a run shares, from pm3k_http_options. */
 typedef struct pm3k__http_ctx {
@@ -162,21 +172,53 @@ typedef struct pm3k__http_header {
 typedef enum pm3k__http_verdict {
     PM3K__HTTP_OK,        /* 2xx */
     PM3K__HTTP_REDIRECT,  /* 3xx: the caller reports the Location */
-    PM3K__HTTP_DEFINITE,  /* 4xx, TLS verification, a broken answer: PM3K fails too */
-    PM3K__HTTP_TRANSIENT, /* DNS, connect, timeout, reset, TLS handshake, 5xx: cannot tell now */
+    PM3K__HTTP_DEFINITE,  /* 4xx, TLS verification, a TLS setup that never works (no TLS on
+                             the port, only TLS 1.0), a broken answer: PM3K fails too */
+    PM3K__HTTP_TRANSIENT, /* DNS, connect, timeout, reset (in the handshake too), 5xx: cannot
+                             tell now */
     PM3K__HTTP_CONFIG     /* the --cacert file cannot be loaded: no request can work, the
                             run stops with a configuration error (pm3k__http_config_error) */
 } pm3k__http_verdict;
+
+/* A TLS handshake that failed because of how the server is set up: the
+ * same on every try (DEFINITE), unlike a reset half-way (TRANSIENT). */
+typedef enum pm3k__http_tls_cause {
+    PM3K__HTTP_TLS_OK,           /* none of these (or no handshake failure) */
+    PM3K__HTTP_TLS_NOT_TLS,      /* the port answers without TLS (plain HTTP) */
+    PM3K__HTTP_TLS_OLD_PROTOCOL, /* only TLS 1.0/1.1, or signatures libcurl refuses */
+    PM3K__HTTP_TLS_NO_CIPHER,    /* no cipher in common, a key too weak, a handshake alert */
+    PM3K__HTTP_TLS_HOST_NAME     /* the server refuses the host name sent in SNI */
+} pm3k__http_tls_cause;
 
 /* What a finished request means (pm3k__http_finish). */
 typedef struct pm3k__http_result {
     CURLcode code; /* libcurl's, as the transfer ended */
     pm3k__http_verdict verdict;
+    pm3k__http_tls_cause tls_cause;      /* why a handshake failed for good */
     char reason[PM3K_ERROR_MESSAGE_MAX]; /* why, in words for a message; "" for OK */
     long http_version;                   /* CURLINFO_HTTP_VERSION */
     char *redirect_url;                  /* libcurl's resolution of a 3xx Location, or NULL */
     bool stopped;                        /* the progress callback stopped it */
 } pm3k__http_result;
+
+/* What the checks need from every header of the final block, however
+ * many headers came: libcurl bounds the block by bytes (300 KB), pm3k by
+ * nothing more, so a Content-Length or Transfer-Encoding after the 64th
+ * header counts as much as the first. */
+typedef struct pm3k__http_seen {
+    int length_count; /* Content-Length headers */
+    int64_t length;   /* the first one's value, when it parses */
+    /* the first problem with them: a value that is not a byte count, or a
+     * second value that differs from the first */
+    bool length_invalid, length_conflict;
+    int64_t length_other;   /* the conflicting value */
+    char length_shown[64];  /* the invalid value, redacted and cut */
+    bool transfer_encoding; /* any Transfer-Encoding header */
+    char transfer_encoding_shown[64];
+    /* the first of each PM3K__HTTP_PINNED_NAMES, cut to PM3K__HTTP_MAX_VALUE */
+    bool pinned_set[PM3K__HTTP_PINNED];
+    char pinned[PM3K__HTTP_PINNED][PM3K__HTTP_MAX_VALUE + 1];
+} pm3k__http_seen;
 
 /* A zeroed response is empty; pm3k__http_response_reset empties a used one
  * and frees what it holds. Big (the header store): allocate it, or keep
@@ -184,9 +226,11 @@ typedef struct pm3k__http_result {
 struct pm3k__http_response {
     long status;     /* of the last status line seen, 0 before */
     char reason[64]; /* its reason phrase ("Not Found"), may be "" */
-    pm3k__http_header headers[PM3K__HTTP_MAX_HEADERS];
+    pm3k__http_header headers[PM3K__HTTP_MAX_HEADERS]; /* for facts: the first ones */
     size_t header_count;
-    bool headers_truncated; /* some were left out (count or size bound) */
+    size_t headers_seen;    /* every header line of the final block */
+    bool headers_truncated; /* some were not kept in headers[] (count or size bound) */
+    pm3k__http_seen seen;   /* what every header said */
     bool headers_done;      /* the final (non-1xx) header block ended */
     /* stopped on purpose: after the headers (abort_after_headers), a full
      * memory sink, a write callback that refused */
@@ -213,7 +257,9 @@ void pm3k__http_response_reset(pm3k__http_response *resp);
  * returns (len to go on, 0 to stop). Used by tests and the fuzz target. */
 size_t pm3k__http_feed_header(pm3k__http_response *resp, const char *line, size_t len);
 
-/* The first header of that name (case-insensitive), or NULL. */
+/* The first header of that name (case-insensitive), or NULL. A name of
+ * PM3K__HTTP_PINNED_NAMES is found wherever it came; another only among
+ * the headers kept. */
 const char *pm3k__http_header_get(const pm3k__http_response *resp, const char *name);
 
 /* ---- performing ---- */
@@ -260,6 +306,8 @@ pm3k__http_length pm3k__http_content_length(const pm3k__http_response *resp, int
 /* One Content-Length value: digits only (a list "5, 5" of equal values is
  * allowed, as RFC 9110 says). */
 bool pm3k__http_parse_length(const char *value, int64_t *out);
+/* The same over len bytes (no NUL needed). */
+bool pm3k__http_parse_length_span(const char *value, size_t len, int64_t *out);
 
 /* "bytes FIRST-LAST/TOTAL" (TOTAL may be "*": then *total is -1). */
 bool pm3k__http_parse_content_range(const char *value, int64_t *first, int64_t *last,
@@ -273,8 +321,17 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
 
 /* The server's certificate was refused: a definite failure whose fix is a
  * certificate. A failed handshake (CURLE_SSL_CONNECT_ERROR) is not one: it
- * is also a reset or an overloaded server. */
+ * is definite only for the causes of pm3k__http_tls_failure, otherwise
+ * also a reset or an overloaded server. */
 bool pm3k__http_certificate_failed(CURLcode code);
+
+/* Why libcurl's message for a failed handshake says it will never work
+ * (PM3K__HTTP_TLS_OK when it does not say so: then it may be transient). */
+pm3k__http_tls_cause pm3k__http_tls_failure(const char *message);
+
+/* The hint for a DEFINITE verdict: the fix of its TLS cause, else the
+ * general one (core/rules_int.h). */
+pm3k__fix pm3k__http_fix(const pm3k__http_result *result);
 
 /* The run's error for a CONFIG verdict: PM3K_ERR_INVALID_ARG, naming the
  * --cacert file (or the system's CAs) and reason. */

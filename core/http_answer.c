@@ -19,7 +19,8 @@ void pm3k__http_response_reset(pm3k__http_response *resp)
         return;
     resp->status = 0;
     resp->reason[0] = '\0';
-    resp->header_count = 0;
+    resp->header_count = resp->headers_seen = 0;
+    memset(&resp->seen, 0, sizeof resp->seen);
     resp->headers_truncated = false;
     resp->headers_done = false;
     resp->aborted = false;
@@ -73,6 +74,72 @@ static const char *store_copy(pm3k__http_response *resp, const char *s, size_t n
     return dst;
 }
 
+static const char *const pinned_names[PM3K__HTTP_PINNED] = PM3K__HTTP_PINNED_NAMES;
+
+static bool name_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+static int pinned_index(const char *name, size_t len)
+{
+    for (int i = 0; i < PM3K__HTTP_PINNED; i++)
+        if (name_is(name, len, pinned_names[i]))
+            return i;
+    return -1;
+}
+
+/* A value for a message: printable, cut to fit out. */
+static void shown_value(const char *value, size_t len, char *out, size_t out_len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < out_len; i++)
+        out[n++] = isprint((unsigned char)value[i]) ? value[i] : '?';
+    out[n] = '\0';
+}
+
+/* One Content-Length header, whole (not cut), into what was seen. */
+static void see_length(pm3k__http_seen *seen, const char *value, size_t len)
+{
+    int64_t v;
+    bool problem = seen->length_invalid || seen->length_conflict;
+    seen->length_count++;
+    if (problem)
+        return;
+    if (!pm3k__http_parse_length_span(value, len, &v)) {
+        seen->length_invalid = true;
+        shown_value(value, len, seen->length_shown, sizeof seen->length_shown);
+    } else if (seen->length_count == 1) {
+        seen->length = v;
+    } else if (v != seen->length) {
+        seen->length_conflict = true;
+        seen->length_other = v;
+    }
+}
+
+/* Every header of the final block counts for the checks, kept or not. */
+static void see_header(pm3k__http_response *resp, const char *name, size_t name_len,
+                       const char *value, size_t value_len)
+{
+    pm3k__http_seen *seen = &resp->seen;
+    resp->headers_seen++;
+    if (name_is(name, name_len, "content-length")) {
+        see_length(seen, value, value_len);
+    } else if (name_is(name, name_len, "transfer-encoding")) {
+        if (!seen->transfer_encoding)
+            shown_value(value, value_len, seen->transfer_encoding_shown,
+                        sizeof seen->transfer_encoding_shown);
+        seen->transfer_encoding = true;
+    }
+    int pin = pinned_index(name, name_len);
+    if (pin >= 0 && !seen->pinned_set[pin]) {
+        size_t n = value_len < PM3K__HTTP_MAX_VALUE ? value_len : PM3K__HTTP_MAX_VALUE;
+        memcpy(seen->pinned[pin], value, n);
+        seen->pinned[pin][n] = '\0';
+        seen->pinned_set[pin] = true;
+    }
+}
+
 size_t pm3k__http_feed_header(pm3k__http_response *resp, const char *data, size_t len)
 {
     size_t n = len;
@@ -80,7 +147,8 @@ size_t pm3k__http_feed_header(pm3k__http_response *resp, const char *data, size_
         n--;
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         /* A new response (after a 1xx): only the last one counts. */
-        resp->header_count = 0;
+        resp->header_count = resp->headers_seen = 0;
+        memset(&resp->seen, 0, sizeof resp->seen);
         resp->store_used = 0;
         resp->headers_truncated = false;
         resp->headers_done = false;
@@ -111,6 +179,7 @@ size_t pm3k__http_feed_header(pm3k__http_response *resp, const char *data, size_
     while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
     size_t value_len = (size_t)(end - value);
+    see_header(resp, data, name_len, value, value_len);
     if (value_len > PM3K__HTTP_MAX_VALUE)
         value_len = PM3K__HTTP_MAX_VALUE;
     if (resp->header_count == PM3K__HTTP_MAX_HEADERS) {
@@ -131,6 +200,9 @@ size_t pm3k__http_feed_header(pm3k__http_response *resp, const char *data, size_
 
 const char *pm3k__http_header_get(const pm3k__http_response *resp, const char *name)
 {
+    int pin = pinned_index(name, strlen(name));
+    if (pin >= 0)
+        return resp->seen.pinned_set[pin] ? resp->seen.pinned[pin] : NULL;
     for (size_t i = 0; i < resp->header_count; i++)
         if (strcasecmp(resp->headers[i].name, name) == 0)
             return resp->headers[i].value;
@@ -139,29 +211,30 @@ const char *pm3k__http_header_get(const pm3k__http_response *resp, const char *n
 
 /* ---- parsing ---- */
 
-bool pm3k__http_parse_length(const char *value, int64_t *out)
+bool pm3k__http_parse_length_span(const char *value, size_t len, int64_t *out)
 {
     int64_t first = -1;
-    const char *p = value;
-    /* A comma-separated list of identical values is one value (RFC 9110 8.6). */
-    for (int items = 0; items < 64; items++) {
-        while (*p == ' ' || *p == '\t')
+    const char *p = value, *end = value + len;
+    /* A comma-separated list of identical values is one value (RFC 9110
+     * 8.6); each pass takes at least one character, so len bounds it. */
+    for (;;) {
+        while (p < end && (*p == ' ' || *p == '\t'))
             p++;
-        if (!isdigit((unsigned char)*p))
+        if (p == end || !isdigit((unsigned char)*p))
             return false;
         int64_t v = 0;
-        while (isdigit((unsigned char)*p)) {
+        while (p < end && isdigit((unsigned char)*p)) {
             if (v > (INT64_MAX - 9) / 10)
                 return false;
             v = v * 10 + (*p - '0');
             p++;
         }
-        while (*p == ' ' || *p == '\t')
+        while (p < end && (*p == ' ' || *p == '\t'))
             p++;
         if (first >= 0 && v != first)
             return false;
         first = v;
-        if (*p == '\0') {
+        if (p == end) {
             *out = first;
             return true;
         }
@@ -169,44 +242,39 @@ bool pm3k__http_parse_length(const char *value, int64_t *out)
             return false;
         p++;
     }
-    return false;
+}
+
+bool pm3k__http_parse_length(const char *value, int64_t *out)
+{
+    return pm3k__http_parse_length_span(value, strlen(value), out);
 }
 
 pm3k__http_length pm3k__http_content_length(const pm3k__http_response *resp, int64_t *length,
                                             char *reason, size_t reason_len)
 {
-    int64_t value = -1;
-    bool seen = false;
-    const char *te = pm3k__http_header_get(resp, "Transfer-Encoding");
-    if (te) {
-        char shown[64];
-        pm3k__redact_header("Transfer-Encoding", te, shown, sizeof shown);
+    const pm3k__http_seen *seen = &resp->seen;
+    char shown[64];
+    if (seen->transfer_encoding) {
+        pm3k__redact_header("Transfer-Encoding", seen->transfer_encoding_shown, shown,
+                            sizeof shown);
         snprintf(reason, reason_len, "Transfer-Encoding: %s (the length is not sent)", shown);
         return PM3K__HTTP_LENGTH_CHUNKED;
     }
-    for (size_t i = 0; i < resp->header_count; i++) {
-        if (strcasecmp(resp->headers[i].name, "Content-Length") != 0)
-            continue;
-        int64_t v;
-        if (!pm3k__http_parse_length(resp->headers[i].value, &v)) {
-            char shown[64];
-            pm3k__redact_header("Content-Length", resp->headers[i].value, shown, sizeof shown);
-            snprintf(reason, reason_len, "Content-Length '%s' is not a byte count", shown);
-            return PM3K__HTTP_LENGTH_INVALID;
-        }
-        if (seen && v != value) {
-            snprintf(reason, reason_len, "conflicting Content-Length headers (%lld and %lld)",
-                     (long long)value, (long long)v);
-            return PM3K__HTTP_LENGTH_INVALID;
-        }
-        value = v;
-        seen = true;
+    if (seen->length_invalid) {
+        pm3k__redact_header("Content-Length", seen->length_shown, shown, sizeof shown);
+        snprintf(reason, reason_len, "Content-Length '%s' is not a byte count", shown);
+        return PM3K__HTTP_LENGTH_INVALID;
     }
-    if (!seen) {
+    if (seen->length_conflict) {
+        snprintf(reason, reason_len, "conflicting Content-Length headers (%lld and %lld)",
+                 (long long)seen->length, (long long)seen->length_other);
+        return PM3K__HTTP_LENGTH_INVALID;
+    }
+    if (seen->length_count == 0) {
         snprintf(reason, reason_len, "the answer has no Content-Length header");
         return PM3K__HTTP_LENGTH_ABSENT;
     }
-    *length = value;
+    *length = seen->length;
     if (reason_len)
         reason[0] = '\0';
     return PM3K__HTTP_LENGTH_VALID;
@@ -261,7 +329,9 @@ static void with_detail(char *reason, size_t reason_len, const char *what,
                         const pm3k__http_response *resp, CURLcode code)
 {
     const char *detail = resp->error[0] ? resp->error : curl_easy_strerror(code);
-    snprintf(reason, reason_len, "%s (%s)", what, detail);
+    char shown[CURL_ERROR_SIZE];
+    pm3k__redact_text(detail, shown, sizeof shown); /* libcurl may name the URL */
+    snprintf(reason, reason_len, "%s (%s)", what, shown);
 }
 
 /* libcurl refuses a header block over 300 KB (CURLE_RECV_ERROR, "Too large
@@ -314,6 +384,75 @@ static pm3k__http_verdict status_verdict(const pm3k__http_response *resp, char *
     return verdict;
 }
 
+/* Handshake failures the server's TLS setup causes, as libcurl words them
+ * (OpenSSL's reason strings, then GnuTLS's): they happen on every try. A
+ * reset, an EOF or SSL_ERROR_SYSCALL half-way is none of these. */
+static const struct {
+    const char *text;
+    pm3k__http_tls_cause cause;
+} tls_failures[] = {
+    {"wrong version number", PM3K__HTTP_TLS_NOT_TLS},
+    {"packet length too long", PM3K__HTTP_TLS_NOT_TLS},
+    {"unexpected TLS packet", PM3K__HTTP_TLS_NOT_TLS},
+    {"unsupported protocol", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"protocol version", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"no protocols available", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"version too low", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"unsupported version", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"legacy sigalg", PM3K__HTTP_TLS_OLD_PROTOCOL},
+    {"no shared cipher", PM3K__HTTP_TLS_NO_CIPHER},
+    {"no cipher", PM3K__HTTP_TLS_NO_CIPHER},
+    {"handshake failure", PM3K__HTTP_TLS_NO_CIPHER},
+    {"insufficient security", PM3K__HTTP_TLS_NO_CIPHER},
+    {"key too small", PM3K__HTTP_TLS_NO_CIPHER},
+    {"no suitable signature", PM3K__HTTP_TLS_NO_CIPHER},
+    {"unrecognized name", PM3K__HTTP_TLS_HOST_NAME},
+};
+
+/* What each cause is, for the reason; indexed by cause. */
+static const char *const tls_cause_what[] = {
+    [PM3K__HTTP_TLS_OK] = "TLS handshake failed",
+    [PM3K__HTTP_TLS_NOT_TLS] = "the port does not speak TLS (plain HTTP?)",
+    [PM3K__HTTP_TLS_OLD_PROTOCOL] =
+        "the server offers only a TLS version or signature libcurl refuses (TLS 1.0 or 1.1?)",
+    [PM3K__HTTP_TLS_NO_CIPHER] = "the server offers no TLS cipher or key libcurl accepts",
+    [PM3K__HTTP_TLS_HOST_NAME] = "the server refuses TLS for this host name",
+};
+
+static bool contains_ci(const char *text, const char *part)
+{
+    size_t n = strlen(part);
+    for (const char *p = text; *p; p++)
+        if (strncasecmp(p, part, n) == 0)
+            return true;
+    return false;
+}
+
+pm3k__http_tls_cause pm3k__http_tls_failure(const char *message)
+{
+    for (size_t i = 0; i < sizeof tls_failures / sizeof tls_failures[0]; i++)
+        if (contains_ci(message, tls_failures[i].text))
+            return tls_failures[i].cause;
+    return PM3K__HTTP_TLS_OK;
+}
+
+pm3k__fix pm3k__http_fix(const pm3k__http_result *result)
+{
+    switch (result->tls_cause) {
+    case PM3K__HTTP_TLS_NOT_TLS:
+        return PM3K__FIX_TLS_NOT_TLS;
+    case PM3K__HTTP_TLS_OLD_PROTOCOL:
+        return PM3K__FIX_TLS_OLD_PROTOCOL;
+    case PM3K__HTTP_TLS_NO_CIPHER:
+        return PM3K__FIX_TLS_NO_CIPHER;
+    case PM3K__HTTP_TLS_HOST_NAME:
+        return PM3K__FIX_TLS_HOST_NAME;
+    case PM3K__HTTP_TLS_OK:
+        break;
+    }
+    return PM3K__FIX_FETCH_DEFINITE;
+}
+
 /* What a libcurl failure means; a code not listed is transient ("the
  * request failed"), a certificate refusal definite. */
 static const struct {
@@ -342,9 +481,22 @@ static const struct {
     {CURLE_HTTP2_STREAM, PM3K__HTTP_TRANSIENT, "the connection failed"},
 };
 
+/* A handshake that cannot work with this server: definite, its cause in
+ * *cause. */
+static bool tls_setup_failed(CURLcode code, const pm3k__http_response *resp,
+                             pm3k__http_tls_cause *cause)
+{
+    *cause = PM3K__HTTP_TLS_OK;
+    if (code != CURLE_SSL_CONNECT_ERROR && code != CURLE_SSL_CIPHER)
+        return false;
+    *cause = pm3k__http_tls_failure(resp->error);
+    return *cause != PM3K__HTTP_TLS_OK;
+}
+
 pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response *resp, char *reason,
                                        size_t reason_len)
 {
+    pm3k__http_tls_cause cause;
     if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && resp->aborted))
         return status_verdict(resp, reason, reason_len);
     if (headers_too_large(code, resp)) {
@@ -355,6 +507,12 @@ pm3k__http_verdict pm3k__http_classify(CURLcode code, const pm3k__http_response 
     }
     if (pm3k__http_certificate_failed(code)) {
         with_detail(reason, reason_len, "TLS certificate verification failed", resp, code);
+        return PM3K__HTTP_DEFINITE;
+    }
+    if (tls_setup_failed(code, resp, &cause)) {
+        char what[160];
+        snprintf(what, sizeof what, "TLS handshake failed: %s", tls_cause_what[cause]);
+        with_detail(reason, reason_len, what, resp, code);
         return PM3K__HTTP_DEFINITE;
     }
     for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++)
@@ -371,6 +529,8 @@ void pm3k__http_conclude(pm3k__http_response *resp, CURLcode code)
     resp->result.code = code;
     resp->result.verdict =
         pm3k__http_classify(code, resp, resp->result.reason, sizeof resp->result.reason);
+    if (!tls_setup_failed(code, resp, &resp->result.tls_cause))
+        resp->result.tls_cause = PM3K__HTTP_TLS_OK;
 }
 
 pm3k_code pm3k__http_config_error(const pm3k_http_options *opt, const char *reason, pm3k_error *err)

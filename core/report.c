@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/redact.h"
 #include "core/report_int.h"
 #include "core/strbuf.h"
 #include "core/utf_int.h"
@@ -78,7 +79,13 @@ pm3k_item *pm3k_item_new(pm3k_kind kind, const char *path)
         return NULL;
     item->kind = kind;
     item->input = -1;
-    item->path = strdup(path ? path : "");
+    /* Every item is made here, so no writer or command can show a URL's
+     * credentials: a path that looks like a URL is kept redacted (the
+     * item's input says which argument it was). */
+    if (path && pm3k__redact_looks_like_url(path))
+        item->path = pm3k__redact_url_dup(path);
+    else
+        item->path = strdup(path ? path : "");
     item->facts = cJSON_CreateObject();
     if (!item->path || !item->facts) {
         pm3k_item_free(item);

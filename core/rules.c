@@ -106,21 +106,24 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     {PM3K_RULE_INVALID_URL, "invalid_url", "url", E, DEF, "bad_request",
      "not a valid URL: {reason}", "give an absolute https:// URL"},
     {PM3K_RULE_NOT_HTTPS_URL, "not_https", "url", E, DEF, "bad_request",
-     "scheme is {scheme}; PM3K fetches https URLs only",
+     "scheme is {scheme}; PM3K fetches https URLs only (the URL was not fetched)",
      "serve the file over HTTPS with a valid certificate"},
     {PM3K_RULE_DOMAIN_NOT_VERIFIED, "domain_not_verified", "url", E, DEF, "domain_not_verified",
-     "host {host} is not PM3K storage and no verified domain was given",
-     "verify the domain in PM3K and pass --domain {host}, or upload to PM3K storage"},
+     "host {host} is not PM3K storage and no verified domain was given (the URL was not "
+     "fetched)",
+     "verify the domain in PM3K and check the URL with --domain {host}, or upload to PM3K "
+     "storage"},
     {PM3K_RULE_DOMAIN_MISMATCH_URL, "domain_mismatch", "url", E, DEF, "domain_mismatch",
-     "host {host} is neither the verified domain {domain} nor PM3K storage",
-     "host the file on {domain} exactly (no other subdomain), or on PM3K storage"},
+     "host {host} is neither the verified domain {domain} nor PM3K storage (the URL was not "
+     "fetched)",
+     "host the file on {domain} exactly (no other subdomain), or on PM3K storage; if {host} is "
+     "verified too, check the URL with --domain {host}"},
     {PM3K_RULE_REDIRECT_NOT_ALLOWED, "redirect_not_allowed", "url", E, DEF, "redirect_not_allowed",
      "the server answered {status} with Location: {location}; PM3K does not follow redirects",
      "use the final URL directly; check that your CDN does not redirect http->https, add a "
      "trailing slash or send you to a login page"},
     {PM3K_RULE_FETCH_ERROR, "fetch_error", "url", E, DEF, "fetch_error", "fetch failed: {reason}",
-     "PM3K fetches the URL the same way and would fail too: make it answer a plain GET with "
-     "200 from anywhere (public, no login), with a certificate valid for its host"},
+     "{fix}"},
     {PM3K_RULE_FETCH_ERROR_TRANSIENT, "fetch_error", "url", E, TRANS, "fetch_error",
      "could not fetch now: {reason}",
      "retry later; if it persists, PM3K will fail with fetch_error too"},
@@ -266,6 +269,24 @@ static const struct {
      "200"},
     {PM3K__FIX_VERIFY_FORBIDDEN,
      "make pm3k-verify.txt publicly readable (no login, no IP or referrer rule)"},
+    {PM3K__FIX_FETCH_DEFINITE,
+     "PM3K fetches the URL the same way and would fail too: make it answer a plain GET with "
+     "200 from anywhere (public, no login), with a certificate valid for its host"},
+    {PM3K__FIX_TLS_NOT_TLS,
+     "the server answers without TLS on this port (plain HTTP where an https URL expects "
+     "TLS): serve the file over HTTPS there; this fails the same way on every try, for PM3K "
+     "too"},
+    {PM3K__FIX_TLS_OLD_PROTOCOL,
+     "the server speaks only a TLS version or signature that clients refuse (TLS 1.0 or 1.1, "
+     "SHA-1): enable TLS 1.2 or 1.3; this fails the same way on every try, for PM3K too"},
+    {PM3K__FIX_TLS_NO_CIPHER,
+     "the server offers no TLS cipher or key that clients accept: enable modern ciphers "
+     "(ECDHE with AES-GCM or ChaCha20) and a key of 2048 bits or more; this fails the same way "
+     "on every try, for PM3K too"},
+    {PM3K__FIX_TLS_HOST_NAME,
+     "the server has no TLS setup for this host name (it refuses the name sent in SNI): "
+     "configure the host's certificate on it; this fails the same way on every try, for PM3K "
+     "too"},
 };
 
 #undef E

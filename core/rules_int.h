@@ -16,6 +16,12 @@ typedef enum pm3k__fix {
     PM3K__FIX_VERIFY_CERTIFICATE,    /* the certificate was refused */
     PM3K__FIX_VERIFY_NOT_FOUND,      /* 404 */
     PM3K__FIX_VERIFY_FORBIDDEN,      /* 401, 403 */
+    /* fetch_error (definite) */
+    PM3K__FIX_FETCH_DEFINITE,   /* 4xx, a refused certificate, a broken answer */
+    PM3K__FIX_TLS_NOT_TLS,      /* the port answers without TLS (plain HTTP) */
+    PM3K__FIX_TLS_OLD_PROTOCOL, /* only TLS 1.0/1.1 or legacy signatures */
+    PM3K__FIX_TLS_NO_CIPHER,    /* no cipher in common, a key too weak */
+    PM3K__FIX_TLS_HOST_NAME,    /* no TLS setup for the host name (SNI) */
     PM3K__FIX__COUNT
 } pm3k__fix;
 

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/redact.h"
 #include "core/url.h"
 #include "core/strbuf.h"
 #include "payload/payload_int.h"
@@ -59,11 +60,39 @@ static const char *json_type(const cJSON *v)
 
 static char *json_text(const cJSON *v);
 
+/* len bytes of s as a message shows them, with URL credentials redacted
+ * (core/redact.c) before they are shortened: as a URL when as_url (a link,
+ * a URL field's value), else every URL inside. */
+static char *redacted_text(const char *s, size_t len, size_t max_chars, bool as_url)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    char *redacted = as_url ? pm3k__redact_url_dup(copy) : pm3k__redact_text_dup(copy);
+    free(copy);
+    if (!redacted)
+        return NULL;
+    char *shown = pm3k__display_text(redacted, strlen(redacted), max_chars);
+    free(redacted);
+    return shown;
+}
+
 /* A value as a message shows it: strings as their (printable) text. */
 static char *value_text(const cJSON *v)
 {
     if (cJSON_IsString(v))
-        return pm3k__display_text(v->valuestring, strlen(v->valuestring), DISPLAY_CHARS);
+        return redacted_text(v->valuestring, strlen(v->valuestring), DISPLAY_CHARS,
+                             pm3k__redact_looks_like_url(v->valuestring));
+    return json_text(v);
+}
+
+/* A URL field's value as a message shows it. */
+static char *url_text(const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        return redacted_text(v->valuestring, strlen(v->valuestring), DISPLAY_CHARS, true);
     return json_text(v);
 }
 
@@ -74,7 +103,7 @@ static char *json_text(const cJSON *v)
     char *json = pm3k__json_print(v, false);
     if (!json)
         return NULL;
-    char *shown = pm3k__display_text(json, strlen(json), DISPLAY_CHARS);
+    char *shown = redacted_text(json, strlen(json), DISPLAY_CHARS, false);
     free(json);
     return shown;
 }
@@ -225,7 +254,7 @@ static bool check_url(lint_ctx *c, const char *field, const cJSON *v, pm3k__url 
     if (pm3k__url_parse(v->valuestring, PM3K__URL_ANY_SCHEME | PM3K__URL_ALLOW_SPACE, parts,
                         &ignored) != PM3K_OK ||
         strcmp(parts->scheme, "https") != 0) {
-        char *shown = value_text(v);
+        char *shown = url_text(v);
         ADD(c, PM3K_RULE_NOT_HTTPS_PAYLOAD, "field", field, "value", shown ? shown : "?");
         free(shown);
         pm3k__url_free(parts);
@@ -284,7 +313,7 @@ static void check_photo_entry(lint_ctx *c, size_t index, const cJSON *v)
     if (!check_url(c, field, v, &parts))
         return;
     if (pm3k__host_is_storage(parts.host) && path_is_png(parts.path)) {
-        char *shown = value_text(v);
+        char *shown = url_text(v);
         ADD(c, PM3K_RULE_PNG_ON_PM3K_STORAGE, "index", idx, "value", shown ? shown : "?");
         free(shown);
     }
@@ -431,12 +460,12 @@ static void check_title(lint_ctx *c)
     pm3k__link_match plain, disguised;
     pm3k__find_links(s, len, &plain, &disguised);
     if (plain.found) {
-        char *match = pm3k__display_text(s + plain.start, plain.end - plain.start, 60);
+        char *match = redacted_text(s + plain.start, plain.end - plain.start, 60, true);
         ADD(c, PM3K_RULE_LINKS_FORBIDDEN, "match", match ? match : "?");
         free(match);
     }
     if (disguised.found) {
-        char *match = pm3k__display_text(s + disguised.start, disguised.end - disguised.start, 60);
+        char *match = redacted_text(s + disguised.start, disguised.end - disguised.start, 60, true);
         ADD(c, PM3K_RULE_OBFUSCATED_LINK, "match", match ? match : "?", "how", disguised.how);
         free(match);
     }

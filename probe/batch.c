@@ -24,6 +24,14 @@
 #include "probe/probe_int.h"
 #include "probe/walk.h"
 
+/* A list entry (a line of stdin, or up to a NUL with -0) is read up to
+ * this many bytes; a longer one is an input_unreadable item named by its
+ * first LONG_LINE_SHOWN bytes, and memory stays flat whatever comes. */
+#define LIST_LINE_MAX 65536
+#define LONG_LINE_SHOWN 200
+/* The task's errnum for such an entry (errno values are positive). */
+#define ERRNUM_LINE_TOO_LONG (-1)
+
 typedef struct input {
     char *arg;  /* path, folder or URL; NULL for a list */
     FILE *list; /* list of inputs */
@@ -315,11 +323,16 @@ static lane_id lane_of(const char *path, int errnum)
 static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task, pm3k_error *err)
 {
     pm3k_item *item = NULL;
+    char reason[96];
     if (task->errnum != 0) {
         item = pm3k_item_new(PM3K_KIND_VIDEO, task->path);
+        if (task->errnum == ERRNUM_LINE_TOO_LONG)
+            snprintf(reason, sizeof reason,
+                     "the list entry is longer than %d bytes, more than pm3k reads", LIST_LINE_MAX);
+        else
+            snprintf(reason, sizeof reason, "%s", strerror(task->errnum));
         if (item)
-            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", strerror(task->errnum),
-                          PM3K_END);
+            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", reason, PM3K_END);
         return item;
     }
     pm3k_probe_file(config, task->path, &item, err);
@@ -449,19 +462,63 @@ static bool enqueue_arg(pm3k_batch *b, const char *arg)
     return enqueue(b, copy, 0);
 }
 
+/* One entry of a list into line (LIST_LINE_MAX bytes and a NUL), up to
+ * the separator, which is not kept; the rest of a longer entry is read and
+ * dropped (*too_long). False at the end of the list. */
+static bool read_entry(FILE *list, int sep, char *line, size_t *len, bool *too_long)
+{
+    int c = EOF;
+    size_t n = 0;
+    bool any = false;
+    *too_long = false;
+    flockfile(list);
+    while ((c = getc_unlocked(list)) != EOF) {
+        any = true;
+        if (c == sep)
+            break;
+        if (n < LIST_LINE_MAX)
+            line[n++] = (char)c;
+        else
+            *too_long = true;
+    }
+    funlockfile(list);
+    line[n] = '\0';
+    *len = n;
+    return any;
+}
+
+/* A list entry over the bound: an input_unreadable item named by its
+ * start (cut at a character boundary). */
+static bool enqueue_too_long(pm3k_batch *b, const char *line)
+{
+    size_t n = LONG_LINE_SHOWN;
+    while (n > 0 && ((unsigned char)line[n] & 0xC0) == 0x80)
+        n--;
+    char *shown = malloc(n + 4);
+    if (!shown) {
+        fail(b, PM3K_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    memcpy(shown, line, n);
+    memcpy(shown + n, "...", 4);
+    b->input_seen++;
+    return enqueue(b, shown, ERRNUM_LINE_TOO_LONG);
+}
+
 static bool enqueue_list(pm3k_batch *b, input *in)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    bool ok = true;
-    while (ok && (n = getdelim(&line, &cap, in->sep == '\0' ? '\0' : '\n', in->list)) >= 0) {
-        if (in->sep != '\0') {
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                line[--n] = '\0';
-        } else if (n > 0 && line[n - 1] == '\0') {
-            n--;
+    char *line = malloc(LIST_LINE_MAX + 1);
+    size_t n;
+    bool ok = line != NULL, too_long;
+    if (!line)
+        fail(b, PM3K_ERR_NOMEM, "out of memory");
+    while (ok && read_entry(in->list, in->sep == '\0' ? '\0' : '\n', line, &n, &too_long)) {
+        if (too_long) {
+            ok = enqueue_too_long(b, line);
+            continue;
         }
+        while (in->sep != '\0' && n > 0 && line[n - 1] == '\r')
+            line[--n] = '\0';
         if (n == 0)
             continue;
         ok = enqueue_arg(b, line);

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/redact.h"
 #include "core/report_int.h"
 #include "core/rules_int.h"
 #include "pm3k/url.h"
@@ -67,6 +68,8 @@ static pm3k__fix redirect_fix(const char *url, const char *location)
 /* Which fix a definite failure needs. */
 static pm3k__fix failure_fix(const pm3k__http_response *resp)
 {
+    if (resp->result.tls_cause != PM3K__HTTP_TLS_OK)
+        return pm3k__http_fix(&resp->result);
     if (pm3k__http_certificate_failed(resp->result.code))
         return PM3K__FIX_VERIFY_CERTIFICATE;
     if (resp->status == 404)
@@ -187,11 +190,14 @@ static pm3k_code verify_url(const char *host_arg, pm3k__url *url, pm3k_error *er
     }
     if (rc == PM3K_ERR_NOMEM)
         return pm3k_error_set(err, rc, "out of memory");
-    if (rc != PM3K_OK)
+    if (rc != PM3K_OK) {
+        char shown[PM3K_ERROR_MESSAGE_MAX / 2];
+        pm3k__redact_url(host_arg, shown, sizeof shown);
         return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
                               "'%s' is not a host name (give HOST or HOST:PORT, such as "
                               "media.example.com; no path)",
-                              host_arg);
+                              shown);
+    }
     return PM3K_OK;
 }
 

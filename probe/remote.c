@@ -3,27 +3,36 @@
  *
  * Reads go through a small cache of aligned blocks, so the demuxer's many
  * small reads near each other cost one request; a read bigger than two
- * blocks is fetched straight into the caller's buffer. Every answer must be
- * 206 with a Content-Range that matches what was asked; redirects are never
- * followed (core/http.c): a redirect is reported with libcurl's reading
- * of its Location, as the URL checks report one.
+ * blocks is fetched straight into the caller's buffer, one block per
+ * request. No request asks for more than a block and a probe fetches at
+ * most MAX_BYTES, whatever the media declares. Every answer must be 206
+ * with a Content-Range that matches what was asked, and the ETag and
+ * Last-Modified of the first answer (sent back as If-Range); redirects are
+ * never followed (core/http.c): a redirect is reported with libcurl's
+ * reading of its Location, as the URL checks report one.
  *
  * Why a read fails decides what the URL's item says: a server that does not
  * serve ranges as asked (200 instead of 206, a wrong Content-Range, more
- * bytes than asked, a size that changes, a 4xx or a redirect to a range) is
- * a property of the server, the same on every retry, so --deep is merely
- * unavailable there; a timeout, a reset or a 5xx is transient. */
+ * bytes than asked, a size or validator that changes, a 4xx or a redirect
+ * to a range) is a property of the server, the same on every retry, so
+ * --deep is merely unavailable there, as it is for media that needs more
+ * than MAX_BYTES; a timeout, a reset or a 5xx is transient. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/redact.h"
 #include "core/report_int.h"
 #include "probe/url_int.h"
 
 #define BLOCK_SIZE (128 * 1024)
 #define BLOCK_COUNT 8
+/* Bytes one probe may fetch: a demuxer asking a hostile file for a huge
+ * read (an atom declared hundreds of MB long) gets at most this much, one
+ * block per request, so a --deep probe stays within a few tens of MB. */
+#define MAX_BYTES (16 * 1024 * 1024)
 /* Range requests one probe may make: a demuxer walking a hostile file must
  * not turn into an endless stream of requests. */
 #define MAX_REQUESTS 4096
@@ -46,6 +55,11 @@ typedef struct remote {
     block blocks[BLOCK_COUNT];
     uint64_t clock;
     pm3k__http_response resp;
+    /* The first answer's validators: every later answer must carry the
+     * same, so bytes that change between requests are noticed. */
+    char etag[PM3K__HTTP_MAX_VALUE + 1];
+    char last_modified[PM3K__HTTP_MAX_VALUE + 1];
+    char if_range[PM3K__HTTP_MAX_VALUE + 16]; /* "If-Range: ..." or "" */
     /* the request in flight */
     char *dest;
     size_t dest_cap, dest_len;
@@ -119,6 +133,10 @@ static bool request_range(remote *r, int64_t first, int64_t last, char *dest)
     if (r->requests >= MAX_REQUESTS)
         return fail(r, PM3K__DEEP_UNAVAILABLE,
                     "reading the media needed more than %d range requests", MAX_REQUESTS);
+    if (r->bytes_fetched + (last - first + 1) > MAX_BYTES)
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
+                    "reading the media needed more than %d MiB, which --deep does not fetch",
+                    MAX_BYTES / (1024 * 1024));
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t left_ms = (int64_t)(r->deadline.tv_sec - now.tv_sec) * 1000 +
@@ -128,9 +146,12 @@ static bool request_range(remote *r, int64_t first, int64_t last, char *dest)
                     r->http->timeout_ms * DEADLINE_TIMEOUTS / 1000);
     r->requests++;
     snprintf(range, sizeof range, "%lld-%lld", (long long)first, (long long)last);
+    const char *const headers[] = {r->if_range};
     pm3k__http_request req = {
         .method = PM3K__HTTP_GET,
         .url = r->url,
+        .headers = headers,
+        .header_count = r->if_range[0] ? 1 : 0,
         .range = range,
         .timeout_ms = left_ms < r->http->timeout_ms ? (long)left_ms : 0,
         .sink = {.kind = PM3K__HTTP_SINK_CALLBACK, .write = on_range_body, .userdata = r},
@@ -171,12 +192,58 @@ static bool range_answered(remote *r)
     return true;
 }
 
+/* A validator fit to send back: printable ASCII only (it came from the
+ * server), and for If-Range a strong ETag (a weak one cannot be used). */
+static bool sendable(const char *value)
+{
+    if (!value[0])
+        return false;
+    for (const char *p = value; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            return false;
+    return true;
+}
+
+/* The first answer pins the file's ETag and Last-Modified (and If-Range
+ * asks the server to send 200 rather than other bytes once they change);
+ * every later answer, 206 or not, must carry the same ones. */
+static bool same_file(remote *r)
+{
+    const char *etag = pm3k__http_header_get(&r->resp, "ETag");
+    const char *modified = pm3k__http_header_get(&r->resp, "Last-Modified");
+    if (r->requests == 1) {
+        snprintf(r->etag, sizeof r->etag, "%s", etag ? etag : "");
+        snprintf(r->last_modified, sizeof r->last_modified, "%s", modified ? modified : "");
+        if (sendable(r->etag) && strncmp(r->etag, "W/", 2) != 0)
+            snprintf(r->if_range, sizeof r->if_range, "If-Range: %s", r->etag);
+        else if (sendable(r->last_modified))
+            snprintf(r->if_range, sizeof r->if_range, "If-Range: %s", r->last_modified);
+        return true;
+    }
+    char was[96], now[96];
+    if (r->etag[0] && etag && strcmp(etag, r->etag) != 0) {
+        pm3k__redact_header("ETag", r->etag, was, sizeof was);
+        pm3k__redact_header("ETag", etag, now, sizeof now);
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
+                    "the file changed while it was read (ETag %s, then %s)", was, now);
+    }
+    if (r->last_modified[0] && modified && strcmp(modified, r->last_modified) != 0) {
+        pm3k__redact_header("Last-Modified", r->last_modified, was, sizeof was);
+        pm3k__redact_header("Last-Modified", modified, now, sizeof now);
+        return fail(r, PM3K__DEEP_UNAVAILABLE,
+                    "the file changed while it was read (Last-Modified %s, then %s)", was, now);
+    }
+    return true;
+}
+
 /* GET bytes first..last (inclusive) into dest. With r->size unknown (-1) the
  * answer's Content-Range sets it. */
 static bool fetch_range(remote *r, int64_t first, int64_t last, char *dest)
 {
     int64_t want = last - first + 1;
     if (!request_range(r, first, last, dest))
+        return false;
+    if (r->resp.status >= 200 && r->resp.status < 300 && !same_file(r))
         return false;
     if (r->overflow)
         return fail(r, PM3K__DEEP_UNAVAILABLE,
@@ -267,10 +334,12 @@ static int64_t remote_read_at(void *ctx, int64_t offset, void *buf, size_t len)
         size_t left = len - done;
         block *b = find_block(r, pos);
         if (!b && left >= 2 * (size_t)BLOCK_SIZE) {
-            if (!fetch_range(r, pos, pos + (int64_t)left - 1, (char *)buf + done))
+            /* A big read goes straight to the caller, one block at a time. */
+            size_t n = left < (size_t)BLOCK_SIZE ? left : (size_t)BLOCK_SIZE;
+            if (!fetch_range(r, pos, pos + (int64_t)n - 1, (char *)buf + done))
                 return -1;
-            done += left;
-            break;
+            done += n;
+            continue;
         }
         if (!b && !(b = load_block(r, pos)))
             return -1;

@@ -6,7 +6,11 @@
  * (presigned S3/R2 URLs refuse HEAD with 403), 405/501 or no usable
  * Content-Length, a GET stopped right after the headers decides, as PM3K's
  * own GET would see it (--get always uses that GET). Redirects are reported,
- * never followed. What the answers mean is probe/urlcheck.c's pure verdict.
+ * never followed. A URL the host rules already reject (not https, not PM3K
+ * storage nor the verified domain) is never contacted, and a host that
+ * stopped answering (HOST_STALL_TIMEOUTS timeouts in a row) has its other
+ * URLs failed at once. What the answers mean is probe/urlcheck.c's pure
+ * verdict.
  * --deep probes then run on a pool of threads of their own with blocking
  * range reads (probe/remote.c), so they never stall the loop.
  *
@@ -18,6 +22,7 @@
 #include <time.h>
 
 #include "core/pool.h"
+#include "core/redact.h"
 #include "pm3k/url.h"
 #include "probe/lane.h"
 #include "probe/url_int.h"
@@ -27,17 +32,31 @@
 #define MAX_TOTAL_CONNECTIONS 64
 /* Tasks taken from the lane and not yet completed. */
 #define MAX_IN_FLIGHT 1024
+/* A host whose transfers time out this many times in a row, none of them
+ * answered by anything since it began, has stopped answering: its other
+ * URLs fail at once instead of a timeout each. */
+#define HOST_STALL_TIMEOUTS 3
+/* Hosts cut off are remembered after their last URL is done (so URLs of
+ * theirs that come later fail at once too), up to this many. */
+#define MAX_STALLED_KEPT 256
 #define DEEP_THREADS_MIN 2
 #define DEEP_THREADS_MAX 8
 #define POLL_MS 1000
 
 typedef enum phase { PHASE_HEAD, PHASE_GET } phase;
 
-/* One per host:port with URLs in the engine; the URLs point at it. */
+/* One per host:port with URLs in the engine (and per host cut off, up to
+ * MAX_STALLED_KEPT); the URLs point at it. */
 typedef struct host_slot {
     char *key;  /* "host:port", lowercase */
     int active; /* transfers running */
     int refs;   /* URLs waiting or running */
+    /* Whether it still answers: transfers that timed out in a row with no
+     * answer from the host since they began; cut off at HOST_STALL_TIMEOUTS. */
+    int timeouts_in_row;
+    bool answered; /* something came back; last_answer says when */
+    struct timespec last_answer;
+    bool cut_off;
 } host_slot;
 
 typedef struct xfer {
@@ -87,6 +106,7 @@ typedef struct engine {
     size_t waiting, active;
     host_slot **hosts;
     size_t host_count, host_cap;
+    size_t stalled_kept; /* slots kept with refs 0 because they are cut off */
     CURL *idle[MAX_TOTAL_CONNECTIONS];
     size_t idle_count;
     bool deep_ready;
@@ -108,7 +128,8 @@ static host_slot *host_ref(engine *e, const char *key)
 {
     for (size_t i = 0; i < e->host_count; i++)
         if (strcmp(e->hosts[i]->key, key) == 0) {
-            e->hosts[i]->refs++;
+            if (e->hosts[i]->refs++ == 0)
+                e->stalled_kept--;
             return e->hosts[i];
         }
     if (e->host_count == e->host_cap) {
@@ -129,13 +150,16 @@ static host_slot *host_ref(engine *e, const char *key)
     return slot;
 }
 
-/* A URL leaves the engine; the last one of a host takes the slot along. */
-static void host_unref(engine *e, xfer *x)
+/* A reference to slot goes; the last one takes the slot along, unless it
+ * is kept to remember a host that was cut off. */
+static void slot_unref(engine *e, host_slot *slot)
 {
-    host_slot *slot = x->slot;
-    x->slot = NULL;
     if (!slot || --slot->refs > 0)
         return;
+    if (slot->cut_off && e->stalled_kept < MAX_STALLED_KEPT) {
+        e->stalled_kept++;
+        return;
+    }
     for (size_t i = 0; i < e->host_count; i++)
         if (e->hosts[i] == slot) {
             e->hosts[i] = e->hosts[--e->host_count];
@@ -143,6 +167,14 @@ static void host_unref(engine *e, xfer *x)
         }
     free(slot->key);
     free(slot);
+}
+
+/* A URL leaves the engine. */
+static void host_unref(engine *e, xfer *x)
+{
+    host_slot *slot = x->slot;
+    x->slot = NULL;
+    slot_unref(e, slot);
 }
 
 /* ---- a URL ---- */
@@ -228,7 +260,8 @@ static void add_deep_outcome(const engine *e, const pm3k__deep_result *result, p
         break;
     case PM3K__DEEP_CONFIG:
         config_failure(e, result->reason);
-        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", result->reason, PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", result->reason, "fix",
+                      pm3k__rule_fix(PM3K__FIX_FETCH_DEFINITE), PM3K_END);
         break;
     case PM3K__DEEP_TRANSIENT:
     case PM3K__DEEP_STOPPED:
@@ -248,9 +281,19 @@ static pm3k_item *deep_item(engine *e, CURL *easy, const xfer *x)
     if (pm3k__http_content_length(x->resp, &length, reason, sizeof reason) !=
         PM3K__HTTP_LENGTH_VALID)
         length = -1;
-    /* The video/image rules check the size themselves, as for a file. */
-    pm3k_item *item = build_item(e, x, false);
+    /* A file the URL checks already found too large is not read at all. */
+    pm3k_item *item = build_item(e, x, true);
     if (!item)
+        return NULL;
+    if (pm3k_item_find(item, "too_large") || pm3k_item_find(item, "image_too_large")) {
+        pm3k_item_fact_int(item, "bytes_read", 0);
+        pm3k_item_fact_int(item, "range_requests", 0);
+        return item;
+    }
+    /* Otherwise the video/image rules check the size themselves, as for a
+     * file. */
+    pm3k_item_free(item);
+    if (!(item = build_item(e, x, false)))
         return NULL;
     if (pm3k__lane_stopping(e->lane)) {
         result.outcome = PM3K__DEEP_STOPPED;
@@ -399,6 +442,22 @@ static void finish_broken(engine *e, xfer *x, const char *why)
     xfer_free(x);
 }
 
+/* A URL of a host that stopped answering: not tried. */
+static void finish_stalled(engine *e, xfer *x)
+{
+    char why[PM3K_ERROR_MESSAGE_MAX];
+    snprintf(why, sizeof why,
+             "host %s stopped answering: %d requests in a row timed out, so this URL was not "
+             "tried",
+             x->slot->key, HOST_STALL_TIMEOUTS);
+    host_unref(e, x);
+    pm3k_item *item = build_item(e, x, true);
+    if (item)
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", why, PM3K_END);
+    pm3k__lane_complete(e->lane, &x->task, item);
+    xfer_free(x);
+}
+
 static void accept_task(engine *e, pm3k__task *task)
 {
     xfer *x = calloc(1, sizeof *x);
@@ -412,14 +471,18 @@ static void accept_task(engine *e, pm3k__task *task)
         xfer_free(x);
         return;
     }
-    /* Only https is fetched: PM3K refuses anything else before fetching. */
-    if (x->invalid || strcmp(x->url.scheme, "https") != 0) {
+    /* A URL the rules reject before fetching is never contacted. */
+    if (x->invalid || !pm3k__url_fetchable(e->has_domain ? e->domain : NULL, &x->url)) {
         finish(e, x);
         return;
     }
     x->phase = e->config->force_get ? PHASE_GET : PHASE_HEAD;
     if (!(x->slot = host_ref(e, x->host_key))) {
         finish_broken(e, x, "out of memory");
+        return;
+    }
+    if (x->slot->cut_off) {
+        finish_stalled(e, x);
         return;
     }
     if (e->wait_tail)
@@ -593,11 +656,65 @@ static bool follow_with_get(engine *e, xfer *x)
     return false;
 }
 
+static bool time_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Fail every URL of slot still waiting, at once (the host is cut off). */
+static void drop_waiting(engine *e, host_slot *slot)
+{
+    xfer *prev = NULL, *x = e->wait_head;
+    slot->refs++; /* it stays while the list is walked */
+    while (x) {
+        xfer *next = x->next;
+        if (x->slot != slot) {
+            prev = x;
+            x = next;
+            continue;
+        }
+        if (prev)
+            prev->next = next;
+        else
+            e->wait_head = next;
+        if (e->wait_tail == x)
+            e->wait_tail = prev;
+        x->next = NULL;
+        e->waiting--;
+        finish_stalled(e, x);
+        x = next;
+    }
+    slot_unref(e, slot);
+}
+
+/* What x's transfer says about its host: an answer of any kind (a status,
+ * a refusal, a TLS failure) shows it is alive; a timeout with no answer
+ * from the host since x began counts toward cutting it off. */
+static void note_host(engine *e, xfer *x)
+{
+    host_slot *slot = x->slot;
+    struct timespec now;
+    if (x->resp->result.code != CURLE_OPERATION_TIMEDOUT) {
+        slot->timeouts_in_row = 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        slot->last_answer = now;
+        slot->answered = true;
+        return;
+    }
+    if (slot->answered && time_before(&x->start, &slot->last_answer))
+        return; /* it answered others meanwhile: this URL is slow, not the host */
+    if (++slot->timeouts_in_row >= HOST_STALL_TIMEOUTS && !slot->cut_off) {
+        slot->cut_off = true;
+        drop_waiting(e, slot);
+    }
+}
+
 static void on_done(engine *e, xfer *x, CURLcode code)
 {
     pm3k__http_finish(x->easy, code, x->resp);
     if (x->phase == PHASE_HEAD && head_needs_get(x) && follow_with_get(e, x))
         return;
+    note_host(e, x);
     running_remove(e, x);
     x->slot->active--;
     host_unref(e, x);
@@ -641,8 +758,9 @@ static bool engine_init(engine *e, pm3k__lane *lane, pm3k_error *err)
     e->config = config;
     if (config->domain) {
         if (!pm3k__domain_host(config->domain, e->domain, sizeof e->domain)) {
-            pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "--domain '%s' is not a host name",
-                           config->domain);
+            char shown[PM3K_ERROR_MESSAGE_MAX / 2];
+            pm3k__redact_url(config->domain, shown, sizeof shown);
+            pm3k_error_set(err, PM3K_ERR_INVALID_ARG, "--domain '%s' is not a host name", shown);
             return false;
         }
         e->has_domain = true;
@@ -776,10 +894,12 @@ void pm3k__url_lane_main(pm3k__lane *lane)
 
 pm3k_code pm3k_url_options_check(const pm3k_probe_config *config, pm3k_error *err)
 {
-    char host[256];
-    if (config->domain && !pm3k__domain_host(config->domain, host, sizeof host))
+    char host[256], shown[PM3K_ERROR_MESSAGE_MAX / 2];
+    if (config->domain && !pm3k__domain_host(config->domain, host, sizeof host)) {
+        pm3k__redact_url(config->domain, shown, sizeof shown);
         return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
                               "--domain expects a host name such as media.example.com, not '%s'",
-                              config->domain);
+                              shown);
+    }
     return pm3k_http_options_check(&config->http, err);
 }

@@ -20,6 +20,16 @@
  * False when it is not a host name. */
 bool pm3k__domain_host(const char *domain, char *out, size_t out_len);
 
+/* Does the host rule let PM3K fetch from host: PM3K storage, or the
+ * verified --domain (NULL: none)? */
+bool pm3k__url_host_allowed(const char *domain, const char *host);
+
+/* May pm3k contact the URL at all? Only an https URL whose host the rules
+ * allow: a URL the rules already reject (not_https, domain_not_verified,
+ * domain_mismatch) gets no connection, no TLS handshake, no request, so a
+ * list of URLs from untrusted input cannot make pm3k reach other hosts. */
+bool pm3k__url_fetchable(const char *domain, const pm3k__url *url);
+
 /* ---- Content-Type (probe/urlcheck.c) ---- */
 
 typedef enum pm3k__ct_major {
@@ -61,7 +71,7 @@ typedef struct pm3k__url_seen {
     const char *invalid_reason; /* why not, when url is NULL */
     const char *ext;            /* the path's lowercase extension, "" for none */
     /* The answer that decided, with its result (pm3k__http_finish); NULL
-     * when nothing was fetched (PM3K fetches https only). */
+     * when nothing was fetched (pm3k__url_fetchable said no). */
     const pm3k__http_response *resp;
     bool get;         /* it answered a GET (stopped after the headers), not a HEAD */
     bool head_seen;   /* a HEAD came first and left the decision to that GET */

@@ -173,9 +173,19 @@ static void add_header_facts(pm3k_item *item, const pm3k__http_response *resp)
     }
 }
 
+bool pm3k__url_host_allowed(const char *domain, const char *host)
+{
+    return pm3k__host_is_storage(host) || (domain && pm3k__host_equal(host, domain));
+}
+
+bool pm3k__url_fetchable(const char *domain, const pm3k__url *url)
+{
+    return strcmp(url->scheme, "https") == 0 && pm3k__url_host_allowed(domain, url->host);
+}
+
 static void check_host(const char *domain, const char *host, pm3k_item *item)
 {
-    if (pm3k__host_is_storage(host))
+    if (pm3k__url_host_allowed(domain, host))
         return;
     if (!domain)
         pm3k_item_add(item, PM3K_RULE_DOMAIN_NOT_VERIFIED, "host", host, PM3K_END);
@@ -268,7 +278,8 @@ static void judge_answer(const pm3k_probe_config *config, const pm3k__url_seen *
         break;
     case PM3K__HTTP_DEFINITE:
     case PM3K__HTTP_CONFIG: /* the run stops with this; the item is never shown */
-        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", resp->result.reason, PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_FETCH_ERROR, "reason", resp->result.reason, "fix",
+                      pm3k__rule_fix(pm3k__http_fix(&resp->result)), PM3K_END);
         break;
     case PM3K__HTTP_TRANSIENT:
         pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", resp->result.reason,

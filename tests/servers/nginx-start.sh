@@ -21,7 +21,7 @@ mkdir -p "$state" "$(dirname "$envfile")"
 state=$(cd "$state" && pwd)
 data=$(cd "$data" && pwd)
 
-write_env() { # available port untrusted_port closed_port
+write_env() { # available port untrusted_port closed_port plain_port tls10_port twin_port
     tmp="$envfile.tmp.$$"
     resolve=""
     for h in media.test other.test files.pm3k.org verify-404.test verify-redirect.test \
@@ -40,6 +40,12 @@ NGINX_UNTRUSTED_PORT=$3
 NGINX_UNTRUSTED_RESOLVE=media.test:$3:127.0.0.1
 NGINX_CLOSED_PORT=$4
 NGINX_CLOSED_RESOLVE=media.test:$4:127.0.0.1
+NGINX_PLAIN_PORT=$5
+NGINX_PLAIN_RESOLVE=media.test:$5:127.0.0.1
+NGINX_TLS10_PORT=$6
+NGINX_TLS10_RESOLVE=media.test:$6:127.0.0.1
+NGINX_TWIN_PORT=$7
+NGINX_TWIN_RESOLVE=media.test:$7:127.0.0.1
 NGINX_WWW=$state/www
 NGINX_DATA=$data
 EOT
@@ -49,7 +55,7 @@ EOT
 # Found on PATH only, as the cases' `requires: nginx` looks for it.
 NGINX=${NGINX:-$(command -v nginx 2>/dev/null || true)}
 if [ -z "$NGINX" ] || [ ! -x "$NGINX" ]; then
-    write_env 0 1 1 1
+    write_env 0 1 1 1 1 1 1
     echo "SKIP: nginx is not installed (apt-get install nginx-light libnginx-mod-http-echo);" \
          "the URL and domain tests need it"
     exit 77
@@ -123,6 +129,9 @@ while :; do
     port=$(shuf -i 20000-59000 -n 1)
     untrusted=$((port + 1))
     closed=$((port + 2))
+    plain=$((port + 4))
+    tls10=$((port + 5))
+    twin=$((port + 6))
     if [ -n "$blackhole" ]; then
         silent=$((port + 3))
         stall="location = /stall { proxy_pass http://127.0.0.1:$silent; proxy_read_timeout 60s; }"
@@ -142,6 +151,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time
         done
     fi
     sed -e "s#@DIR@#$state#g" -e "s#@PORT@#$port#g" -e "s#@UNTRUSTED_PORT@#$untrusted#g" \
+        -e "s#@PLAIN_PORT@#$plain#g" -e "s#@TLS10_PORT@#$tls10#g" -e "s#@TWIN_PORT@#$twin#g" \
         -e "s#@LOAD_ECHO@#$load_echo#" -e "s#@USER@#$user#" -e "s#@STALL@#$stall#" \
         "$here/nginx.conf.in" >"$state/run/nginx.conf"
     "$NGINX" -t -q -p "$state/run" -e "$state/run/error.log" -c "$state/run/nginx.conf" \
@@ -184,7 +194,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time
     sleep 0.2
 done
 echo "$pid" >"$state/run/master.pid"
-write_env 1 "$port" "$untrusted" "$closed"
+write_env 1 "$port" "$untrusted" "$closed" "$plain" "$tls10" "$twin"
 echo "nginx $pid on https://media.test:$port (127.0.0.1), untrusted cert on $untrusted"
 if [ -n "$blackhole" ]; then
     echo "note: no echo module (libnginx-mod-http-echo): /stall uses a silent port"

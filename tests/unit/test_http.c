@@ -129,6 +129,66 @@ static void content_length(void **state)
     assert_non_null(strstr(reason, "'lots'"));
 }
 
+/* Every header counts for the checks, however many come before it: only
+ * the facts keep a bounded subset. */
+static void late_headers(void **state)
+{
+    char block[16384], reason[160];
+    int64_t len = -1;
+    size_t n;
+    const char *tails[] = {"Content-Length: 1000\n", "Content-Length: 2000\n",
+                           "Transfer-Encoding: chunked\n", "Content-Type: video/mp4\n"};
+    for (size_t t = 0; t < 4; t++) {
+        n = (size_t)snprintf(block, sizeof block, "HTTP/1.1 200 OK\nContent-Length: 1000\n");
+        for (int i = 0; i < 2 * PM3K__HTTP_MAX_HEADERS; i++)
+            n += (size_t)snprintf(block + n, sizeof block - n, "X-Filler-%d: %d\n", i, i);
+        snprintf(block + n, sizeof block - n, "%s\n", tails[t]);
+        feed(block);
+        assert_true(resp.headers_truncated);
+        assert_int_equal(resp.headers_seen, 2 * PM3K__HTTP_MAX_HEADERS + 2);
+        pm3k__http_length kind = pm3k__http_content_length(&resp, &len, reason, sizeof reason);
+        switch (t) {
+        case 0: /* the same value again: still one length */
+            assert_int_equal(kind, PM3K__HTTP_LENGTH_VALID);
+            assert_int_equal(len, 1000);
+            break;
+        case 1:
+            assert_int_equal(kind, PM3K__HTTP_LENGTH_INVALID);
+            assert_non_null(strstr(reason, "1000 and 2000"));
+            break;
+        case 2:
+            assert_int_equal(kind, PM3K__HTTP_LENGTH_CHUNKED);
+            break;
+        case 3:
+            assert_int_equal(kind, PM3K__HTTP_LENGTH_VALID);
+            assert_string_equal(pm3k__http_header_get(&resp, "Content-Type"), "video/mp4");
+            break;
+        }
+    }
+    /* A length only after the fillers is a length. */
+    n = (size_t)snprintf(block, sizeof block, "HTTP/1.1 200 OK\n");
+    for (int i = 0; i < 2 * PM3K__HTTP_MAX_HEADERS; i++)
+        n += (size_t)snprintf(block + n, sizeof block - n, "X-Filler-%d: %d\n", i, i);
+    snprintf(block + n, sizeof block - n, "content-length: 150000000\n\n");
+    feed(block);
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K__HTTP_LENGTH_VALID);
+    assert_int_equal(len, 150000000);
+    /* A 1xx block's headers do not count for the final answer. */
+    feed("HTTP/1.1 103 Early Hints\nContent-Length: 7\n\nHTTP/1.1 200 OK\n\n");
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K__HTTP_LENGTH_ABSENT);
+    /* A value longer than what is kept is judged whole. */
+    n = (size_t)snprintf(block, sizeof block, "HTTP/1.1 200 OK\nContent-Length: 5");
+    for (int i = 0; i < 400; i++)
+        n += (size_t)snprintf(block + n, sizeof block - n, ", 5");
+    snprintf(block + n, sizeof block - n, "\n\n");
+    feed(block);
+    assert_int_equal(pm3k__http_content_length(&resp, &len, reason, sizeof reason),
+                     PM3K__HTTP_LENGTH_VALID);
+    assert_int_equal(len, 5);
+}
+
 static void classify(void **state)
 {
     char reason[256];
@@ -169,8 +229,9 @@ static void classify(void **state)
 }
 
 /* TLS: a refused certificate is the server's for sure; a failed handshake
- * may be a reset or an overloaded server; a CA file that cannot be loaded
- * is the run's own configuration. */
+ * is when its cause is the server's TLS setup, and may otherwise be a reset
+ * or an overloaded server; a CA file that cannot be loaded is the run's own
+ * configuration. */
 static void classify_tls(void **state)
 {
     char reason[256];
@@ -186,6 +247,43 @@ static void classify_tls(void **state)
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CONNECT_ERROR, &resp, reason, sizeof reason),
                      PM3K__HTTP_TRANSIENT);
     assert_non_null(strstr(reason, "TLS handshake failed"));
+    /* A TLS setup that never works is definite, with its cause; a reset or
+     * an EOF in the middle of the handshake stays transient. */
+    static const struct {
+        const char *message;
+        pm3k__http_tls_cause cause;
+        pm3k__fix fix;
+    } handshakes[] = {
+        {"OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number",
+         PM3K__HTTP_TLS_NOT_TLS, PM3K__FIX_TLS_NOT_TLS},
+        {"OpenSSL/3.0.19: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported",
+         PM3K__HTTP_TLS_OLD_PROTOCOL, PM3K__FIX_TLS_OLD_PROTOCOL},
+        {"error:0A000102:SSL routines::unsupported protocol", PM3K__HTTP_TLS_OLD_PROTOCOL,
+         PM3K__FIX_TLS_OLD_PROTOCOL},
+        {"error:0A00042E:SSL routines::tlsv1 alert protocol version", PM3K__HTTP_TLS_OLD_PROTOCOL,
+         PM3K__FIX_TLS_OLD_PROTOCOL},
+        {"error:0A000410:SSL routines::sslv3 alert handshake failure", PM3K__HTTP_TLS_NO_CIPHER,
+         PM3K__FIX_TLS_NO_CIPHER},
+        {"error:0A000458:SSL routines::tlsv1 unrecognized name", PM3K__HTTP_TLS_HOST_NAME,
+         PM3K__FIX_TLS_HOST_NAME},
+        {"Recv failure: Connection reset by peer", PM3K__HTTP_TLS_OK, PM3K__FIX_FETCH_DEFINITE},
+        {"OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to a.test:443 ", PM3K__HTTP_TLS_OK,
+         PM3K__FIX_FETCH_DEFINITE},
+        {"error:0A000126:SSL routines::unexpected eof while reading", PM3K__HTTP_TLS_OK,
+         PM3K__FIX_FETCH_DEFINITE},
+    };
+    for (size_t i = 0; i < sizeof handshakes / sizeof handshakes[0]; i++) {
+        pm3k__http_response_reset(&resp);
+        snprintf(resp.error, sizeof resp.error, "%s", handshakes[i].message);
+        pm3k__http_conclude(&resp, CURLE_SSL_CONNECT_ERROR);
+        assert_int_equal(resp.result.tls_cause, handshakes[i].cause);
+        assert_int_equal(resp.result.verdict, handshakes[i].cause == PM3K__HTTP_TLS_OK
+                                                  ? PM3K__HTTP_TRANSIENT
+                                                  : PM3K__HTTP_DEFINITE);
+        assert_int_equal(pm3k__http_fix(&resp.result), handshakes[i].fix);
+        assert_non_null(strstr(resp.result.reason, handshakes[i].message));
+    }
+    pm3k__http_response_reset(&resp);
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CACERT_BADFILE, &resp, reason, sizeof reason),
                      PM3K__HTTP_CONFIG);
     assert_int_equal(pm3k__http_classify(CURLE_SSL_CERTPROBLEM, &resp, reason, sizeof reason),
@@ -226,12 +324,22 @@ static void options_check(void **state)
 {
     pm3k_error err = {0};
     const char *good[] = {"media.test:443:127.0.0.1", "+a.test:8443:10.0.0.1,10.0.0.2",
-                          "-a.test:443", "[::1]:443:::1"};
-    pm3k_http_options opt = {.resolve = good, .resolve_count = 4};
+                          "-a.test:443", "[::1]:443:::1", "b.test:443:[::1],127.0.0.1"};
+    pm3k_http_options opt = {.resolve = good, .resolve_count = 5};
     assert_int_equal(pm3k_http_options_check(&opt, &err), PM3K_OK);
-    const char *bad[][1] = {{"media.test:0:127.0.0.1"}, {"media.test:70000:1.2.3.4"},
-                            {"media.test:443"},         {"media.test:x:1.2.3.4"},
-                            {":443:1.2.3.4"},           {"media.test:443:"}};
+    const char *bad[][1] = {{"media.test:0:127.0.0.1"},
+                            {"media.test:70000:1.2.3.4"},
+                            {"media.test:443"},
+                            {"media.test:x:1.2.3.4"},
+                            {":443:1.2.3.4"},
+                            {"media.test:443:"},
+                            /* an address that is not a numeric IP address */
+                            {"media.test:443:localhost"},
+                            {"media.test:443:999.1.1.1"},
+                            {"media.test:443:127.0.0.1,"},
+                            {"media.test:443:127.0.0.1,x"},
+                            {"media.test:443:[127.0.0.1"},
+                            {"media.test:443:[]"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pm3k_http_options one = {.resolve = bad[i], .resolve_count = 1};
         assert_int_equal(pm3k_http_options_check(&one, &err), PM3K_ERR_INVALID_ARG);
@@ -764,6 +872,7 @@ int main(void)
         cmocka_unit_test(parse_content_range),
         cmocka_unit_test(header_capture),
         cmocka_unit_test(content_length),
+        cmocka_unit_test(late_headers),
         cmocka_unit_test(classify),
         cmocka_unit_test(classify_tls),
         cmocka_unit_test(classify_headers_too_large),

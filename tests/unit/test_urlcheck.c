@@ -28,6 +28,33 @@ static void domain_host(void **state)
     assert_false(pm3k__domain_host("", host, sizeof host));
 }
 
+/* Which URLs may be contacted at all: https on PM3K storage or the
+ * verified domain, nothing else. */
+static void fetchable(void **state)
+{
+    const struct {
+        const char *url, *domain;
+        bool fetchable;
+    } cases[] = {
+        {"https://media.test/a.mp4", "media.test", true},
+        {"https://MEDIA.test.:8443/a.mp4", "media.test", true},
+        {"https://files.pm3k.org/u/a.mp4", NULL, true},
+        {"https://files.pm3k.org/u/a.mp4", "media.test", true},
+        {"https://media.test/a.mp4", NULL, false},
+        {"https://cdn.media.test/a.mp4", "media.test", false},
+        {"https://127.0.0.1/a.mp4", "media.test", false},
+        {"https://169.254.169.254/latest/meta-data", NULL, false},
+        {"http://media.test/a.mp4", "media.test", false},
+        {"ftp://files.pm3k.org/a.mp4", NULL, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pm3k__url url;
+        assert_int_equal(pm3k__url_parse(cases[i].url, PM3K__URL_ANY_SCHEME, &url, NULL), PM3K_OK);
+        assert_int_equal(pm3k__url_fetchable(cases[i].domain, &url), cases[i].fetchable);
+        pm3k__url_free(&url);
+    }
+}
+
 static bool fits(const char *type, const char *ext, bool photo)
 {
     pm3k__ct ct;
@@ -294,13 +321,10 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(domain_host),
-        cmocka_unit_test(content_types),
-        cmocka_unit_test(verdict_pass),
-        cmocka_unit_test(verdict_without_fetch),
-        cmocka_unit_test(verdict_length_and_size),
-        cmocka_unit_test(verdict_redirect),
-        cmocka_unit_test(verdict_failures),
+        cmocka_unit_test(domain_host),           cmocka_unit_test(fetchable),
+        cmocka_unit_test(content_types),         cmocka_unit_test(verdict_pass),
+        cmocka_unit_test(verdict_without_fetch), cmocka_unit_test(verdict_length_and_size),
+        cmocka_unit_test(verdict_redirect),      cmocka_unit_test(verdict_failures),
         cmocka_unit_test(verdict_after_head),
     };
     int failed = cmocka_run_group_tests(tests, setup, NULL);
