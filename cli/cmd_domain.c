@@ -99,7 +99,9 @@ int cmd_domain(int argc, char **argv)
     exit_code = PM3K_EXIT_USAGE;
     if (args.sample && strncmp(args.sample, "https://", 8) != 0 &&
         strncmp(args.sample, "http://", 7) != 0) {
-        exit_code = cli_usage_error("domain", "--sample expects a URL, not '%s'", args.sample);
+        char shown[512];
+        pm3k_redact_text(args.sample, shown, sizeof shown);
+        exit_code = cli_usage_error("domain", "--sample expects a URL, not '%s'", shown);
         goto out;
     }
     if (cli_report_open(&report, &args.common, "domain") != 0)

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/redact.h"
+#include "pm3k/url.h"
 
 static bool ends_with_ci(const char *s, size_t len, const char *suffix)
 {
@@ -346,4 +347,9 @@ void pm3k__redact_known(const char *text, const char *const *secrets, size_t sec
             p++;
         }
     }
+}
+
+void pm3k_redact_text(const char *text, char *out, size_t out_len)
+{
+    pm3k__redact_text(text, out, out_len);
 }

@@ -31,6 +31,11 @@ typedef struct pm3k_domain_config {
  * "domain"); PM3K_ERR_INVALID_ARG when HOST or an option is not usable. */
 pm3k_code pm3k_domain_verify(const pm3k_domain_config *config, pm3k_item **out, pm3k_error *err);
 
+/* text with the credentials of every URL in it (a password, the values of
+ * signing and token query parameters) replaced by REDACTED, as reports show
+ * them: for messages that echo what a user typed. Always NUL-terminates out. */
+void pm3k_redact_text(const char *text, char *out, size_t out_len);
+
 /* The host part of a domain argument ("media.test:8443" -> "media.test"),
  * lowercased, for use as a probe's --domain. False when it is not a host. */
 bool pm3k_domain_host(const char *domain, char *out, size_t out_len);

@@ -65,6 +65,8 @@ for format in text json ndjson junit; do
     check "domain --sample $format" 1 domain verify $f $http --sample "$fail_url" \
         "media.test:$NGINX_PORT"
     check "domain bad host $format" 2 domain verify $f $http "https://$user@media.test/?$q"
+    check "domain bad --sample $format" 2 domain verify $f $http --sample "ftp://$user@x/y?$q" \
+        "media.test:$NGINX_PORT"
 done
 
 # payload --check: URLs in the body are redacted in its messages.
