@@ -79,20 +79,24 @@ static const double standard_fps[] = {
 
 double pm3k__nominal_fps(double average, double base, const char **basis)
 {
-    *basis = "average";
     if (!(average > 0)) {
         *basis = "base_rate";
         return base > 0 ? base : 0.0;
     }
-    if (base > 0 && fabs(base / average - 1.0) <= PM3K__FPS_TOLERANCE) {
-        *basis = "base_rate";
-        return base;
-    }
+    double nearest = 0, off = INFINITY;
     for (size_t i = 0; i < sizeof standard_fps / sizeof standard_fps[0]; i++)
-        if (fabs(standard_fps[i] / average - 1.0) <= PM3K__FPS_TOLERANCE) {
-            *basis = "standard_rate";
-            return standard_fps[i];
+        if (fabs(standard_fps[i] / average - 1.0) < off) {
+            nearest = standard_fps[i];
+            off = fabs(standard_fps[i] / average - 1.0);
         }
+    /* An average that is a standard rate but for rounding is that rate. */
+    *basis = off <= 1e-4 ? "average" : "standard_rate";
+    if (off <= PM3K__FPS_TOLERANCE)
+        return nearest;
+    *basis = "base_rate";
+    if (base > 0 && fabs(base / average - 1.0) <= PM3K__FPS_TOLERANCE)
+        return base;
+    *basis = "average";
     return average;
 }
 
@@ -503,24 +507,27 @@ static void check_frame_rate(video_probe *v, const AVStream *st)
         pm3k_item_add(v->item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, PM3K_END);
 }
 
-/* A fragmented MP4's length: mehd, or the sum of its fragments when the
- * walk saw them all; <= 0 when neither says. */
-static double fragments_duration(const pm3k__mp4_layout *layout, const char **basis)
+/* A fragmented MP4's length: mehd; else its track's, unless the track
+ * header says all ones; else the sum of the fragments when the walk saw
+ * them all; <= 0 when none says. */
+static double fragments_duration(const video_probe *v, const AVStream *st, const char **basis)
 {
+    const pm3k__mp4_layout *layout = v->layout;
+    const pm3k__mp4_track *t = st ? pm3k__mp4_track_by_id(layout, (uint32_t)st->id) : NULL;
     if (layout->mehd_duration > 0 && layout->movie_timescale > 0) {
         *basis = "mehd";
         return (double)layout->mehd_duration / layout->movie_timescale;
     }
-    double longest = 0;
-    for (unsigned i = 0; i < layout->track_count && !layout->capped; i++) {
-        const pm3k__mp4_track *t = &layout->tracks[i];
-        if (t->timescale > 0) {
-            double s = ((double)t->time_duration + (double)t->fragment_duration) / t->timescale;
-            longest = s > longest ? s : longest;
-        }
+    if (!t)
+        return -1;
+    if (!t->duration_unknown && st->duration != AV_NOPTS_VALUE && st->duration > 0) {
+        *basis = "track";
+        return (double)st->duration * av_q2d(st->time_base);
     }
+    if (layout->capped || t->timescale == 0)
+        return -1;
     *basis = "fragments";
-    return longest;
+    return ((double)t->time_duration + (double)t->fragment_duration) / t->timescale;
 }
 
 /* How long the video is, and which figure says it: the container's
@@ -530,7 +537,7 @@ static double media_duration(const video_probe *v, const AVStream *st, const cha
 {
     const pm3k__mp4_layout *layout = v->layout;
     if (layout && layout->fragmented)
-        return fragments_duration(layout, basis);
+        return fragments_duration(v, st, basis);
     if (v->fc->duration != AV_NOPTS_VALUE && v->fc->duration > 0 &&
         !(layout && layout->movie_duration_unknown)) {
         *basis = "container";

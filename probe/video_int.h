@@ -34,19 +34,18 @@ const char *pm3k__video_orientation(double display_width, double display_height)
  * abs(w / h / 0.5625 - 1) > tolerance. */
 bool pm3k__video_off_9_16(double display_width, double display_height, double tolerance);
 
-/* How far the frame rate pm3k judges may be from the stream's average:
- * the base rate within it is the nominal rate, else a standard rate within
- * it. */
+/* How far the frame rate pm3k judges may be from the stream's average. */
 #define PM3K__FPS_TOLERANCE 0.02
 
 /* The frame rate a video was made at, from its average (frames over
  * duration) and its base rate (libavformat's r_frame_rate, the rate its
- * timestamps tick at): the base rate when within PM3K__FPS_TOLERANCE of the
- * average, else the standard rate (23.976, 24, 25, 29.97, 30, 50, 59.94,
- * 60, ...) within it, else the average. *basis says which: "base_rate",
- * "standard_rate" or "average". 0 when neither figure is known. A 60 fps
- * phone video whose frame durations alternate by one tick averages 60.06
- * and is 60. */
+ * timestamps tick at): the standard rate (23.976, 24, 25, 29.97, 30, 50,
+ * 59.94, 60, ...) nearest the average when within PM3K__FPS_TOLERANCE of
+ * it, else the base rate when within it, else the average. *basis says
+ * which: "standard_rate", "base_rate" or "average" (also for an average
+ * that is a standard rate but for rounding). 0 when neither figure is
+ * known. A 60 fps phone video whose frame durations alternate by one tick
+ * averages 60.06 and is 60. */
 double pm3k__nominal_fps(double average, double base, const char **basis);
 
 /* A codec's name for the codec fact: libavformat's name, or when it has
