@@ -386,8 +386,13 @@ static void read_sizes(walker *w, const box *b)
     t->sample_size = constant;
     if (constant)
         return;
-    if (bits != 4 && bits != 8 && bits != 16 && bits != 32)
-        return; /* the demuxer refuses it: nothing read */
+    if (bits != 4 && bits != 8 && bits != 16 && bits != 32) {
+        /* the demuxer refuses it too, with an error */
+        char track[32];
+        problem(w, "the 'stz2' table%s has sizes of %u bits, which no file has",
+                track_text(w, track, sizeof track), bits);
+        return;
+    }
     uint64_t need = (mul_sat(count, bits) + 4) / 8;
     int64_t room = b->end - b->payload - 12;
     if (room < 0 || need > (uint64_t)room) {
