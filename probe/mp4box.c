@@ -350,7 +350,9 @@ static void read_stts(walker *w, const box *b)
     if (!t || !fields(w, b->payload, f, sizeof f))
         return;
     uint32_t entries = be32(f + 4);
-    if (!table(w, b, entries, 8, 8, 8))
+    /* Outside its trak a table changes no index (already built): only its
+     * count is held against its box. */
+    if (!table(w, b, entries, 8, 8, 8) || !w->in_trak)
         return;
     t->time_entries = entries;
     t->time_samples = 0;
@@ -382,8 +384,10 @@ static void read_sizes(walker *w, const box *b)
         constant = be32(f + 4);
     else
         bits = f[7];
-    t->samples = count;
-    t->sample_size = constant;
+    if (w->in_trak) {
+        t->samples = count;
+        t->sample_size = constant;
+    }
     if (constant)
         return;
     if (bits != 4 && bits != 8 && bits != 16 && bits != 32) {
@@ -414,7 +418,7 @@ static void read_stsc(walker *w, const box *b)
     if (!t || !fields(w, b->payload, f, sizeof f))
         return;
     uint32_t entries = be32(f + 4);
-    if (!table(w, b, entries, 12, 8, 12) || t->has_stsc)
+    if (!table(w, b, entries, 12, 8, 12) || t->has_stsc || !w->in_trak)
         return;
     /* The demuxer keeps the first stsc; its runs are read when the chunk
      * count is known, at the end of the trak. */
