@@ -637,6 +637,33 @@ static bool chunk_samples(walker *w, pm3k__mp4_track *t, uint64_t *total)
     return true;
 }
 
+bool pm3k__mp4_sound_by_chunk(const pm3k__mp4_track *t)
+{
+    return strcmp(t->handler, "soun") == 0 && t->time_entries == 1 && t->first_delta == 1;
+}
+
+/* Samples that are bytes of the file: of a constant size, or timed by the
+ * time table, they cannot outnumber its bytes. (Sound read by chunk counts
+ * PCM frames, which a compressed sound packs several to a byte.) */
+static bool samples_fit(walker *w, const pm3k__mp4_track *t, const char *track)
+{
+    if (w->size < 0 || pm3k__mp4_sound_by_chunk(t))
+        return true;
+    uint64_t sample_bytes = mul_sat(t->samples, t->sample_size);
+    if (sample_bytes > (uint64_t)w->size)
+        return problem(w,
+                       "the sample table%s declares %llu samples of %u bytes (%llu bytes), more "
+                       "than the file's %lld bytes hold",
+                       track, (unsigned long long)t->samples, t->sample_size,
+                       (unsigned long long)sample_bytes, (long long)w->size);
+    if (t->time_samples > (uint64_t)w->size)
+        return problem(w,
+                       "the time table (stts)%s declares %llu samples, more than the file's %lld "
+                       "bytes hold",
+                       track, (unsigned long long)t->time_samples, (long long)w->size);
+    return true;
+}
+
 /* At the end of a trak, the counts its tables declare must agree and fit
  * the file: the demuxer builds its index from them now. */
 static void finish_track(walker *w, pm3k__mp4_track *t)
@@ -651,24 +678,8 @@ static void finish_track(walker *w, pm3k__mp4_track *t)
                 track, (unsigned long long)t->chunks);
         return;
     }
-    if (t->samples == 0 && t->chunks == 0)
+    if (!samples_fit(w, t, track) || (t->samples == 0 && t->chunks == 0))
         return;
-    uint64_t sample_bytes = mul_sat(t->samples, t->sample_size);
-    if (w->size >= 0 && sample_bytes > (uint64_t)w->size) {
-        problem(w,
-                "the sample table%s declares %llu samples of %u bytes (%llu bytes), more than "
-                "the file's %lld bytes hold",
-                track, (unsigned long long)t->samples, t->sample_size,
-                (unsigned long long)sample_bytes, (long long)w->size);
-        return;
-    }
-    if (w->size >= 0 && t->time_samples > (uint64_t)w->size) {
-        problem(w,
-                "the time table (stts)%s declares %llu samples, more than the file's %lld bytes "
-                "hold",
-                track, (unsigned long long)t->time_samples, (long long)w->size);
-        return;
-    }
     if (t->chunk_samples != t->samples) {
         problem(w,
                 "the chunk tables (stsc, stco)%s place %llu samples but the sample table (stsz) "
@@ -676,8 +687,13 @@ static void finish_track(walker *w, pm3k__mp4_track *t)
                 track, (unsigned long long)t->chunk_samples, (unsigned long long)t->samples);
         return;
     }
-    /* the index, and the composition offsets expanded to one per sample */
-    spend(w, t->samples, INDEX_ENTRY_BYTES + (t->has_ctts ? CTTS_ENTRY_BYTES : 0));
+    /* The index: an entry a sample, and the composition offsets expanded
+     * to one a sample; sound read by chunk has an entry per 160 to 1024
+     * samples of a chunk. */
+    if (pm3k__mp4_sound_by_chunk(t))
+        spend(w, t->chunks + t->samples / 160, INDEX_ENTRY_BYTES);
+    else
+        spend(w, t->samples, INDEX_ENTRY_BYTES + (t->has_ctts ? CTTS_ENTRY_BYTES : 0));
 }
 
 static void visit_trak(walker *w, const box *b, int depth)
@@ -717,14 +733,17 @@ static void visit_moov(walker *w, const box *b, uint32_t parent, int depth)
  * boxes from there. */
 static void visit_meta(walker *w, const box *b, int depth)
 {
-    for (int64_t off = b->payload; off + 8 < b->end && !w->failed; off += 4) {
-        uint8_t tag[4];
-        if (!fields(w, off, tag, sizeof tag))
-            return;
-        if (be32(tag) == FOURCC('h', 'd', 'l', 'r')) {
-            walk_inner(w, off - 4, b->end, FOURCC('m', 'e', 't', 'a'), depth + 1);
-            return;
-        }
+    for (int64_t at = b->payload; at + 8 < b->end && !w->failed;) {
+        uint8_t words[WINDOW];
+        int64_t got = get(w, at, words, sizeof words);
+        if (got < 4)
+            return; /* where the data ends the demuxer stops too */
+        for (int64_t i = 0; i + 4 <= got && at + i + 8 < b->end; i += 4)
+            if (be32(words + i) == FOURCC('h', 'd', 'l', 'r')) {
+                walk_inner(w, at + i - 4, b->end, FOURCC('m', 'e', 't', 'a'), depth + 1);
+                return;
+            }
+        at += got - got % 4;
     }
 }
 

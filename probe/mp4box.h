@@ -99,6 +99,11 @@ typedef struct pm3k__mp4_layout {
  * trun (each bounded by its box and by the bounds above). */
 void pm3k__mp4_walk(pm3k__source *src, pm3k__mp4_layout *out);
 
+/* Whether libavformat reads the sound of t chunk by chunk (its time table
+ * is one run of 1-tick samples: PCM frames), with an index entry per up to
+ * 1024 samples of a chunk rather than one per sample. */
+bool pm3k__mp4_sound_by_chunk(const pm3k__mp4_track *t);
+
 /* The track whose tkhd track_ID is id, or NULL. */
 const pm3k__mp4_track *pm3k__mp4_track_by_id(const pm3k__mp4_layout *layout, uint32_t id);
 

@@ -396,8 +396,7 @@ static bool index_agrees(video_probe *v, const AVStream *st, const pm3k__mp4_tra
     uint64_t declared = declared_samples(t);
     uint64_t indexed = (uint64_t)avformat_index_get_entries_count(st);
     /* Sound the demuxer reads chunk by chunk has an entry per chunk. */
-    bool per_chunk = st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && t->time_entries == 1 &&
-                     t->first_delta == 1;
+    bool per_chunk = st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && pm3k__mp4_sound_by_chunk(t);
     bool agrees;
     if (declared == 0)
         agrees = true;

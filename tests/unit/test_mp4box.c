@@ -474,6 +474,11 @@ static void counts_are_held_against_the_file(void **state)
     movie(&b, &s);
     walk(&b, &l);
     assert_problem(&l, "the time table (stts) of track 1 declares 1073741824 samples");
+    /* ... also in a track that holds no sample at all */
+    s = (spec){.times = 1, .time_count = 50000000, .time_delta = 512};
+    movie(&b, &s);
+    walk(&b, &l);
+    assert_problem(&l, "declares 50000000 samples, more than the file's");
     /* chunk runs placing other samples than the size table has */
     s = good();
     s.spc = 11;
@@ -545,6 +550,66 @@ static void chunk_runs(void **state)
     movie_with(&b, runs_past_the_chunks);
     walk(&b, &l);
     assert_problem(&l, "names chunks out of order or past its 5 chunks");
+    free(b.data);
+}
+
+/* Sound libavformat reads chunk by chunk counts PCM frames: a compressed
+ * one (IMA4) holds more of them than the file has bytes, and its index has
+ * an entry per chunk piece, not per frame. */
+static void sound_read_by_chunk(void **state)
+{
+    buf b = {0};
+    pm3k__mp4_layout l;
+    (void)state;
+    spec s = {.samples = 20000,
+              .sample_size = 1,
+              .chunks = 2,
+              .chunk_room = 2,
+              .spc = 10000,
+              .times = 1,
+              .time_count = 20000,
+              .time_delta = 1};
+    b.len = 0;
+    open_box(&b, "moov");
+    trak(&b, 1, "soun", &s);
+    close_box(&b);
+    walk(&b, &l);
+    assert_string_equal(l.problem, "");
+    assert_true(pm3k__mp4_sound_by_chunk(&l.tracks[0]));
+    assert_true(l.index_bytes < 20000 * 24);
+    /* video timed the same way is held against the file */
+    b.len = 0;
+    open_box(&b, "moov");
+    trak(&b, 1, "vide", &s);
+    close_box(&b);
+    walk(&b, &l);
+    assert_problem(&l, "declares 20000 samples of 1 bytes");
+    /* the runs must still place the frames the size table counts */
+    s.spc = 10001;
+    b.len = 0;
+    open_box(&b, "moov");
+    trak(&b, 1, "soun", &s);
+    close_box(&b);
+    walk(&b, &l);
+    assert_problem(&l, "place 20002 samples");
+    free(b.data);
+}
+
+/* A meta box without hdlr that runs to the end of a file of unknown size:
+ * the word scan ends where the data does. */
+static void meta_scan_ends_with_the_data(void **state)
+{
+    buf b = {0};
+    pm3k__mp4_layout l;
+    (void)state;
+    open_box(&b, "moov");
+    close_box(&b);
+    u32(&b, 0);
+    put(&b, "meta", 4);
+    zeros(&b, 10000);
+    walk_as(&b, -1, &l);
+    assert_string_equal(l.problem, "");
+    assert_int_equal(l.box_count, 2);
     free(b.data);
 }
 
@@ -836,6 +901,8 @@ int main(void)
         cmocka_unit_test(groups_compact_sizes_and_offsets),
         cmocka_unit_test(counts_are_held_against_the_file),
         cmocka_unit_test(chunk_runs),
+        cmocka_unit_test(sound_read_by_chunk),
+        cmocka_unit_test(meta_scan_ends_with_the_data),
         cmocka_unit_test(fragments_are_counted),
         cmocka_unit_test(bounds_of_the_walk),
         cmocka_unit_test(the_demuxer_reading_of_the_tree),
