@@ -673,12 +673,14 @@ static void finish_track(walker *w, pm3k__mp4_track *t)
     /* without chunks and times the demuxer drops the stsc */
     if (t->chunks == 0 && t->time_entries == 0)
         t->stsc_entries = 0;
+    if (!samples_fit(w, t, track))
+        return;
     if (!chunk_samples(w, t, &t->chunk_samples)) {
         problem(w, "the chunk table (stsc)%s names chunks out of order or past its %llu chunks",
                 track, (unsigned long long)t->chunks);
         return;
     }
-    if (!samples_fit(w, t, track) || (t->samples == 0 && t->chunks == 0))
+    if (t->samples == 0 && t->chunks == 0)
         return;
     if (t->chunk_samples != t->samples) {
         problem(w,
