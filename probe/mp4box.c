@@ -116,6 +116,13 @@ static bool fields(walker *w, int64_t off, uint8_t *dst, size_t len)
     return get(w, off, dst, len) >= 0;
 }
 
+/* A table entry of len bytes at off; false where the data ends before it
+ * (where the demuxer's loops stop too) or on a read error. */
+static bool entry(walker *w, int64_t off, uint8_t *dst, size_t len)
+{
+    return get(w, off, dst, len) == (int64_t)len;
+}
+
 /* ---- problems ---- */
 
 static bool problem(walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -361,7 +368,7 @@ static void read_stts(walker *w, const box *b)
     /* The counts: bounded by the box, which holds them. */
     for (uint32_t i = 0; i < entries; i++) {
         uint8_t e[8];
-        if (!fields(w, b->payload + 8 + 8 * (int64_t)i, e, sizeof e))
+        if (!entry(w, b->payload + 8 + 8 * (int64_t)i, e, sizeof e))
             return;
         t->time_samples += be32(e);
         t->time_duration = add_sat(t->time_duration, mul_sat(be32(e), be32(e + 4)));
@@ -444,7 +451,7 @@ static void read_chunks(walker *w, const box *b)
     for (uint32_t i = 0; wide && i < entries; i++) {
         uint8_t e[8];
         char track[32];
-        if (!fields(w, b->payload + 8 + 8 * (int64_t)i, e, sizeof e))
+        if (!entry(w, b->payload + 8 + 8 * (int64_t)i, e, sizeof e))
             return;
         if (be64(e) > (uint64_t)INT64_MAX) {
             problem(w, "chunk %u%s starts at byte %llu, which no file reaches", i + 1,
@@ -590,7 +597,7 @@ static void read_trun(walker *w, const box *b)
     }
     for (uint32_t i = 0; i < count; i++) {
         uint8_t d[4];
-        if (!fields(w, b->payload + head + (int64_t)i * per_sample, d, sizeof d))
+        if (!entry(w, b->payload + head + (int64_t)i * per_sample, d, sizeof d))
             return;
         t->fragment_duration = add_sat(t->fragment_duration, be32(d));
     }
@@ -621,8 +628,8 @@ static bool chunk_samples(walker *w, pm3k__mp4_track *t, uint64_t *total)
     *total = 0;
     for (uint32_t i = 0; i < t->stsc_entries; i++) {
         uint8_t e[12];
-        if (!fields(w, t->stsc_at + 12 * (int64_t)i, e, sizeof e))
-            return true; /* a read error: the walk stops anyway */
+        if (!entry(w, t->stsc_at + 12 * (int64_t)i, e, sizeof e))
+            break; /* the data ends: the demuxer has no more runs either */
         uint64_t first = i == 0 ? 1 : be32(e), count = be32(e + 4);
         if (count == 0 || first <= prev_first || first > t->chunks)
             return false;

@@ -21,12 +21,12 @@ static void check_tables(const pm3k__mp4_layout *l, int64_t claimed_size)
         __builtin_trap();
     for (unsigned i = 0; i < l->track_count; i++) {
         const pm3k__mp4_track *t = &l->tracks[i];
-        /* a trak whose walk ended early (a later box's problem) is not
-         * checked: only finished ones are */
-        if (claimed_size >= 0 && t->sample_size &&
+        /* sound read by chunk counts PCM frames, not bytes */
+        bool bytes = claimed_size >= 0 && !pm3k__mp4_sound_by_chunk(t);
+        if (bytes && t->sample_size &&
             t->samples * (uint64_t)t->sample_size > (uint64_t)claimed_size)
             __builtin_trap();
-        if (claimed_size >= 0 && t->time_samples > (uint64_t)claimed_size)
+        if (bytes && t->time_samples > (uint64_t)claimed_size)
             __builtin_trap();
         if ((t->samples || t->chunks) && t->chunk_samples != t->samples)
             __builtin_trap();
@@ -56,7 +56,7 @@ static void check(const uint8_t *data, size_t size, int64_t claimed_size)
         __builtin_trap();
     if (layout.overrun && strlen(layout.overrun_type) != 4)
         __builtin_trap();
-    if (strnlen(layout.problem, sizeof layout.problem) >= sizeof layout.problem)
+    if (!memchr(layout.problem, '\0', sizeof layout.problem))
         __builtin_trap();
     if (layout.horizon < -1 || (claimed_size >= 0 && layout.horizon > claimed_size))
         __builtin_trap();
