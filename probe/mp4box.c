@@ -712,12 +712,18 @@ static void visit_trak(walker *w, const box *b, int depth)
         problem(w, "it has more than %d tracks", PM3K__MP4_MAX_TRACKS);
         return;
     }
-    w->track = (int)out->track_count++;
+    int index = (int)out->track_count++;
+    w->track = index;
     w->in_trak = true;
     walk_inner(w, b->payload, b->end, FOURCC('t', 'r', 'a', 'k'), depth + 1);
+    /* A trak in a moov in this trak (the demuxer reads it too) has ended
+     * the demuxer's "in a trak" already; this trak's index is built from its
+     * own tables, and tables from here on go to the last trak begun. */
     w->in_trak = false;
+    w->track = index;
     if (!w->failed)
-        finish_track(w, &out->tracks[w->track]);
+        finish_track(w, &out->tracks[index]);
+    w->track = (int)out->track_count - 1;
 }
 
 /* The first moov is the one the demuxer reads (it skips any other); a hoov
