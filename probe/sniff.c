@@ -74,21 +74,53 @@ static bool qt_box_matches(const pm3k__signature *sig, const uint8_t *buf, size_
     return code_in(buf + 4, sig->boxes);
 }
 
-/* The first DocType element (0x4282) of the EBML header says what the
- * file is; without one (or with doctype NULL) any EBML file matches. */
+/* An EBML variable-length integer at buf[*pos]: 1 to 8 bytes, its length
+ * told by the leading zero bits of the first. An element ID keeps its length
+ * marker, a size does not. False when it is no vint or does not fit in len. */
+static bool ebml_vint(const uint8_t *buf, size_t len, size_t *pos, bool is_id, uint64_t *value)
+{
+    if (*pos >= len || buf[*pos] == 0)
+        return false;
+    size_t n = 1;
+    while (!(buf[*pos] & (0x80 >> (n - 1))))
+        n++;
+    if (n > len - *pos)
+        return false;
+    uint64_t v = is_id ? buf[*pos] : buf[*pos] & (0xFFu >> n);
+    for (size_t i = 1; i < n; i++)
+        v = v << 8 | buf[*pos + i];
+    *pos += n;
+    *value = v;
+    return true;
+}
+
+/* The DocType element (0x4282) among the children of the EBML header says
+ * what the file is; without one (or with doctype NULL) any EBML file
+ * matches. Every size may be written in any of its lengths (a muxer may
+ * spell the DocType's 4 as 0x40 0x04, or in 8 bytes). */
 static bool ebml_matches(const pm3k__signature *sig, const uint8_t *buf, size_t len)
 {
+    size_t pos = 4;
+    uint64_t header, id, size;
     if (len < 4 || memcmp(buf, "\x1A\x45\xDF\xA3", 4) != 0)
         return false;
     if (!sig->doctype)
         return true;
-    size_t limit = len < 64 ? len : 64;
-    size_t want = strlen(sig->doctype);
-    for (size_t i = 4; i + 7 <= limit; i++)
-        if (buf[i] == 0x42 && buf[i + 1] == 0x82 && (buf[i + 2] & 0x80)) {
-            size_t n = buf[i + 2] & 0x7F;
-            return n == want && i + 3 + n <= limit && memcmp(buf + i + 3, sig->doctype, n) == 0;
+    if (!ebml_vint(buf, len, &pos, false, &header))
+        return false;
+    size_t end = header < len - pos ? pos + (size_t)header : len;
+    while (ebml_vint(buf, end, &pos, true, &id) && ebml_vint(buf, end, &pos, false, &size)) {
+        if (size > end - pos)
+            return false;
+        if (id == 0x4282) {
+            /* a string may be padded with NUL bytes */
+            size_t n = (size_t)size;
+            while (n > 0 && buf[pos + n - 1] == 0)
+                n--;
+            return n == strlen(sig->doctype) && memcmp(buf + pos, sig->doctype, n) == 0;
         }
+        pos += (size_t)size;
+    }
     return false;
 }
 

@@ -69,6 +69,66 @@ bool pm3k__video_off_9_16(double display_width, double display_height, double to
     return fabs(display_width / display_height / NINE_BY_SIXTEEN - 1.0) > tolerance;
 }
 
+/* ---- frame rate and codec names (pure, unit-tested) ---- */
+
+/* The frame rates cameras and encoders record at. */
+static const double standard_fps[] = {
+    10.0,  12.0,  15.0, 20.0,           24000.0 / 1001, 24.0, 25.0,  30000.0 / 1001,
+    30.0,  48.0,  50.0, 60000.0 / 1001, 60.0,           90.0, 100.0, 120000.0 / 1001,
+    120.0, 144.0, 240.0};
+
+double pm3k__nominal_fps(double average, double base, const char **basis)
+{
+    if (!(average > 0)) {
+        *basis = "base_rate";
+        return base > 0 ? base : 0.0;
+    }
+    double nearest = 0, off = INFINITY;
+    for (size_t i = 0; i < sizeof standard_fps / sizeof standard_fps[0]; i++)
+        if (fabs(standard_fps[i] / average - 1.0) < off) {
+            nearest = standard_fps[i];
+            off = fabs(standard_fps[i] / average - 1.0);
+        }
+    /* An average that is a standard rate but for rounding is that rate. */
+    *basis = off <= 1e-4 ? "average" : "standard_rate";
+    if (off <= PM3K__FPS_TOLERANCE)
+        return nearest;
+    *basis = "base_rate";
+    if (base > 0 && fabs(base / average - 1.0) <= PM3K__FPS_TOLERANCE)
+        return base;
+    *basis = "average";
+    return average;
+}
+
+/* Sample-entry and stream tags of codecs this FFmpeg has no name for. */
+static const struct {
+    char tag[5];
+    const char *name;
+} tag_names[] = {
+    {"vvc1", "vvc"},  {"vvi1", "vvc"},     {"evc1", "evc"},     {"apv1", "apv"},
+    {"avs3", "avs3"}, {"lhv1", "mv-hevc"}, {"lhe1", "mv-hevc"},
+};
+
+const char *pm3k__codec_name(const char *name, bool unknown, uint32_t tag, char *buf, size_t len)
+{
+    if (!unknown && name)
+        return name;
+    if (tag == 0 || len < 5)
+        return "unknown";
+    /* libavformat's codec_tag holds the fourcc little-endian */
+    char text[5];
+    for (int i = 0; i < 4; i++) {
+        char c = (char)(tag >> (8 * i));
+        text[i] = (c >= 0x20 && c <= 0x7E) ? c : '?';
+    }
+    text[4] = '\0';
+    for (size_t i = 0; i < sizeof tag_names / sizeof tag_names[0]; i++)
+        if (strcmp(tag_names[i].tag, text) == 0)
+            return tag_names[i].name;
+    snprintf(buf, len, "%s", text);
+    return buf;
+}
+
 /* ---- containers ---- */
 
 /* Demuxers libavformat may recognise in unknown content that make a picture
@@ -120,7 +180,9 @@ typedef struct video_probe {
     const pm3k_probe_config *config;
     pm3k__source *src;
     pm3k_item *item;
-    int64_t position; /* of the AVIO callbacks */
+    const pm3k__mp4_layout *layout; /* ISO BMFF: what the box walk found, else NULL */
+    int64_t limit;                  /* libavformat reads no byte from here on (-1: none) */
+    int64_t position;               /* of the AVIO callbacks */
     AVIOContext *pb;
     AVFormatContext *fc;
     bool stream_info; /* the avformat_find_stream_info fallback ran */
@@ -129,6 +191,10 @@ typedef struct video_probe {
 static int avio_read_cb(void *opaque, uint8_t *buf, int size)
 {
     video_probe *v = opaque;
+    if (v->limit >= 0 && v->position >= v->limit)
+        return AVERROR_EOF;
+    if (v->limit >= 0 && size > v->limit - v->position)
+        size = (int)(v->limit - v->position);
     if (size <= 0)
         return 0;
     int64_t got = pm3k__source_read(v->src, v->position, buf, (size_t)size);
@@ -146,6 +212,8 @@ static int64_t avio_seek_cb(void *opaque, int64_t offset, int whence)
     int64_t target;
     switch (whence & ~AVSEEK_FORCE) {
     case AVSEEK_SIZE:
+        if (v->limit >= 0)
+            return v->limit;
         return v->src->size >= 0 ? v->src->size : AVERROR(ENOSYS);
     case SEEK_SET:
         target = offset;
@@ -154,9 +222,12 @@ static int64_t avio_seek_cb(void *opaque, int64_t offset, int whence)
         target = v->position + offset;
         break;
     case SEEK_END:
-        if (v->src->size < 0)
+        if (v->limit >= 0)
+            target = v->limit + offset;
+        else if (v->src->size < 0)
             return AVERROR(ENOSYS);
-        target = v->src->size + offset;
+        else
+            target = v->src->size + offset;
         break;
     default:
         return AVERROR(EINVAL);
@@ -195,6 +266,14 @@ static int open_input(video_probe *v, const AVInputFormat *fmt)
     v->fc->flags |= AVFMT_FLAG_CUSTOM_IO;
     v->fc->io_open = deny_io_open;
     av_dict_set(&options, "protocol_whitelist", "none", 0);
+    if (v->layout) {
+        /* The index is the samples as the tables declare them (the edit
+         * lists would reorder, drop or repeat them), and the fragment index
+         * at the end (mfra) is never read: the box walk did not hold it
+         * against the file. */
+        av_dict_set(&options, "ignore_editlist", "1", 0);
+        av_dict_set(&options, "use_mfra_for", "0", 0);
+    }
     /* On failure avformat_open_input frees fc and sets it to NULL. */
     int ret = avformat_open_input(&v->fc, NULL, fmt, &options);
     av_dict_free(&options);
@@ -257,15 +336,20 @@ static AVStream *find_video_stream(video_probe *v)
 
 /* ---- the checks ---- */
 
+static bool is_media_stream(const AVStream *st)
+{
+    enum AVMediaType type = st->codecpar->codec_type;
+    return (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) &&
+           !(st->disposition & AV_DISPOSITION_ATTACHED_PIC);
+}
+
 /* A half-copied MP4 keeps a sample index that points past its end. */
 static int64_t indexed_end(const AVFormatContext *fc)
 {
     int64_t end = 0;
     for (unsigned i = 0; i < fc->nb_streams; i++) {
         AVStream *st = fc->streams[i];
-        enum AVMediaType type = st->codecpar->codec_type;
-        if ((type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) ||
-            (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+        if (!is_media_stream(st))
             continue;
         int count = avformat_index_get_entries_count(st);
         for (int j = 0; j < count; j++) {
@@ -282,7 +366,10 @@ static int64_t indexed_end(const AVFormatContext *fc)
     return end;
 }
 
-static void check_truncation(video_probe *v, const pm3k__mp4_layout *layout)
+/* Truncation is samples indexed past the end of the file: a top-level box
+ * that claims more bytes than there are (a muxer's wrong mdat size) is not,
+ * when every sample lies inside. */
+static void check_truncation(video_probe *v)
 {
     int64_t size = v->src->size;
     if (size < 0)
@@ -292,9 +379,64 @@ static void check_truncation(video_probe *v, const pm3k__mp4_layout *layout)
         unreadable(v->item,
                    "cut off: samples are indexed up to byte %lld but the file has %lld bytes",
                    (long long)end, (long long)size);
-    else if (layout && layout->overrun)
-        unreadable(v->item, "cut off: the '%s' box ends at byte %lld but the file has %lld bytes",
-                   layout->overrun_type, (long long)layout->overrun_end, (long long)size);
+}
+
+/* The samples of a track as its tables declare them, moov and fragments. */
+static uint64_t declared_samples(const pm3k__mp4_track *t)
+{
+    return t->samples + t->fragment_samples;
+}
+
+/* libavformat's index of one track must hold the samples its tables
+ * declare: a missing index, or one that disagrees, means the tables are
+ * corrupt. False when it does not (the finding is added). */
+static bool index_agrees(video_probe *v, const AVStream *st, const pm3k__mp4_track *t)
+{
+    const pm3k__mp4_layout *layout = v->layout;
+    uint64_t declared = declared_samples(t);
+    uint64_t indexed = (uint64_t)avformat_index_get_entries_count(st);
+    /* Sound the demuxer reads chunk by chunk has an entry per chunk. */
+    bool per_chunk = st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && pm3k__mp4_sound_by_chunk(t);
+    bool agrees;
+    if (declared == 0)
+        agrees = true;
+    else if (indexed == 0)
+        agrees = false;
+    else if (t->fragment_samples > 0)
+        /* With a segment index the fragments are read later, on demand. */
+        agrees =
+            layout->sidx_refs > 0 || layout->capped ? indexed <= declared : indexed == declared;
+    else if (per_chunk)
+        agrees = true;
+    else
+        /* Several sample descriptions: an index per description. */
+        agrees = t->sample_entries > 1 ? indexed <= declared : indexed == declared;
+    if (!agrees)
+        unreadable(v->item,
+                   "the sample tables of track %u declare %llu samples but libavformat indexed "
+                   "%llu: the tables are corrupt",
+                   t->track_id, (unsigned long long)declared, (unsigned long long)indexed);
+    return agrees;
+}
+
+static void check_index(video_probe *v)
+{
+    for (unsigned i = 0; i < v->fc->nb_streams; i++) {
+        const AVStream *st = v->fc->streams[i];
+        const pm3k__mp4_track *t = pm3k__mp4_track_by_id(v->layout, (uint32_t)st->id);
+        if (is_media_stream(st) && t && !index_agrees(v, st, t))
+            return;
+    }
+}
+
+/* A video track without a single sample (an init segment, an export that
+ * wrote only its headers) has nothing to post. */
+static void check_has_samples(video_probe *v, const AVStream *st)
+{
+    const pm3k__mp4_track *t = pm3k__mp4_track_by_id(v->layout, (uint32_t)st->id);
+    if (t && declared_samples(t) == 0 && avformat_index_get_entries_count(st) == 0)
+        unreadable(v->item, "the video track has no samples: the file holds only headers (an "
+                            "init segment without its media segments?)");
 }
 
 static void check_geometry(video_probe *v, AVStream *st)
@@ -342,31 +484,84 @@ static void check_geometry(video_probe *v, AVStream *st)
         pm3k_item_add(item, PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, PM3K_END);
 }
 
+static double rate_of(AVRational rate)
+{
+    return rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+}
+
 static void check_frame_rate(video_probe *v, const AVStream *st)
 {
     const pm3k_limits *limits = &v->config->limits;
-    AVRational rate = st->avg_frame_rate;
-    if (rate.num <= 0 || rate.den <= 0)
-        rate = st->r_frame_rate;
-    if (rate.num <= 0 || rate.den <= 0)
+    const char *basis;
+    double average = rate_of(st->avg_frame_rate);
+    double fps = pm3k__nominal_fps(average, rate_of(st->r_frame_rate), &basis);
+    if (!(fps > 0))
         return; /* not measured: no fact, no finding */
-    double fps = round_to(av_q2d(rate), 0.001);
+    fps = round_to(fps, 0.001);
     pm3k_item_fact_num(v->item, "fps", fps);
+    if (average > 0)
+        pm3k_item_fact_num(v->item, "fps_average", round_to(average, 0.001));
+    pm3k_item_fact_str(v->item, "fps_basis", basis);
     if (fps < limits->min_fps || fps > limits->max_fps)
         pm3k_item_add(v->item, PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, PM3K_END);
 }
 
+/* A fragmented MP4's length: mehd; else its track's, unless the track
+ * header says all ones; else the sum of the fragments when the walk saw
+ * them all; <= 0 when none says. */
+static double fragments_duration(const video_probe *v, const AVStream *st, const char **basis)
+{
+    const pm3k__mp4_layout *layout = v->layout;
+    const pm3k__mp4_track *t = st ? pm3k__mp4_track_by_id(layout, (uint32_t)st->id) : NULL;
+    if (layout->mehd_duration > 0 && layout->movie_timescale > 0) {
+        *basis = "mehd";
+        return (double)layout->mehd_duration / layout->movie_timescale;
+    }
+    if (!t)
+        return -1;
+    if (!t->duration_unknown && st->duration != AV_NOPTS_VALUE && st->duration > 0) {
+        *basis = "track";
+        return (double)st->duration * av_q2d(st->time_base);
+    }
+    if (layout->capped || t->timescale == 0)
+        return -1;
+    *basis = "fragments";
+    return ((double)t->time_duration + (double)t->fragment_duration) / t->timescale;
+}
+
+/* How long the video is, and which figure says it: the container's
+ * (mvhd), a track's, or for a fragmented MP4 its fragments'. All ones in a
+ * header means unknown, never 40 hours. */
+static double media_duration(const video_probe *v, const AVStream *st, const char **basis)
+{
+    const pm3k__mp4_layout *layout = v->layout;
+    if (layout && layout->fragmented)
+        return fragments_duration(v, st, basis);
+    if (v->fc->duration != AV_NOPTS_VALUE && v->fc->duration > 0 &&
+        !(layout && layout->movie_duration_unknown)) {
+        *basis = "container";
+        return (double)v->fc->duration / AV_TIME_BASE;
+    }
+    const pm3k__mp4_track *t =
+        layout && st ? pm3k__mp4_track_by_id(layout, (uint32_t)st->id) : NULL;
+    *basis = "track";
+    if (st && st->duration != AV_NOPTS_VALUE && st->duration > 0 &&
+        !(t && t->duration_unknown && t->time_duration == 0))
+        return (double)st->duration * av_q2d(st->time_base);
+    return -1;
+}
+
 static void check_duration(video_probe *v, const AVStream *st)
 {
-    double seconds = -1;
-    if (v->fc->duration != AV_NOPTS_VALUE && v->fc->duration > 0)
-        seconds = (double)v->fc->duration / AV_TIME_BASE;
-    else if (st && st->duration != AV_NOPTS_VALUE && st->duration > 0)
-        seconds = (double)st->duration * av_q2d(st->time_base);
-    if (!(seconds > 0))
+    const char *basis = "unknown";
+    double seconds = media_duration(v, st, &basis);
+    if (!(seconds > 0)) {
+        pm3k_item_fact_str(v->item, "duration_basis", "unknown");
         return;
+    }
     seconds = round_to(seconds, 0.001);
     pm3k_item_fact_num(v->item, "duration_s", seconds);
+    pm3k_item_fact_str(v->item, "duration_basis", basis);
     if (seconds > v->config->limits.max_duration_s)
         pm3k_item_add(v->item, PM3K_RULE_DURATION_TOO_LONG, PM3K_END);
 }
@@ -374,7 +569,10 @@ static void check_duration(video_probe *v, const AVStream *st)
 static void check_codec(video_probe *v, const AVStream *st)
 {
     enum AVCodecID id = st->codecpar->codec_id;
-    pm3k_item_fact_str(v->item, "codec", avcodec_get_name(id));
+    char name[32];
+    pm3k_item_fact_str(v->item, "codec",
+                       pm3k__codec_name(avcodec_get_name(id), id == AV_CODEC_ID_NONE,
+                                        st->codecpar->codec_tag, name, sizeof name));
     if (id != AV_CODEC_ID_H264 && id != AV_CODEC_ID_HEVC)
         pm3k_item_add(v->item, PM3K_RULE_UNSUPPORTED_CODEC, PM3K_END);
 }
@@ -396,8 +594,29 @@ static const AVInputFormat *guess_format(pm3k__source *src)
     return fmt;
 }
 
-/* ISO BMFF: walk the top-level boxes first. Returns false when the file
- * cannot be opened at all (no moov): the finding is added. */
+/* Why a walk found no moov box. */
+static void no_moov(video_probe *v, const pm3k__mp4_layout *layout)
+{
+    pm3k_item *item = v->item;
+    if (layout->capped)
+        unreadable(item, "there is no moov box in the first %d top-level boxes",
+                   PM3K__MP4_MAX_BOXES);
+    else if (layout->junk)
+        unreadable(item,
+                   "there is no moov box before byte %lld, where bytes that are no box "
+                   "begin",
+                   (long long)layout->horizon);
+    else if (layout->overrun)
+        unreadable(item,
+                   "cut off: there is no moov box and the '%s' box ends at byte %lld but the "
+                   "file has %lld bytes",
+                   layout->overrun_type, (long long)layout->overrun_end, (long long)v->src->size);
+    else
+        unreadable(item, "there is no moov box: the file was never finished");
+}
+
+/* ISO BMFF: walk the boxes first. Returns false when the file goes to no
+ * demuxer (no moov, or tables that cannot be true): the finding is added. */
 static bool check_boxes(video_probe *v, const pm3k__sniff *sniff, pm3k__mp4_layout *layout)
 {
     pm3k_item *item = v->item;
@@ -413,22 +632,41 @@ static bool check_boxes(video_probe *v, const pm3k__sniff *sniff, pm3k__mp4_layo
         unreadable(item, "read error: %s", v->src->error);
         return false;
     }
-    if (layout->moov_offset >= 0) {
-        pm3k_item_fact_bool(item, "moov_at_end", layout->moov_at_end);
-        return true;
+    if (layout->problem[0]) {
+        unreadable(item, "%s", layout->problem);
+        return false;
     }
-    /* After junk or past the box cap a moov may still exist: libavformat
-     * decides then. */
-    if (layout->capped || layout->junk)
-        return true;
-    if (layout->overrun)
-        unreadable(item,
-                   "cut off: there is no moov box and the '%s' box ends at byte %lld but the "
-                   "file has %lld bytes",
-                   layout->overrun_type, (long long)layout->overrun_end, (long long)v->src->size);
-    else
-        unreadable(item, "there is no moov box: the file was never finished");
-    return false;
+    if (layout->moov_offset < 0) {
+        no_moov(v, layout);
+        return false;
+    }
+    pm3k_item_fact_bool(item, "moov_at_end", layout->moov_at_end);
+    v->layout = layout;
+    v->limit = layout->horizon;
+    return true;
+}
+
+/* The checks of a stream libavformat opened. */
+static void check_streams(video_probe *v, AVStream *st)
+{
+    pm3k_item *item = v->item;
+    if (v->layout) {
+        check_truncation(v);
+        check_index(v);
+        if (st)
+            check_has_samples(v, st);
+    }
+    if (st) {
+        check_codec(v, st);
+        check_geometry(v, st);
+        check_frame_rate(v, st);
+    } else {
+        pm3k_item_add(item, PM3K_RULE_NO_VIDEO_STREAM, PM3K_END);
+    }
+    check_duration(v, st);
+    pm3k_item_fact_bool(item, "has_audio", has_audio(v->fc));
+    if (v->layout && v->layout->moov_at_end)
+        pm3k_item_add(item, PM3K_RULE_MOOV_AT_END, PM3K_END);
 }
 
 static void probe_media(video_probe *v, const pm3k__sniff *sniff)
@@ -438,8 +676,7 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
     const pm3k__format *container =
         sniff->format->kind == PM3K__FORMAT_VIDEO ? sniff->format : NULL;
     const AVInputFormat *fmt;
-    pm3k__mp4_layout layout = {0};
-    bool iso = container && container->iso_bmff;
+    pm3k__mp4_layout layout;
     char reason[REASON_MAX];
 
     if (container) {
@@ -449,7 +686,7 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
             unreadable(item, "this FFmpeg build cannot read %s", container->label);
             return;
         }
-        if (iso && !check_boxes(v, sniff, &layout))
+        if (container->iso_bmff && !check_boxes(v, sniff, &layout))
             return;
         if (container->accept != PM3K__ACCEPT_YES)
             pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_CONTAINER, PM3K_END);
@@ -479,19 +716,7 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
         pm3k_item_fact_str(item, "container", name);
         pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_CONTAINER, "container", name, PM3K_END);
     }
-    if (iso)
-        check_truncation(v, &layout);
-    if (st) {
-        check_codec(v, st);
-        check_geometry(v, st);
-        check_frame_rate(v, st);
-    } else {
-        pm3k_item_add(item, PM3K_RULE_NO_VIDEO_STREAM, PM3K_END);
-    }
-    check_duration(v, st);
-    pm3k_item_fact_bool(item, "has_audio", has_audio(v->fc));
-    if (iso && layout.moov_at_end)
-        pm3k_item_add(item, PM3K_RULE_MOOV_AT_END, PM3K_END);
+    check_streams(v, st);
 }
 
 static void check_file_size(const pm3k_probe_config *config, const pm3k__source *src,
@@ -507,7 +732,7 @@ static void check_file_size(const pm3k_probe_config *config, const pm3k__source 
 void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
                        pm3k_item *item)
 {
-    video_probe v = {.config = config, .src = src, .item = item};
+    video_probe v = {.config = config, .src = src, .item = item, .limit = -1};
 
     /* Messages name the limits the checks compare against. */
     pm3k_item_set_limits(item, &config->limits);

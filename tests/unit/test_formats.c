@@ -279,6 +279,91 @@ static void other_signatures_of_a_row(void **state)
     assert_true(sample_of(PM3K__MEDIA_MPEGTS, &ts));
     ts.len = 3 * 188 - 1;
     assert_int_equal(sniff(&ts), PM3K__MEDIA_UNKNOWN);
+    /* M2TS (BDAV, camcorder .mts): 192-byte packets behind a 4-byte
+     * timestamp; and 204-byte packets */
+    s = bytes_at0("\0\0\0\0\x47\x40\x00\x10", 8, 3 * 192);
+    s.bytes[196] = 0x47;
+    s.bytes[388] = 0x47;
+    assert_int_equal(sniff(&s), PM3K__MEDIA_MPEGTS);
+    s.bytes[388] = 0;
+    assert_int_equal(sniff(&s), PM3K__MEDIA_UNKNOWN);
+    s = bytes_at0("\x47\x40\x00\x10", 4, 3 * 204);
+    s.bytes[204] = 0x47;
+    s.bytes[408] = 0x47;
+    assert_int_equal(sniff(&s), PM3K__MEDIA_MPEGTS);
+}
+
+/* An EBML header with EBMLVersion, EBMLReadVersion and a DocType whose
+ * size is written as doc_size; the header's own size in one byte, or in
+ * eight when long_header, or as header_size when that is not 0. */
+static sample ebml_sized(const uint8_t *doc_size, size_t doc_len, const char *doctype,
+                         bool long_header, uint8_t header_size)
+{
+    static const uint8_t version[] = {0x42, 0x86, 0x81, 0x01, 0x42, 0xF7, 0x81, 0x01};
+    size_t body = sizeof version + 2 + doc_len + strlen(doctype);
+    uint8_t header[8] = {0x01, 0, 0, 0, 0, 0, 0, (uint8_t)body};
+    sample s = {{0}, 0};
+    size_t at = 0;
+    put(&s, at, "\x1A\x45\xDF\xA3", 4);
+    at += 4;
+    if (header_size || !long_header) {
+        header[0] = header_size ? header_size : (uint8_t)(0x80 | body);
+        put(&s, at++, header, 1);
+    } else {
+        put(&s, at, header, sizeof header);
+        at += sizeof header;
+    }
+    put(&s, at, version, sizeof version);
+    at += sizeof version;
+    put(&s, at, "\x42\x82", 2);
+    at += 2;
+    put(&s, at, doc_size, doc_len);
+    at += doc_len;
+    put(&s, at, doctype, strlen(doctype));
+    return s;
+}
+
+/* EBML sizes are variable-length integers of 1 to 8 bytes: a DocType size
+ * written long (as JavaScript muxers do) is the same DocType. */
+static void ebml_sizes_of_any_length(void **state)
+{
+    (void)state;
+    static const uint8_t one[] = {0x84}, two[] = {0x40, 0x04},
+                         eight[] = {0x01, 0, 0, 0, 0, 0, 0, 0x04};
+    sample s = ebml_sized(one, sizeof one, "webm", false, 0);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_WEBM);
+    s = ebml_sized(two, sizeof two, "webm", false, 0);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_WEBM);
+    s = ebml_sized(eight, sizeof eight, "webm", false, 0);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_WEBM);
+    s = ebml_sized(eight, sizeof eight, "webm", true, 0);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_WEBM);
+    /* a DocType padded with NUL bytes */
+    static const uint8_t six[] = {0x86};
+    s = ebml_sized(six, sizeof six, "webm", false, 0x80 | 18);
+    s.len += 2;
+    assert_int_equal(sniff(&s), PM3K__MEDIA_WEBM);
+    /* another DocType, long or short, is Matroska */
+    static const uint8_t eight_8[] = {0x01, 0, 0, 0, 0, 0, 0, 0x08};
+    s = ebml_sized(eight_8, sizeof eight_8, "matroska", true, 0);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_MATROSKA);
+    s = ebml_sized(two, sizeof two, "webz", false, 0);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_MATROSKA);
+    /* a DocType size past the header is no DocType */
+    static const uint8_t huge[] = {0x01, 0, 0, 0, 0, 0, 0x10, 0x04};
+    s = ebml_sized(huge, sizeof huge, "webm", false, 0);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_MATROSKA);
+    /* the DocType outside the header's size is not the header's */
+    s = ebml_sized(one, sizeof one, "webm", false, 0x88);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_MATROSKA);
+    /* a zero byte where a size starts is no size */
+    static const uint8_t zero[] = {0x00};
+    s = ebml_sized(zero, sizeof zero, "webm", false, 0);
+    assert_int_equal(sniff(&s), PM3K__MEDIA_MATROSKA);
+    /* the header cut inside a size */
+    s = ebml_sized(eight, sizeof eight, "webm", true, 0);
+    s.len = 8;
+    assert_int_equal(sniff(&s), PM3K__MEDIA_MATROSKA);
 }
 
 /* Where two signatures fit the same bytes, the table order decides. */
@@ -376,9 +461,10 @@ static void mime_types_name_rows(void **state)
 static void walk_default_is_every_extension(void **state)
 {
     (void)state;
-    static const char *const documented[] = {"mp4",  "m4v",  "mov",  "webm", "mkv",  "avi",
-                                             "jpg",  "jpeg", "png",  "webp", "gif",  "tif",
-                                             "tiff", "bmp",  "heic", "heif", "avif", NULL};
+    static const char *const documented[] = {"mp4",  "m4v",  "mov", "3gp",  "3g2",  "webm", "mkv",
+                                             "avi",  "ts",   "mts", "m2ts", "flv",  "wmv",  "mpg",
+                                             "mpeg", "ogv",  "jpg", "jpeg", "png",  "webp", "gif",
+                                             "tif",  "tiff", "bmp", "heic", "heif", "avif", NULL};
     const char *const *all = pm3k_walk_default_extensions();
     assert_ptr_equal(all, pm3k__format_extensions());
     assert_int_equal(list_len(all), list_len(documented));
@@ -399,6 +485,7 @@ int main(void)
         cmocka_unit_test(names_and_mime_types_are_unique),
         cmocka_unit_test(every_row_is_sniffed_from_a_sample),
         cmocka_unit_test(other_signatures_of_a_row),
+        cmocka_unit_test(ebml_sizes_of_any_length),
         cmocka_unit_test(table_order_settles_overlaps),
         cmocka_unit_test(sniff_keeps_the_brand),
         cmocka_unit_test(extensions_fit_their_rows),

@@ -117,6 +117,74 @@ static void orientation_and_aspect(void **state)
     assert_true(pm3k__video_off_9_16(1080, 0, 0.01));
 }
 
+/* ---- the nominal frame rate and codec names ---- */
+
+static void assert_near(double got, double want)
+{
+    if (!(fabs(got - want) < 1e-3))
+        fail_msg("%f, expected %f", got, want);
+}
+
+static void nominal_frame_rate(void **state)
+{
+    const char *basis;
+    (void)state;
+    /* a 60 fps phone video whose durations alternate by one tick */
+    assert_near(pm3k__nominal_fps(60.06, 60.0, &basis), 60.0);
+    assert_string_equal(basis, "standard_rate");
+    /* without a base rate, or with one far off (a VFR stream's fine clock) */
+    assert_near(pm3k__nominal_fps(60.06, 0.0, &basis), 60.0);
+    assert_near(pm3k__nominal_fps(60.06, 120.0, &basis), 60.0);
+    assert_string_equal(basis, "standard_rate");
+    /* NTSC rates are standard rates of their own */
+    assert_near(pm3k__nominal_fps(59.94, 60.0, &basis), 60000.0 / 1001);
+    assert_near(pm3k__nominal_fps(29.97, 0, &basis), 30000.0 / 1001);
+    /* an average that is a standard rate is the average */
+    assert_near(pm3k__nominal_fps(30.0, 29.97, &basis), 30.0);
+    assert_string_equal(basis, "average");
+    /* no standard rate near: the base rate when near the average */
+    assert_near(pm3k__nominal_fps(61.5, 61.0, &basis), 61.0);
+    assert_string_equal(basis, "base_rate");
+    /* else the average itself: 62 fps is 62 */
+    assert_near(pm3k__nominal_fps(62.0, 120.0, &basis), 62.0);
+    assert_string_equal(basis, "average");
+    assert_near(pm3k__nominal_fps(22.5, 0, &basis), 22.5);
+    /* 2 % is the tolerance: 61.3 is not 60 */
+    assert_near(pm3k__nominal_fps(60.0 * 1.019, 0, &basis), 60.0);
+    assert_near(pm3k__nominal_fps(60.0 * 1.021, 0, &basis), 60.0 * 1.021);
+    /* only a base rate, or nothing */
+    assert_near(pm3k__nominal_fps(0, 25.0, &basis), 25.0);
+    assert_string_equal(basis, "base_rate");
+    assert_near(pm3k__nominal_fps(0, 0, &basis), 0.0);
+    assert_near(pm3k__nominal_fps(NAN, 0, &basis), 0.0);
+}
+
+/* libavformat's codec_tag: the fourcc, first character in the low byte */
+static uint32_t tag(const char *fourcc)
+{
+    return (uint32_t)(uint8_t)fourcc[0] | (uint32_t)(uint8_t)fourcc[1] << 8 |
+           (uint32_t)(uint8_t)fourcc[2] << 16 | (uint32_t)(uint8_t)fourcc[3] << 24;
+}
+
+static void codec_names(void **state)
+{
+    char buf[16];
+    (void)state;
+    assert_string_equal(pm3k__codec_name("h264", false, tag("avc1"), buf, sizeof buf), "h264");
+    assert_string_equal(pm3k__codec_name("none", true, tag("vvc1"), buf, sizeof buf), "vvc");
+    assert_string_equal(pm3k__codec_name("none", true, tag("vvi1"), buf, sizeof buf), "vvc");
+    assert_string_equal(pm3k__codec_name("none", true, tag("evc1"), buf, sizeof buf), "evc");
+    /* no name known: the fourcc itself, unprintable bytes replaced */
+    assert_string_equal(pm3k__codec_name("none", true, tag("xyz9"), buf, sizeof buf), "xyz9");
+    assert_string_equal(pm3k__codec_name("none", true,
+                                         tag("a\x01\xff"
+                                             "b"),
+                                         buf, sizeof buf),
+                        "a??b");
+    assert_string_equal(pm3k__codec_name("none", true, 0, buf, sizeof buf), "unknown");
+    assert_string_equal(pm3k__codec_name(NULL, false, tag("abcd"), buf, sizeof buf), "abcd");
+}
+
 /* ---- the box walker over an in-memory source ---- */
 
 /* Every read fails. */
@@ -127,7 +195,7 @@ static int64_t failing_read_at(void *ctx, int64_t offset, void *buf, size_t len)
 
 /* A growing byte buffer to build files in. */
 typedef struct bytes {
-    uint8_t data[65536];
+    uint8_t data[8 * (PM3K__MP4_MAX_BOXES + 128)];
     size_t len;
 } bytes;
 
@@ -163,8 +231,8 @@ static void walk(const bytes *b, int64_t size, pm3k__mp4_layout *out)
     pm3k__source_memory(&src, &m, b->data, b->len, "mem");
     src.size = size;
     pm3k__mp4_walk(&src, out);
-    /* one bounded header read per box at most */
-    assert_true(src.bytes_read <= (int64_t)(16 * (out->box_count + 1)));
+    /* one bounded window read per box at most */
+    assert_true(src.bytes_read <= (int64_t)(4096 * (out->box_count + out->inner_boxes + 1)));
 }
 
 static void fast_start_and_moov_at_end(void **state)
@@ -367,6 +435,8 @@ int main(void)
         cmocka_unit_test(rotation_is_clockwise_and_snapped),
         cmocka_unit_test(display_size_applies_sar_then_rotation),
         cmocka_unit_test(orientation_and_aspect),
+        cmocka_unit_test(nominal_frame_rate),
+        cmocka_unit_test(codec_names),
         cmocka_unit_test(fast_start_and_moov_at_end),
         cmocka_unit_test(truncation_is_an_overrun),
         cmocka_unit_test(large_and_to_end_sizes),
