@@ -104,6 +104,9 @@ static int64_t find_byte(reader *r, int64_t pos, int64_t end, uint8_t value)
 }
 
 static pm3k__imgend verdict(reader *r, pm3k__imgend rc, char *reason, size_t reason_len,
+                            const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static pm3k__imgend verdict(reader *r, pm3k__imgend rc, char *reason, size_t reason_len,
                             const char *fmt, va_list ap)
 {
     if (r->failed)
