@@ -32,7 +32,7 @@
 typedef enum header_result {
     HEADER_READ,   /* image holds the header */
     HEADER_BAD,    /* libvips cannot read the header, or the walk found it unsound */
-    HEADER_SKIPPED /* not measured: a WebP over the limit */
+    HEADER_SKIPPED /* not measured: a WebP over the limit, a walk that reached a bound */
 } header_result;
 
 /* What reading the file found out, before anything is reported. */
@@ -89,9 +89,12 @@ static void load_header(const pm3k_probe_config *config, pm3k__source *src,
         bound = config->limits.max_image_bytes < WEBP_COPY_MAX_BYTES
                     ? config->limits.max_image_bytes
                     : WEBP_COPY_MAX_BYTES;
-    rd->header = HEADER_BAD;
+    /* A walk that could not tell (a bound reached) says nothing is wrong
+     * either: the header is then not measured. */
+    rd->header = rd->walk == PM3K__IMGEND_UNCHECKED ? HEADER_SKIPPED : HEADER_BAD;
     if (!rd->info.header_ok || rd->info.copy_bytes <= 0)
         return;
+    rd->header = HEADER_BAD;
     if (rd->info.copy_bytes > bound) {
         rd->header = HEADER_SKIPPED;
         return;
