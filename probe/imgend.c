@@ -236,10 +236,12 @@ static pm3k__imgend jpeg_read_sof(reader *r, jpeg_state *st, int64_t ff, long le
     if (!p)
         return invalid(r, reason, reason_len, "invalid frame header at byte %" PRId64, ff);
     int precision = p[0], height = p[1] << 8 | p[2], width = p[3] << 8 | p[4], count = p[5];
-    if (count < 1 || count > JPEG_MAX_COMPONENTS || length != 8 + 3 * count)
+    if (count < 1 || count > JPEG_MAX_COMPONENTS)
         return invalid(r, reason, reason_len,
                        "the frame header at byte %" PRId64 " has %d components (1..%d)", ff, count,
                        JPEG_MAX_COMPONENTS);
+    if (length != 8 + 3 * count)
+        return invalid(r, reason, reason_len, "invalid frame header at byte %" PRId64, ff);
     if (!precision_fits(marker, precision))
         return invalid(r, reason, reason_len,
                        "the frame header (SOF%d) says %d-bit samples, which it cannot have",
@@ -680,10 +682,11 @@ static pm3k__imgend png_chunk(reader *r, pm3k__imgend_info *info, png_walk *w, c
 {
     if (!w->seen_idat)
         png_header_chunk(r, info, type, pos, length, &w->have_plte, &w->have_trns);
-    /* An eXIf after the image data is moved before it in the copy, if it
-     * still fits the bound: libvips reads only the chunks before IDAT. */
+    /* An eXIf after the image data is moved before it in the copy
+     * (libvips reads only the chunks before IDAT); one over the bound is
+     * left out, its orientation unread. */
     if (memcmp(type, "eXIf", 4) == 0 && !w->have_exif &&
-        (!w->seen_idat || spans_total(info) + 12 + length <= PM3K__IMGEND_MAX_HEADER_BYTES)) {
+        spans_total(info) + 12 + length <= PM3K__IMGEND_MAX_HEADER_BYTES) {
         w->have_exif = true;
         keep_span(info, pos, 12 + (int64_t)length);
     }
