@@ -62,8 +62,9 @@ static const cli_option probe_options[] = {
             "image side limit (default 1080)"),
     CLI_LIST(0, "ext", "LIST", probe_args, config.extensions, config.extension_count,
              "extensions a folder walk takes, comma-separated, any case (default mp4, m4v, mov, "
-             "3gp, 3g2, webm, mkv, avi, ts, mts, m2ts, flv, wmv, mpg, mpeg, ogv, jpg, jpeg, png, "
-             "webp, gif, tif, tiff, bmp, heic, heif, avif). Named files are always checked",
+             "3gp, 3g2, webm, mkv, avi, ts, mts, m2ts, flv, wmv, mpg, mpeg, ogv, jpg, jpeg, jpe, "
+             "jfif, png, webp, gif, tif, tiff, bmp, heic, heif, avif, and the other images pm3k "
+             "recognises, as the README lists: psd, svg, tga, ...). Named files are always checked",
              .call = add_extensions),
     CLI_FLAG('0', "null", probe_args, null_separated, "'-' lists are NUL-separated"),
     CLI_SECTION("URL options"),

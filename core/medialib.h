@@ -22,7 +22,7 @@
 
 /* Every FFmpeg, libvips and GLib function libpm3k calls, with the library
  * that exports it; header macros count by what they expand to (VIPS_INIT,
- * VIPS_SOURCE, VIPS_UNREF, g_signal_connect). core/medialib_calls.h has one
+ * VIPS_UNREF). core/medialib_calls.h has one
  * redirection per name. */
 #define PM3K__MEDIA_FUNCTIONS(X)                                                                   \
     X(AVUTIL, av_dict_free)                                                                        \
@@ -51,8 +51,6 @@
     X(GLIB, g_log)                                                                                 \
     X(GLIB, g_log_set_handler)                                                                     \
     X(GOBJECT, g_object_unref)                                                                     \
-    X(GOBJECT, g_signal_connect_data)                                                              \
-    X(GOBJECT, g_type_check_instance_cast)                                                         \
     X(VIPS, vips_block_untrusted_set)                                                              \
     X(VIPS, vips_cache_set_max)                                                                    \
     X(VIPS, vips_concurrency_set)                                                                  \
@@ -62,6 +60,7 @@
     X(VIPS, vips_image_get_bands)                                                                  \
     X(VIPS, vips_image_get_height)                                                                 \
     X(VIPS, vips_image_get_int)                                                                    \
+    X(VIPS, vips_image_get_string)                                                                 \
     X(VIPS, vips_image_get_typeof)                                                                 \
     X(VIPS, vips_image_get_width)                                                                  \
     X(VIPS, vips_image_hasalpha)                                                                   \
@@ -69,9 +68,7 @@
     X(VIPS, vips_jpegload_source)                                                                  \
     X(VIPS, vips_pngload_source)                                                                   \
     X(VIPS, vips_shutdown)                                                                         \
-    X(VIPS, vips_source_custom_new)                                                                \
-    X(VIPS, vips_source_new_from_descriptor)                                                       \
-    X(VIPS, vips_source_get_type)                                                                  \
+    X(VIPS, vips_source_new_from_memory)                                                           \
     X(VIPS, vips_version)                                                                          \
     X(VIPS, vips_version_string)                                                                   \
     X(VIPS, vips_webpload_source)

@@ -91,6 +91,10 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     {PM3K_RULE_EXTENSION_MISMATCH_IMAGE, "extension_mismatch", "image", W, DEF, NULL,
      "content is {content_type} but the name ends in .{extension}",
      "rename the file to match its content"},
+    {PM3K_RULE_ANIMATED_IMAGE, "animated_image", "image", W, DEF, NULL,
+     "animated {content_type} of {frames} frames: a photo post shows one still frame",
+     "export the frame you want as a still image (vips copy IN OUT.jpg takes the first), or "
+     "post the animation as a video"},
 
     /* ---- carousels ---- */
     {PM3K_RULE_TOO_FEW_IMAGES_CAROUSEL, "too_few_images", "carousel", E, DEF, "too_few_images",

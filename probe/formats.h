@@ -20,16 +20,18 @@
  * signature matches decides. The ISO BMFF rows come first (an ftyp box at
  * byte 4 fits behind any signature of the first four bytes, and the brand
  * decides), and within them the specific brands before MP4, which takes
- * any ftyp; WebM before Matroska (the DocType decides); MPEG-TS last, as a
- * sync byte every 188 bytes is the weakest signature (a GIF starts with
- * it). */
+ * any ftyp; WebM before Matroska (the DocType decides); the image formats
+ * recognised from text (PNM, SVG) late, then MPEG-TS, as a sync byte every
+ * 188 bytes is a weak signature (a GIF starts with it), and TGA last: it
+ * has no magic at all, only a header that must make sense. */
 typedef enum pm3k__media {
     PM3K__MEDIA_UNKNOWN, /* content of no format below */
     PM3K__MEDIA_EMPTY,   /* zero bytes */
     PM3K__MEDIA_AVIF,
     PM3K__MEDIA_HEIC,
-    PM3K__MEDIA_MOV, /* QuickTime: "qt  " brand, or a bare moov/mdat/wide/free first box */
-    PM3K__MEDIA_MP4, /* ISO BMFF that is not QuickTime or HEIF (mp4, m4v, m4a, 3gp) */
+    PM3K__MEDIA_CAMERA_RAW, /* Canon CR3 (ftyp "crx "), Fujifilm RAF, Olympus ORF */
+    PM3K__MEDIA_MOV,        /* QuickTime: "qt  " brand, or a bare moov/mdat/wide/free first box */
+    PM3K__MEDIA_MP4,        /* ISO BMFF that is not QuickTime or HEIF (mp4, m4v, m4a, 3gp) */
     PM3K__MEDIA_WEBM,
     PM3K__MEDIA_MATROSKA,
     PM3K__MEDIA_AVI,
@@ -39,11 +41,24 @@ typedef enum pm3k__media {
     PM3K__MEDIA_GIF,
     PM3K__MEDIA_TIFF,
     PM3K__MEDIA_BMP,
+    PM3K__MEDIA_ICO, /* and CUR */
+    PM3K__MEDIA_PSD,
+    PM3K__MEDIA_QOI,
+    PM3K__MEDIA_JPEG2000, /* JP2 container or bare codestream */
+    PM3K__MEDIA_JPEGXL,   /* container or bare codestream */
+    PM3K__MEDIA_EXR,
+    PM3K__MEDIA_HDR, /* Radiance RGBE */
+    PM3K__MEDIA_DDS,
+    PM3K__MEDIA_ICNS,
+    PM3K__MEDIA_SGI,
     PM3K__MEDIA_FLV,
     PM3K__MEDIA_OGG,
     PM3K__MEDIA_MPEGPS,
     PM3K__MEDIA_ASF,
+    PM3K__MEDIA_PNM, /* PBM, PGM, PPM, PAM, PFM */
+    PM3K__MEDIA_SVG,
     PM3K__MEDIA_MPEGTS,
+    PM3K__MEDIA_TGA,
     PM3K__MEDIA__COUNT
 } pm3k__media;
 
@@ -56,14 +71,21 @@ typedef enum pm3k__format_kind {
 /* How a signature is tested (probe/sniff.c). All reads are bounded by the
  * bytes there are. */
 typedef enum pm3k__test {
-    PM3K__TEST_NONE,   /* ends a row's signatures */
-    PM3K__TEST_MAGIC,  /* .magic: fixed bytes at fixed offsets, all of them */
-    PM3K__TEST_FTYP,   /* an ISO BMFF ftyp box: size >= 12 at 0, "ftyp" at 4, major brand at 8,
-                          compatible brands from 16; .brands and .brands_within say which */
-    PM3K__TEST_QT_BOX, /* a bare QuickTime first box: a plausible size, then a type of .boxes */
-    PM3K__TEST_EBML,   /* an EBML header (1A 45 DF A3) whose first DocType is .doctype */
-    PM3K__TEST_BMP,    /* "BM" and a DIB header size a BMP version uses */
-    PM3K__TEST_TS_SYNC /* the sync byte 0x47 at .sync_offset and one and two .packet later */
+    PM3K__TEST_NONE,    /* ends a row's signatures */
+    PM3K__TEST_MAGIC,   /* .magic: fixed bytes at fixed offsets, all of them */
+    PM3K__TEST_FTYP,    /* an ISO BMFF ftyp box: size >= 12 at 0, "ftyp" at 4, major brand at 8,
+                           compatible brands from 16; .brands and .brands_within say which */
+    PM3K__TEST_QT_BOX,  /* a bare QuickTime first box: a plausible size, then a type of .boxes */
+    PM3K__TEST_EBML,    /* an EBML header (1A 45 DF A3) whose first DocType is .doctype */
+    PM3K__TEST_BMP,     /* "BM" and a DIB header size a BMP version uses */
+    PM3K__TEST_TS_SYNC, /* the sync byte 0x47 at .sync_offset and one and two .packet later */
+    PM3K__TEST_ICO,     /* an ICO or CUR directory: type, count and a sane first entry */
+    PM3K__TEST_SGI,     /* the SGI magic 474 with a sane storage, depth and dimension */
+    PM3K__TEST_PNM,     /* "P1".."P7", "PF" or "Pf", whitespace, then a size or PAM header */
+    PM3K__TEST_SVG,     /* XML text whose root element is svg (after a prolog, comments,
+                           a DOCTYPE), within the bytes sniffed */
+    PM3K__TEST_TGA      /* a TGA header whose every field makes sense (TGA has no magic;
+                           its optional footer is at the end, which the sniff never reads) */
 } pm3k__test;
 
 /* Bytes at an offset: PM3K__MAGIC(8, "AVI "). */

@@ -1,16 +1,23 @@
-/* pm3k — image rules for photo posts: type, size, pixel size, and whether
- * the file was cut off.
+/* pm3k — image rules for photo posts: type, size, pixel size, animation,
+ * and whether the file is whole and sound.
  *
- * Dimensions come from libvips header-only loads: the format's own loader
- * (never vips_image_new_from_file, whose loader search could hand a hostile
- * file to ImageMagick), no pixel is decoded. Truncation is found by the
- * cheap end checks in probe/imgend.c. This runs on several worker threads:
- * libvips's error buffer is global, so its text never decides anything here
- * and it is cleared after a failed load. */
+ * The structure walk of probe/imgend.c runs first, on the file itself: a
+ * chunk or marker that declares more than the file holds, a decompression
+ * bomb or tables no decoder has are found there, before libvips sees a
+ * byte. libvips then gets a bounded copy in memory of what a header-only
+ * load reads (a JPEG's segments up to its first scan, a PNG's IHDR, PLTE,
+ * tRNS and eXIf, a WebP's first frame and metadata), never the file: no
+ * map of a file that can change under the run, no loader that allocates by
+ * what a file declares. The loader is the format's own (never
+ * vips_image_new_from_file, whose loader search could hand a hostile file
+ * to ImageMagick); no pixel is decoded. This runs on several worker
+ * threads: libvips's error buffer is global, so its text never decides
+ * anything here and it is cleared after a failed load. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <vips/vips.h>
 
@@ -18,116 +25,126 @@
 #include "probe/imgend.h"
 #include "probe/probe_int.h"
 
-/* ---- a VipsSource over a pm3k__source ----
- *
- * JPEG and PNG headers are read through our source, local or remote, so the
- * bytes libvips reads are counted in bytes_read and a remote file (--deep)
- * is read with the same code as a local one. */
-
-typedef struct vips_cursor {
-    pm3k__source *src;
-    int64_t pos;
-} vips_cursor;
-
-static gint64 cursor_read(VipsSourceCustom *custom, void *buffer, gint64 length, gpointer data)
-{
-    vips_cursor *c = data;
-    if (length <= 0 || (c->src->size >= 0 && c->pos >= c->src->size))
-        return 0;
-    int64_t n = pm3k__source_read(c->src, c->pos, buffer, (size_t)length);
-    if (n < 0)
-        return -1;
-    c->pos += n;
-    return n;
-}
-
-static gint64 cursor_seek(VipsSourceCustom *custom, gint64 offset, int whence, gpointer data)
-{
-    vips_cursor *c = data;
-    int64_t base;
-    /* Without a known size libvips must treat the source as a pipe. */
-    if (c->src->size < 0)
-        return -1;
-    switch (whence) {
-    case SEEK_SET:
-        base = 0;
-        break;
-    case SEEK_CUR:
-        base = c->pos;
-        break;
-    case SEEK_END:
-        base = c->src->size;
-        break;
-    default:
-        return -1;
-    }
-    if ((offset < 0 && -offset > base) || (offset > 0 && offset > INT64_MAX - base))
-        return -1;
-    c->pos = base + offset;
-    return c->pos;
-}
+/* A WebP's copy holds its first frame: it is read only up to the image
+ * limit (what PM3K itself would fetch) and at most this much. */
+#define WEBP_COPY_MAX_BYTES PM3K__IMGEND_MAX_HEADER_BYTES
 
 typedef enum header_result {
-    HEADER_READ,   /* *out holds the header */
-    HEADER_BAD,    /* libvips cannot read the header */
-    HEADER_SKIPPED /* not measured: a remote WebP too big to read whole */
+    HEADER_READ,   /* image holds the header */
+    HEADER_BAD,    /* libvips cannot read the header, or the walk found it unsound */
+    HEADER_SKIPPED /* not measured: a WebP over the limit, a walk that reached a bound */
 } header_result;
 
-/* Header-only load with the loader of the sniffed format's row. */
-static header_result load_header(const pm3k_probe_config *config, pm3k__source *src,
-                                 pm3k__loader loader, VipsImage **out)
-{
-    VipsImage *image = NULL;
-    VipsSourceCustom *custom = NULL;
-    VipsSource *file = NULL;
-    vips_cursor cursor = {.src = src, .pos = 0};
-    int rc = -1;
+/* What reading the file found out, before anything is reported. */
+typedef struct image_read {
+    pm3k__imgend walk;
+    char reason[256]; /* the walk's, on CUT and INVALID */
+    pm3k__imgend_info info;
+    uint8_t *copy; /* what libvips reads */
+    VipsImage *image;
+    header_result header;
+    bool changed;    /* a local file changed while it was read */
+    bool read_error; /* src->error says why */
+} image_read;
 
-    *out = NULL;
-    if (loader == PM3K__LOADER_WEBP && src->path && src->fd >= 0) {
-        /* libvips maps the whole of a WebP source; a file maps for free.
-         * Through the descriptor the signature was read from, never the
-         * path: a file swapped in since (even a FIFO) must not be checked
-         * in its place. libwebp reads the chunk headers of the map, so the
-         * header costs a few pages, not the file; those bytes do not pass
-         * through src and are not in bytes_read. */
-        file = vips_source_new_from_descriptor(src->fd);
-        if (file)
-            rc = vips_webpload_source(file, &image, NULL);
-        goto out;
-    }
-    /* A remote WebP would be read whole: only when it is within the limit. */
-    if (loader == PM3K__LOADER_WEBP &&
-        (src->size < 0 || src->size > config->limits.max_image_bytes))
-        return HEADER_SKIPPED;
-    custom = vips_source_custom_new();
-    if (!custom)
-        goto out;
-    g_signal_connect(custom, "read", G_CALLBACK(cursor_read), &cursor);
-    g_signal_connect(custom, "seek", G_CALLBACK(cursor_seek), &cursor);
+/* ---- reading ---- */
+
+/* Whether a local file's size, data or inode changed between two looks. */
+static bool stat_differs(const struct stat *a, const struct stat *b)
+{
+    return a->st_size != b->st_size || a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+           a->st_mtim.tv_nsec != b->st_mtim.tv_nsec || a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+           a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+}
+
+static int load_from_memory(pm3k__loader loader, const uint8_t *data, size_t len, VipsImage **out)
+{
+    VipsSource *source = vips_source_new_from_memory(data, len);
+    int rc = -1;
+    if (!source)
+        return -1;
     switch (loader) {
     case PM3K__LOADER_JPEG:
-        rc = vips_jpegload_source(VIPS_SOURCE(custom), &image, NULL);
+        rc = vips_jpegload_source(source, out, NULL);
         break;
     case PM3K__LOADER_PNG:
-        rc = vips_pngload_source(VIPS_SOURCE(custom), &image, NULL);
+        rc = vips_pngload_source(source, out, NULL);
         break;
     case PM3K__LOADER_WEBP:
-        rc = vips_webpload_source(VIPS_SOURCE(custom), &image, NULL);
+        rc = vips_webpload_source(source, out, NULL);
         break;
     case PM3K__LOADER_NONE:
         break;
     }
+    VIPS_UNREF(source);
+    return rc;
+}
 
-out:
-    if (rc != 0) {
-        VIPS_UNREF(image);
-        vips_error_clear();
+/* Copy the header the walk found and load it with the format's loader. */
+static void load_header(const pm3k_probe_config *config, pm3k__source *src,
+                        const pm3k__format *format, image_read *rd)
+{
+    int64_t bound = PM3K__IMGEND_MAX_HEADER_BYTES + 64;
+    if (format->loader == PM3K__LOADER_WEBP)
+        bound = config->limits.max_image_bytes < WEBP_COPY_MAX_BYTES
+                    ? config->limits.max_image_bytes
+                    : WEBP_COPY_MAX_BYTES;
+    /* A walk that could not tell (a bound reached) says nothing is wrong
+     * either: the header is then not measured. */
+    rd->header = rd->walk == PM3K__IMGEND_UNCHECKED ? HEADER_SKIPPED : HEADER_BAD;
+    if (!rd->info.header_ok || rd->info.copy_bytes <= 0)
+        return;
+    rd->header = HEADER_BAD;
+    if (rd->info.copy_bytes > bound) {
+        rd->header = HEADER_SKIPPED;
+        return;
     }
-    VIPS_UNREF(custom);
-    VIPS_UNREF(file);
-    *out = image;
-    return image ? HEADER_READ : HEADER_BAD;
+    rd->copy = malloc((size_t)rd->info.copy_bytes);
+    if (!rd->copy)
+        return;
+    switch (
+        pm3k__imgend_copy(src, format->media, &rd->info, rd->copy, (size_t)rd->info.copy_bytes)) {
+    case PM3K__IMGEND_COMPLETE:
+        break;
+    case PM3K__IMGEND_READ_ERROR:
+        rd->read_error = true;
+        return;
+    default:
+        /* fewer bytes than the walk found: the file shrank */
+        rd->changed = src->path != NULL;
+        return;
+    }
+    if (load_from_memory(format->loader, rd->copy, (size_t)rd->info.copy_bytes, &rd->image) == 0) {
+        rd->header = HEADER_READ;
+        return;
+    }
+    VIPS_UNREF(rd->image);
+    vips_error_clear();
+}
+
+/* Walk, copy and load; a local file is looked at before and after, so a
+ * file that changed meanwhile is not judged on a mix of two versions. */
+static void read_image(const pm3k_probe_config *config, pm3k__source *src,
+                       const pm3k__format *format, image_read *rd)
+{
+    struct stat before, after;
+    bool local = src->path && src->fd >= 0 && fstat(src->fd, &before) == 0;
+
+    if (local && (int64_t)before.st_size != src->size)
+        rd->changed = true;
+    rd->walk = pm3k__imgend_check(src, format->media, &rd->info, rd->reason, sizeof rd->reason);
+    if (rd->walk == PM3K__IMGEND_READ_ERROR)
+        rd->read_error = true;
+    else
+        load_header(config, src, format, rd);
+    if (local && (fstat(src->fd, &after) != 0 || stat_differs(&before, &after)))
+        rd->changed = true;
+}
+
+static void image_read_release(image_read *rd)
+{
+    VIPS_UNREF(rd->image);
+    free(rd->copy);
 }
 
 /* ---- the rules ---- */
@@ -182,6 +199,29 @@ static void check_size(const pm3k_limits *limits, const pm3k__source *src, pm3k_
                   pm3k__format_mb(src->size, size_mb, sizeof size_mb), PM3K_END);
 }
 
+/* The EXIF orientation as stored: libvips's own orientation field is
+ * clamped to 1..8, so a stored 0 or 9 would read as a valid 1 or 8. The
+ * exif-ifd0-Orientation field starts with the stored value. */
+static void orientation_facts(VipsImage *image, pm3k_item *item)
+{
+    static const char field[] = "exif-ifd0-Orientation";
+    const char *text = NULL;
+    char *end;
+    if (!vips_image_get_typeof(image, field))
+        return;
+    if (vips_image_get_string(image, field, &text) != 0 || !text) {
+        vips_error_clear();
+        return;
+    }
+    long value = strtol(text, &end, 10);
+    if (end == text)
+        return;
+    if (value >= 1 && value <= 8)
+        pm3k_item_fact_int(item, "orientation", value);
+    else
+        pm3k_item_fact_int(item, "orientation_invalid", value);
+}
+
 /* Facts from the header, then the pixel-size rule. The EXIF orientation
  * does not change the verdict: the limit applies to each side. */
 static void check_header(const pm3k_limits *limits, VipsImage *image, pm3k_item *item)
@@ -191,40 +231,38 @@ static void check_header(const pm3k_limits *limits, VipsImage *image, pm3k_item 
 
     pm3k_item_fact_int(item, "width", width);
     pm3k_item_fact_int(item, "height", height);
-    if (vips_image_get_typeof(image, VIPS_META_ORIENTATION)) {
-        int orientation;
-        if (vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation) == 0)
-            pm3k_item_fact_int(item, "orientation", orientation);
-        else
-            vips_error_clear();
-    }
+    orientation_facts(image, item);
     pm3k_item_fact_int(item, "bands", vips_image_get_bands(image));
     pm3k_item_fact_bool(item, "has_alpha", vips_image_hasalpha(image));
     if (width > limits->max_image_side || height > limits->max_image_side)
         pm3k_item_add(item, PM3K_RULE_IMAGE_TOO_LARGE_PX, PM3K_END);
 }
 
-/* The end checks. When libvips could not read the header either, the end
- * check's reason is the more precise one (a WebP cut anywhere fails the
- * header load); otherwise header_reason is reported. */
-static void check_end(pm3k__source *src, const pm3k__sniff *sniff, const char *header_reason,
-                      pm3k_item *item)
+/* What the walk and the load found. When libvips could not read the header
+ * either, the walk's reason is the more precise one. */
+static void report_read(const pm3k_probe_config *config, const pm3k__format *format,
+                        const image_read *rd, pm3k_item *item)
 {
-    char reason[256];
-    switch (pm3k__imgend_check(src, sniff->media, reason, sizeof reason)) {
+    char reason[96];
+    if (rd->image)
+        check_header(&config->limits, rd->image, item);
+    if (rd->info.frames > 0)
+        pm3k_item_fact_int(item, "frames", rd->info.frames);
+    if (rd->info.frames > 1)
+        pm3k_item_add(item, PM3K_RULE_ANIMATED_IMAGE, PM3K_END);
+    switch (rd->walk) {
     case PM3K__IMGEND_CUT:
-        pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_IMAGE, "reason", reason, PM3K_END);
-        break;
-    case PM3K__IMGEND_READ_ERROR:
-        pm3k_item_add(item,
-                      src->path ? PM3K_RULE_INPUT_UNREADABLE : PM3K_RULE_FETCH_ERROR_TRANSIENT,
-                      "reason", src->error[0] ? src->error : "read error", PM3K_END);
+    case PM3K__IMGEND_INVALID:
+        pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_IMAGE, "reason", rd->reason, PM3K_END);
         break;
     case PM3K__IMGEND_COMPLETE:
     case PM3K__IMGEND_UNCHECKED:
-        if (header_reason)
-            pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_IMAGE, "reason", header_reason,
-                          PM3K_END);
+        if (rd->header != HEADER_BAD)
+            break;
+        snprintf(reason, sizeof reason, "libvips cannot read the %s header", format->label);
+        pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_IMAGE, "reason", reason, PM3K_END);
+        break;
+    case PM3K__IMGEND_READ_ERROR:
         break;
     }
 }
@@ -234,8 +272,7 @@ void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const
 {
     const pm3k_limits *limits = &config->limits;
     const pm3k__format *format = sniff->format;
-    char reason[96];
-    VipsImage *image = NULL;
+    image_read rd = {.header = HEADER_BAD};
 
     /* Messages name the limits the checks compare against. */
     pm3k_item_set_limits(item, limits);
@@ -243,28 +280,28 @@ void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const
         check_other_type(config, sniff, item);
         goto out;
     }
+    read_image(config, src, format, &rd);
+    /* A file that changed, or could not be read, is judged on nothing. */
+    if (rd.changed) {
+        pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason",
+                      "the file changed while it was checked", PM3K_END);
+        goto out;
+    }
+    if (rd.read_error) {
+        pm3k_item_add(item,
+                      src->path ? PM3K_RULE_INPUT_UNREADABLE : PM3K_RULE_FETCH_ERROR_TRANSIENT,
+                      "reason", src->error[0] ? src->error : "read error", PM3K_END);
+        goto out;
+    }
+    /* The accepted types (even a PNG refused for PM3K storage: the other
+     * limits still tell the user what to fix). */
     if (format->accept == PM3K__ACCEPT_EXTERNAL && !limits->png_allowed)
         pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "accepted", accepted_types(limits),
                       PM3K_END);
-
-    /* The accepted types (even a PNG refused for PM3K storage: the other
-     * limits still tell the user what to fix). */
     check_size(limits, src, item);
-    switch (load_header(config, src, format->loader, &image)) {
-    case HEADER_BAD:
-        snprintf(reason, sizeof reason, "libvips cannot read the %s header", format->label);
-        check_end(src, sniff, reason, item);
-        break;
-    case HEADER_READ:
-        check_header(limits, image, item);
-        check_end(src, sniff, NULL, item);
-        break;
-    case HEADER_SKIPPED:
-        check_end(src, sniff, NULL, item);
-        break;
-    }
+    report_read(config, format, &rd, item);
 
 out:
-    VIPS_UNREF(image);
+    image_read_release(&rd);
     pm3k_item_fact_int(item, "bytes_read", src->bytes_read);
 }

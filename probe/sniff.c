@@ -141,6 +141,160 @@ static bool ts_sync_matches(const pm3k__signature *sig, const uint8_t *buf, size
     return buf[first] == 0x47 && buf[first + packet] == 0x47 && buf[first + 2 * packet] == 0x47;
 }
 
+/* ---- image formats without a plain magic ---- */
+
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[1] << 8 | p[0]);
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* ICO/CUR: reserved 0, type 1 (icon) or 2 (cursor), a count, then the
+ * first 16-byte directory entry: reserved 0, a size and an offset past the
+ * directory. An icon's entry also has 0 or 1 planes and a real bit depth
+ * (a cursor keeps its hotspot there). */
+static bool ico_matches(const uint8_t *buf, size_t len)
+{
+    if (len < 22 || buf[0] != 0 || buf[1] != 0 || buf[3] != 0 || (buf[2] != 1 && buf[2] != 2))
+        return false;
+    uint16_t count = le16(buf + 4);
+    const uint8_t *entry = buf + 6;
+    if (count == 0 || entry[3] != 0 || le32(entry + 8) == 0 || le32(entry + 12) < 6u + 16u * count)
+        return false;
+    if (buf[2] == 2)
+        return true;
+    uint16_t planes = le16(entry + 4), bits = le16(entry + 6);
+    return planes <= 1 && (bits == 0 || bits == 1 || bits == 4 || bits == 8 || bits == 16 ||
+                           bits == 24 || bits == 32);
+}
+
+/* SGI: magic 474, storage 0 (verbatim) or 1 (RLE), 1 or 2 bytes per
+ * channel, 1..3 dimensions and sides that are not zero. */
+static bool sgi_matches(const uint8_t *buf, size_t len)
+{
+    if (len < 12 || be16(buf) != 474 || buf[2] > 1 || buf[3] < 1 || buf[3] > 2)
+        return false;
+    uint16_t dimension = be16(buf + 4);
+    return dimension >= 1 && dimension <= 3 && be16(buf + 6) > 0 && be16(buf + 8) > 0 &&
+           be16(buf + 10) > 0;
+}
+
+static bool is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* PBM/PGM/PPM (P1..P6), PAM (P7) and PFM (PF, Pf): the magic, whitespace,
+ * comments, then the width's first digit, or a PAM header keyword. */
+static bool pnm_matches(const uint8_t *buf, size_t len)
+{
+    if (len < 4 || buf[0] != 'P' || !is_space(buf[2]))
+        return false;
+    bool pam = buf[1] == '7';
+    if (!pam && !(buf[1] >= '1' && buf[1] <= '6') && buf[1] != 'F' && buf[1] != 'f')
+        return false;
+    size_t i = 3;
+    while (i < len) {
+        if (is_space(buf[i])) {
+            i++;
+        } else if (buf[i] == '#') {
+            while (i < len && buf[i] != '\n')
+                i++;
+        } else {
+            break;
+        }
+    }
+    if (i >= len)
+        return false;
+    return pam ? buf[i] >= 'A' && buf[i] <= 'Z' : buf[i] >= '0' && buf[i] <= '9';
+}
+
+/* Offset just past the first `end` at or after i, or len. */
+static size_t skip_past(const uint8_t *buf, size_t len, size_t i, const char *end)
+{
+    size_t n = strlen(end);
+    for (; i + n <= len; i++)
+        if (memcmp(buf + i, end, n) == 0)
+            return i + n;
+    return len;
+}
+
+static bool starts_with(const uint8_t *buf, size_t len, size_t i, const char *text)
+{
+    size_t n = strlen(text);
+    return i + n <= len && memcmp(buf + i, text, n) == 0;
+}
+
+/* Whether the element at buf[i] ('<') is svg, or PREFIX:svg. */
+static bool svg_element_at(const uint8_t *buf, size_t len, size_t i)
+{
+    size_t name = i + 1, colon = name;
+    while (colon < len && colon < name + 32 &&
+           (isalnum(buf[colon]) || buf[colon] == '_' || buf[colon] == '-' || buf[colon] == '.'))
+        colon++;
+    if (colon < len && buf[colon] == ':')
+        name = colon + 1;
+    if (!starts_with(buf, len, name, "svg") || name + 3 >= len)
+        return false;
+    uint8_t after = buf[name + 3];
+    return is_space(after) || after == '>' || after == '/';
+}
+
+/* SVG: text (a UTF-8 BOM allowed) whose first element is svg; the XML
+ * declaration, processing instructions, comments and a DOCTYPE (with an
+ * internal subset) may come first. Only the bytes sniffed are looked at. */
+static bool svg_matches(const uint8_t *buf, size_t len)
+{
+    size_t i = starts_with(buf, len, 0, "\xEF\xBB\xBF") ? 3 : 0;
+    while (i < len) {
+        if (is_space(buf[i])) {
+            i++;
+        } else if (starts_with(buf, len, i, "<?")) {
+            i = skip_past(buf, len, i + 2, "?>");
+        } else if (starts_with(buf, len, i, "<!--")) {
+            i = skip_past(buf, len, i + 4, "-->");
+        } else if (starts_with(buf, len, i, "<!DOCTYPE")) {
+            /* an internal subset [...] may hold '>' */
+            size_t close = skip_past(buf, len, i, ">"), subset = skip_past(buf, len, i, "[");
+            i = subset < close ? skip_past(buf, len, skip_past(buf, len, subset, "]"), ">") : close;
+        } else {
+            return buf[i] == '<' && svg_element_at(buf, len, i);
+        }
+    }
+    return false;
+}
+
+/* TGA: an 18-byte header of a color map type 0 or 1, an image type
+ * (color-mapped, true-color or gray, raw or RLE) that agrees with it, a
+ * color map that is there exactly when the type says so, sides that are
+ * not zero, a pixel depth the type allows and a descriptor without the
+ * interleaving bits TGA 2 dropped. */
+static bool tga_matches(const uint8_t *buf, size_t len)
+{
+    if (len < 18 || buf[1] > 1)
+        return false;
+    /* types 1..3, and 9..11 for the same run-length encoded */
+    uint8_t type = buf[2] & 0x07, depth = buf[16];
+    bool mapped = type == 1;
+    if (type < 1 || type > 3 || (buf[2] & ~0x0B) != 0 || mapped != (buf[1] == 1))
+        return false;
+    uint16_t map_length = le16(buf + 5);
+    uint8_t map_bits = buf[7];
+    if (mapped ? map_length == 0 ||
+                     (map_bits != 15 && map_bits != 16 && map_bits != 24 && map_bits != 32)
+               : le16(buf + 3) != 0 || map_length != 0 || map_bits != 0)
+        return false;
+    if (le16(buf + 12) == 0 || le16(buf + 14) == 0 || (buf[17] & 0xC0) != 0 || (buf[17] & 0x0F) > 8)
+        return false;
+    if (type == 2)
+        return depth == 15 || depth == 16 || depth == 24 || depth == 32;
+    return depth == 8 || depth == 16;
+}
+
 static bool signature_matches(const pm3k__signature *sig, const uint8_t *buf, size_t len)
 {
     switch (sig->test) {
@@ -158,6 +312,16 @@ static bool signature_matches(const pm3k__signature *sig, const uint8_t *buf, si
         return bmp_matches(buf, len);
     case PM3K__TEST_TS_SYNC:
         return ts_sync_matches(sig, buf, len);
+    case PM3K__TEST_ICO:
+        return ico_matches(buf, len);
+    case PM3K__TEST_SGI:
+        return sgi_matches(buf, len);
+    case PM3K__TEST_PNM:
+        return pnm_matches(buf, len);
+    case PM3K__TEST_SVG:
+        return svg_matches(buf, len);
+    case PM3K__TEST_TGA:
+        return tga_matches(buf, len);
     }
     return false;
 }

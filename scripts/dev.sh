@@ -23,7 +23,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # NodeSource or similar; without it the S3 tests skip and say so.
 PACKAGES="cmake make gcc pkg-config libc6-dev
 libavformat-dev libavcodec-dev libavutil-dev libvips-dev libcurl4-openssl-dev libcjson-dev
-libsqlite3-dev libcmocka-dev ffmpeg libvips-tools python3 python3-jsonschema
+libsqlite3-dev zlib1g-dev libcmocka-dev ffmpeg libvips-tools python3 python3-jsonschema
 nginx-light libnginx-mod-http-echo openssl curl ca-certificates
 libmicrohttpd-dev faketime parallel jq
 clang libclang-rt-14-dev"

@@ -205,6 +205,57 @@ static bool sample_of(pm3k__media media, sample *s)
     case PM3K__MEDIA_ASF:
         *s = bytes_at0("\x30\x26\xB2\x75\x8E\x66\xCF\x11\xA6\xD9", 10, 0);
         return true;
+    case PM3K__MEDIA_CAMERA_RAW:
+        *s = ftyp("crx ", "crx ", "isom");
+        return true;
+    case PM3K__MEDIA_ICO: {
+        static const uint8_t ico[22] = {0, 0,  1, 0,    1, 0, 16, 16, 0, 0, 1,
+                                        0, 32, 0, 0x68, 4, 0, 0,  22, 0, 0, 0};
+        *s = bytes_at0(ico, sizeof ico, 0);
+        return true;
+    }
+    case PM3K__MEDIA_PSD:
+        *s = bytes_at0("8BPS\0\1\0\0", 8, 0);
+        return true;
+    case PM3K__MEDIA_QOI:
+        *s = bytes_at0("qoif\0\0\0\x40", 8, 0);
+        return true;
+    case PM3K__MEDIA_JPEG2000:
+        *s = bytes_at0("\0\0\0\x0CjP  \r\n\x87\n\0\0\0\x14"
+                       "ftypjp2 ",
+                       20, 0);
+        return true;
+    case PM3K__MEDIA_JPEGXL:
+        *s = bytes_at0("\0\0\0\x0CJXL \r\n\x87\n", 12, 0);
+        return true;
+    case PM3K__MEDIA_EXR:
+        *s = bytes_at0("\x76\x2F\x31\x01\x02\0\0\0", 8, 0);
+        return true;
+    case PM3K__MEDIA_HDR:
+        *s = bytes_at0("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n", 34, 0);
+        return true;
+    case PM3K__MEDIA_DDS:
+        *s = bytes_at0("DDS \x7C\0\0\0\x07\x10\0\0", 12, 0);
+        return true;
+    case PM3K__MEDIA_ICNS:
+        *s = bytes_at0("icns\0\0\x10\0", 8, 0);
+        return true;
+    case PM3K__MEDIA_SGI:
+        *s = bytes_at0("\x01\xDA\x00\x01\x00\x03\x00\x40\x00\x40\x00\x03", 12, 0);
+        return true;
+    case PM3K__MEDIA_PNM:
+        *s = bytes_at0("P6\n# a comment\n64 48\n255\n", 25, 0);
+        return true;
+    case PM3K__MEDIA_SVG:
+        *s = bytes_at0("<?xml version=\"1.0\"?>\n<!-- made by hand -->\n"
+                       "<svg xmlns=\"http://www.w3.org/2000/svg\">",
+                       84, 0);
+        return true;
+    case PM3K__MEDIA_TGA: {
+        static const uint8_t tga[18] = {0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 48, 0, 24, 0x20};
+        *s = bytes_at0(tga, sizeof tga, 0);
+        return true;
+    }
     case PM3K__MEDIA_MPEGTS:
         *s = bytes_at0("\x47\x40\x00\x10", 4, 3 * 188);
         s->bytes[188] = 0x47;
@@ -461,10 +512,12 @@ static void mime_types_name_rows(void **state)
 static void walk_default_is_every_extension(void **state)
 {
     (void)state;
-    static const char *const documented[] = {"mp4",  "m4v",  "mov", "3gp",  "3g2",  "webm", "mkv",
-                                             "avi",  "ts",   "mts", "m2ts", "flv",  "wmv",  "mpg",
-                                             "mpeg", "ogv",  "jpg", "jpeg", "png",  "webp", "gif",
-                                             "tif",  "tiff", "bmp", "heic", "heif", "avif", NULL};
+    static const char *const documented[] = {
+        "mp4", "m4v", "mov", "3gp", "3g2", "webm", "mkv", "avi", "ts", "mts", "m2ts", "flv",
+        "wmv", "mpg", "mpeg", "ogv", "jpg", "jpeg", "jpe", "jfif", "png", "webp", "gif", "tif",
+        "tiff", "bmp", "heic", "heif", "avif", "cr3", "raf", "orf", "ico", "cur", "psd", "psb",
+        "qoi", "jp2", "j2k", "jpf", "jpx", "j2c", "jpc", "jpm", "jxl", "exr", "dds", "icns",
+        "sgi", "pnm", "pbm", "pgm", "ppm", "pam", "svg", "tga", NULL};
     const char *const *all = pm3k_walk_default_extensions();
     assert_ptr_equal(all, pm3k__format_extensions());
     assert_int_equal(list_len(all), list_len(documented));

@@ -1,6 +1,6 @@
-/* Unit tests for probe/imgend.c (end checks on crafted buffers) and
- * probe/image.c through an in-memory source, i.e. the way a remote file
- * (--deep, src->path NULL) is probed. */
+/* Unit tests for probe/image.c through an in-memory source, i.e. the way a
+ * remote file (--deep, src->path NULL) is probed: images made by libvips,
+ * some patched by hand (the walks themselves: tests/unit/test_imgend.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,320 +11,11 @@
 
 #include <cmocka.h>
 #include <vips/vips.h>
+#include <zlib.h>
 
 #include "core/medialib.h"
 #include "pm3k/pm3k.h"
-#include "probe/imgend.h"
 #include "probe/probe_int.h"
-
-/* ---- an in-memory source ---- */
-
-static int64_t failing_read_at(void *ctx, int64_t offset, void *buf, size_t len)
-{
-    pm3k__source *src = ctx;
-    snprintf(src->error, sizeof src->error, "injected read error");
-    return -1;
-}
-
-/* Make every read of src fail, with a reason. */
-static void fail_reads(pm3k__source *src)
-{
-    src->ctx = src;
-    src->read_at = failing_read_at;
-}
-
-static pm3k__imgend check(const void *data, size_t len, pm3k__media media, char *reason)
-{
-    pm3k__source src;
-    pm3k__memory m;
-    pm3k__source_memory(&src, &m, data, len, "memory");
-    return pm3k__imgend_check(&src, media, reason, 256);
-}
-
-/* ---- a byte builder ---- */
-
-typedef struct bytes {
-    uint8_t *data;
-    size_t len, cap;
-} bytes;
-
-static void put(bytes *b, const void *data, size_t len)
-{
-    if (b->len + len > b->cap) {
-        b->cap = (b->len + len) * 2 + 64;
-        b->data = realloc(b->data, b->cap);
-        assert_non_null(b->data);
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-}
-
-static void put_str(bytes *b, const char *s, size_t len)
-{
-    put(b, s, len);
-}
-
-static void put_fill(bytes *b, uint8_t value, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        put(b, &value, 1);
-}
-
-static void put_be32(bytes *b, uint32_t v)
-{
-    uint8_t p[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    put(b, p, 4);
-}
-
-/* ---- JPEG ---- */
-
-/* SOI, APP0, DQT-sized segment, SOS header, entropy data with a stuffed
- * 0xFF and a restart marker. The caller appends EOI (or not). */
-static void jpeg_body(bytes *b)
-{
-    put_str(b, "\xFF\xD8", 2);
-    put_str(b, "\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 18);
-    put_str(b, "\xFF\xDB\x00\x05\x00\x01\x02", 7);
-    put_str(b, "\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00", 10);
-    put_str(b, "\x12\x34\xFF\x00\x56\xFF\xD0\x78\x9A", 9);
-}
-
-static void jpeg_complete(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    char reason[256];
-    jpeg_body(&b);
-    put_str(&b, "\xFF\xD9", 2);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_COMPLETE);
-    /* zero padding after the EOI: still the fast path */
-    put_fill(&b, 0x00, 100);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_COMPLETE);
-    free(b.data);
-}
-
-static void jpeg_truncated(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    char reason[256];
-    jpeg_body(&b);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
-    assert_non_null(strstr(reason, "EOI"));
-    /* cut right after a stuffed 0xFF: the last two bytes are FF 00 */
-    assert_int_equal(check(b.data, b.len - 5, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
-    /* cut after the 0xFF of a marker */
-    put_str(&b, "\xFF", 1);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
-    /* cut inside the header, before any SOS */
-    assert_int_equal(check(b.data, 25, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
-    assert_non_null(strstr(reason, "SOS"));
-    free(b.data);
-}
-
-/* Data after the EOI (a Motion Photo's MP4) must pass, however long. */
-static void jpeg_trailing_data(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    char reason[256];
-    jpeg_body(&b);
-    put_str(&b, "\xFF\xD9", 2);
-    put_be32(&b, 0x18);
-    put_str(&b, "ftypmp42", 8);
-    for (int i = 0; i < 10000; i++) {
-        uint8_t v = (uint8_t)(i * 7 + 1); /* includes 0xFF bytes, never FF D9 at the end */
-        put(&b, &v, 1);
-    }
-    put_str(&b, "\x01\x02", 2);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_COMPLETE);
-    free(b.data);
-}
-
-/* A progressive file has segments between its scans; their payload may
- * hold FF D9 and must be skipped, not taken for the EOI. */
-static void jpeg_segment_between_scans(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    char reason[256];
-    jpeg_body(&b);
-    put_str(&b, "\xFF\xC4\x00\x06\xFF\xD9\xFF\xD9", 8); /* DHT with FF D9 inside */
-    put_str(&b, "\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00", 10);
-    put_str(&b, "\x11\x22\x33", 3);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
-    put_str(&b, "\xFF\xD9", 2);
-    put_str(&b, "trailer", 7);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_COMPLETE);
-    free(b.data);
-}
-
-static void jpeg_eoi_before_scan(void **state)
-{
-    (void)state;
-    char reason[256];
-    static const uint8_t data[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04,
-                                   0x00, 0x00, 0xFF, 0xD9, 0x01, 0x02};
-    assert_int_equal(check(data, sizeof data, PM3K__MEDIA_JPEG, reason), PM3K__IMGEND_CUT);
-    assert_non_null(strstr(reason, "before any scan data"));
-}
-
-/* ---- PNG ---- */
-
-static void png_chunk(bytes *b, const char *type, uint32_t length, size_t actual)
-{
-    put_be32(b, length);
-    put_str(b, type, 4);
-    put_fill(b, 0xAB, actual);
-    put_be32(b, 0x12345678); /* CRC: not checked */
-}
-
-static void png_head(bytes *b)
-{
-    put_str(b, "\x89PNG\r\n\x1A\n", 8);
-    png_chunk(b, "IHDR", 13, 13);
-}
-
-static void png_complete(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    char reason[256];
-    png_head(&b);
-    png_chunk(&b, "IDAT", 100, 100);
-    png_chunk(&b, "IEND", 0, 0);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_COMPLETE);
-    /* data after IEND is not PM3K's concern */
-    put_str(&b, "junk", 4);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_COMPLETE);
-    free(b.data);
-}
-
-static void png_chunk_past_end(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    char reason[256];
-    png_head(&b);
-    png_chunk(&b, "IDAT", 5000, 100); /* says 5000 bytes, has 100 */
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
-    assert_non_null(strstr(reason, "'IDAT'"));
-    assert_non_null(strstr(reason, "past the end"));
-    free(b.data);
-}
-
-static void png_without_iend(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    char reason[256];
-    png_head(&b);
-    png_chunk(&b, "IDAT", 10, 10);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
-    assert_non_null(strstr(reason, "IEND"));
-    /* cut inside a chunk header */
-    assert_int_equal(check(b.data, b.len - 20, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
-    free(b.data);
-}
-
-static void png_bad_chunks(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    char reason[256];
-    png_head(&b);
-    png_chunk(&b, "ID\x01T", 0, 0);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
-    assert_non_null(strstr(reason, "invalid chunk type"));
-    free(b.data);
-
-    b = (bytes){0};
-    png_head(&b);
-    png_chunk(&b, "IDAT", 0xFFFFFFFFu, 0);
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_PNG, reason), PM3K__IMGEND_CUT);
-    assert_non_null(strstr(reason, "invalid length"));
-    free(b.data);
-}
-
-/* The walk reads chunk headers, not the data it skips. */
-static void png_walk_skips_data(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    pm3k__source src;
-    pm3k__memory m;
-    png_head(&b);
-    for (int i = 0; i < 8; i++)
-        png_chunk(&b, "IDAT", 200000, 200000);
-    png_chunk(&b, "IEND", 0, 0);
-    /* a local file: chunk headers only */
-    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
-    src.path = "memory.png";
-    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_PNG, NULL, 0), PM3K__IMGEND_COMPLETE);
-    assert_true(src.bytes_read < 2 * 1024);
-    /* a remote one: one window per chunk, still far from the whole file */
-    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
-    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_PNG, NULL, 0), PM3K__IMGEND_COMPLETE);
-    assert_true(src.bytes_read < (int64_t)b.len / 4);
-    free(b.data);
-}
-
-/* ---- WebP ---- */
-
-static void webp_riff(bytes *b, uint32_t riff_size, size_t payload)
-{
-    uint8_t le[4] = {(uint8_t)riff_size, (uint8_t)(riff_size >> 8), (uint8_t)(riff_size >> 16),
-                     (uint8_t)(riff_size >> 24)};
-    put_str(b, "RIFF", 4);
-    put(b, le, 4);
-    put_str(b, "WEBP", 4);
-    put_fill(b, 0x55, payload);
-}
-
-static void webp_sizes(void **state)
-{
-    (void)state;
-    char reason[256];
-    bytes b = {0};
-    webp_riff(&b, 4 + 100, 100); /* exact */
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_COMPLETE);
-    put_fill(&b, 0, 10); /* trailing bytes */
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_COMPLETE);
-    free(b.data);
-
-    b = (bytes){0};
-    webp_riff(&b, 4 + 100, 50); /* cut */
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_CUT);
-    assert_non_null(strstr(reason, "RIFF"));
-    free(b.data);
-
-    b = (bytes){0};
-    webp_riff(&b, 2, 0); /* impossible size */
-    assert_int_equal(check(b.data, b.len, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_CUT);
-    assert_int_equal(check(b.data, 9, PM3K__MEDIA_WEBP, reason), PM3K__IMGEND_CUT);
-    free(b.data);
-}
-
-/* ---- sources that cannot be checked ---- */
-
-static void read_errors_and_unknown_size(void **state)
-{
-    (void)state;
-    bytes b = {0};
-    pm3k__source src;
-    pm3k__memory m;
-    jpeg_body(&b);
-    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
-    fail_reads(&src);
-    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_JPEG, NULL, 0), PM3K__IMGEND_READ_ERROR);
-    assert_string_equal(src.error, "injected read error");
-    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
-    src.size = -1;
-    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_JPEG, NULL, 0), PM3K__IMGEND_UNCHECKED);
-    pm3k__source_memory(&src, &m, b.data, b.len, "memory");
-    assert_int_equal(pm3k__imgend_check(&src, PM3K__MEDIA_GIF, NULL, 0), PM3K__IMGEND_UNCHECKED);
-    free(b.data);
-}
 
 /* ---- pm3k__probe_image on a remote-style source (no path) ---- */
 
@@ -424,6 +115,232 @@ static void probe_remote_truncated_and_png_on_pm3k(void **state)
     g_free(png);
 }
 
+/* ---- patched images ---- */
+
+static uint32_t be32_of(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* data with `insert` (len bytes) put at offset at; free() the result. */
+static uint8_t *spliced(const void *data, size_t len, size_t at, const void *insert,
+                        size_t insert_len, size_t *out_len)
+{
+    uint8_t *out = malloc(len + insert_len);
+    assert_non_null(out);
+    memcpy(out, data, at);
+    memcpy(out + at, insert, insert_len);
+    memcpy(out + at + insert_len, (const uint8_t *)data + at, len - at);
+    *out_len = len + insert_len;
+    return out;
+}
+
+/* A PNG chunk with its CRC. */
+static size_t png_chunk(uint8_t *out, const char *type, const void *data, uint32_t len)
+{
+    out[0] = (uint8_t)(len >> 24);
+    out[1] = (uint8_t)(len >> 16);
+    out[2] = (uint8_t)(len >> 8);
+    out[3] = (uint8_t)len;
+    memcpy(out + 4, type, 4);
+    memcpy(out + 8, data, len);
+    uint32_t crc = (uint32_t)crc32(0, out + 4, 4 + len);
+    for (int i = 0; i < 4; i++)
+        out[8 + len + (uint32_t)i] = (uint8_t)(crc >> (24 - 8 * (unsigned)i));
+    return 12 + len;
+}
+
+/* A big-endian TIFF of one IFD entry: Orientation = value. */
+static size_t exif_tiff(uint8_t *out, unsigned value)
+{
+    static const uint8_t tiff[] = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0,
+                                   3,   0,   0, 0,  1, 0, 0, 0, 0, 0, 0,    0,    0};
+    memcpy(out, tiff, sizeof tiff);
+    out[19] = (uint8_t)value;
+    return sizeof tiff;
+}
+
+/* The orientation stored is reported as it is: 1..8 as orientation, any
+ * other value as orientation_invalid (libvips itself would say 1). A PNG's
+ * eXIf counts after the image data too. */
+static void probe_orientation(void **state)
+{
+    (void)state;
+    pm3k_probe_config config;
+    pm3k_probe_config_init(&config);
+    size_t len, patched_len;
+    uint8_t exif[64], segment[80];
+
+    void *jpeg = encode(64, 48, ".jpg", &len);
+    memcpy(exif, "Exif\0\0", 6);
+    size_t n = 6 + exif_tiff(exif + 6, 9);
+    memcpy(segment, "\xFF\xE1", 2);
+    segment[2] = 0;
+    segment[3] = (uint8_t)(n + 2);
+    memcpy(segment + 4, exif, n);
+    uint8_t *patched = spliced(jpeg, len, 2, segment, n + 4, &patched_len);
+    pm3k_item *item = probe_buffer(&config, patched, patched_len);
+    assert_int_equal(fact_int(item, "orientation_invalid"), 9);
+    assert_false(pm3k_item_has_fact(item, "orientation"));
+    assert_int_equal(pm3k_item_finding_count(item), 0);
+    pm3k_item_free(item);
+    free(patched);
+    g_free(jpeg);
+
+    void *png = encode(64, 48, ".png", &len);
+    uint8_t chunk[64];
+    size_t chunk_len = png_chunk(chunk, "eXIf", exif, (uint32_t)exif_tiff(exif, 3));
+    patched = spliced(png, len, len - 12, chunk, chunk_len, &patched_len); /* before IEND */
+    item = probe_buffer(&config, patched, patched_len);
+    assert_int_equal(fact_int(item, "orientation"), 3);
+    assert_false(pm3k_item_has_fact(item, "orientation_invalid"));
+    pm3k_item_free(item);
+    free(patched);
+    g_free(png);
+}
+
+/* An APNG (an acTL before IDAT, which libvips ignores) and a WebP of
+ * pages: animated_image, with the frames counted. */
+static void probe_animated(void **state)
+{
+    (void)state;
+    pm3k_probe_config config;
+    pm3k_probe_config_init(&config);
+    size_t len, patched_len;
+
+    void *png = encode(64, 48, ".png", &len);
+    uint8_t chunk[32];
+    size_t chunk_len = png_chunk(chunk, "acTL", "\0\0\0\x04\0\0\0\0", 8);
+    uint8_t *apng = spliced(png, len, 33, chunk, chunk_len, &patched_len); /* after IHDR */
+    pm3k_item *item = probe_buffer(&config, apng, patched_len);
+    assert_int_equal(pm3k_item_finding_count(item), 1);
+    const pm3k_finding *f = pm3k_item_find(item, "animated_image");
+    assert_non_null(f);
+    assert_non_null(strstr(f->message, "animated png of 4 frames"));
+    assert_int_equal(pm3k_item_status(item), PM3K_STATUS_WARN);
+    assert_int_equal(fact_int(item, "frames"), 4);
+    assert_int_equal(fact_int(item, "width"), 64);
+    pm3k_item_free(item);
+    free(apng);
+    g_free(png);
+
+    /* a WebP of three frames, each the VP8 chunk of a still */
+    uint8_t *still = encode(64, 40, ".webp", &len);
+    size_t first = 12; /* the still's VP8 chunk */
+    while (first + 8 <= len && memcmp(still + first, "VP8 ", 4) != 0) {
+        size_t size = (size_t)still[first + 4] | (size_t)still[first + 5] << 8;
+        first += 8 + size + (size & 1);
+    }
+    assert_true(first + 8 <= len);
+    size_t vp8 = 8 + ((size_t)still[first + 4] | (size_t)still[first + 5] << 8);
+    vp8 += vp8 & 1;
+    uint8_t *anim = malloc(12 + 18 + 14 + 3 * (24 + vp8));
+    assert_non_null(anim);
+    size_t at = 12;
+    memcpy(anim + at, "VP8X\x0A\0\0\0\x02\0\0\0\x3F\0\0\x27\0\0", 18);
+    at += 18;
+    memcpy(anim + at, "ANIM\x06\0\0\0\0\0\0\0\0\0", 14);
+    at += 14;
+    for (int i = 0; i < 3; i++) {
+        uint32_t size = (uint32_t)(16 + vp8);
+        memcpy(anim + at, "ANMF", 4);
+        for (int k = 0; k < 4; k++)
+            anim[at + 4 + (size_t)k] = (uint8_t)(size >> (8 * k));
+        memcpy(anim + at + 8, "\0\0\0\0\0\0\x3F\0\0\x27\0\0\x64\0\0\0", 16);
+        memcpy(anim + at + 24, still + first, vp8);
+        at += 24 + vp8;
+    }
+    memcpy(anim, "RIFF", 4);
+    for (int k = 0; k < 4; k++)
+        anim[4 + k] = (uint8_t)((at - 8) >> (8 * k));
+    memcpy(anim + 8, "WEBP", 4);
+    item = probe_buffer(&config, anim, at);
+    assert_non_null(pm3k_item_find(item, "animated_image"));
+    assert_int_equal(pm3k_item_finding_count(item), 1);
+    assert_int_equal(fact_int(item, "frames"), 3);
+    assert_int_equal(fact_int(item, "width"), 64);
+    assert_int_equal(fact_int(item, "height"), 40);
+    pm3k_item_free(item);
+    free(anim);
+    g_free(still);
+}
+
+/* A hostile chunk is found before libvips sees the file: no header is
+ * measured and hardly anything is read. */
+static void probe_walk_comes_first(void **state)
+{
+    (void)state;
+    pm3k_probe_config config;
+    pm3k_probe_config_init(&config);
+    size_t len, patched_len;
+    void *png = encode(64, 48, ".png", &len);
+    assert_int_equal(be32_of((const uint8_t *)png + 8), 13);
+    uint8_t bomb[16] = {0x3F, 0xFF, 0xFF, 0xF0, 't', 'E', 'X', 't', 'C', 'o', 'm', 'm', 0};
+    uint8_t *patched = spliced(png, len, 33, bomb, sizeof bomb, &patched_len);
+    pm3k_item *item = probe_buffer(&config, patched, patched_len);
+    assert_int_equal(pm3k_item_finding_count(item), 1);
+    const pm3k_finding *f = pm3k_item_find(item, "unreadable_media");
+    assert_non_null(f);
+    assert_non_null(strstr(f->message, "chunk 'tEXt' at byte 33 runs past the end of the file"));
+    assert_false(pm3k_item_has_fact(item, "width"));
+    assert_true(fact_int(item, "bytes_read") < 256);
+    pm3k_item_free(item);
+    free(patched);
+    g_free(png);
+}
+
+/* A JPEG without quantization tables: measured, then refused. */
+static void probe_jpeg_without_dqt(void **state)
+{
+    (void)state;
+    pm3k_probe_config config;
+    pm3k_probe_config_init(&config);
+    size_t len;
+    uint8_t *jpeg = encode(64, 48, ".jpg", &len);
+    /* drop every DQT segment before the first scan */
+    size_t pos = 2, out = 2;
+    while (pos + 4 <= len && jpeg[pos + 1] != 0xDA) {
+        size_t seg = 2 + (size_t)(jpeg[pos + 2] << 8 | jpeg[pos + 3]);
+        if (jpeg[pos + 1] != 0xDB) {
+            memmove(jpeg + out, jpeg + pos, seg);
+            out += seg;
+        }
+        pos += seg;
+    }
+    memmove(jpeg + out, jpeg + pos, len - pos);
+    len -= pos - out;
+    pm3k_item *item = probe_buffer(&config, jpeg, len);
+    const pm3k_finding *f = pm3k_item_find(item, "unreadable_media");
+    assert_non_null(f);
+    assert_non_null(strstr(f->message, "which no DQT before its first scan defines"));
+    assert_int_equal(fact_int(item, "width"), 64);
+    pm3k_item_free(item);
+    g_free(jpeg);
+}
+
+/* A WebP over the image limit is not read whole: too large, not measured. */
+static void probe_webp_over_limit(void **state)
+{
+    (void)state;
+    pm3k_probe_config config;
+    pm3k_probe_config_init(&config);
+    size_t len;
+    void *webp = encode(640, 480, ".webp", &len);
+    config.limits.max_image_bytes = (int64_t)len / 2;
+    pm3k_item *item = probe_buffer(&config, webp, len);
+    assert_int_equal(pm3k_item_finding_count(item), 1);
+    assert_non_null(pm3k_item_find(item, "image_too_large"));
+    assert_false(pm3k_item_has_fact(item, "width"));
+    assert_true(fact_int(item, "bytes_read") < (int64_t)len / 2);
+    pm3k_item_free(item);
+    config.limits.max_image_bytes = (int64_t)len;
+    item = probe_buffer(&config, webp, len);
+    assert_int_equal(pm3k_item_finding_count(item), 0);
+    assert_int_equal(fact_int(item, "width"), 640);
+    pm3k_item_free(item);
+    g_free(webp);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -434,20 +351,13 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(jpeg_complete),
-        cmocka_unit_test(jpeg_truncated),
-        cmocka_unit_test(jpeg_trailing_data),
-        cmocka_unit_test(jpeg_segment_between_scans),
-        cmocka_unit_test(jpeg_eoi_before_scan),
-        cmocka_unit_test(png_complete),
-        cmocka_unit_test(png_chunk_past_end),
-        cmocka_unit_test(png_without_iend),
-        cmocka_unit_test(png_bad_chunks),
-        cmocka_unit_test(png_walk_skips_data),
-        cmocka_unit_test(webp_sizes),
-        cmocka_unit_test(read_errors_and_unknown_size),
         cmocka_unit_test(probe_remote_formats),
         cmocka_unit_test(probe_remote_truncated_and_png_on_pm3k),
+        cmocka_unit_test(probe_orientation),
+        cmocka_unit_test(probe_animated),
+        cmocka_unit_test(probe_walk_comes_first),
+        cmocka_unit_test(probe_jpeg_without_dqt),
+        cmocka_unit_test(probe_webp_over_limit),
     };
     int failed = cmocka_run_group_tests(tests, setup, NULL);
     pm3k_global_cleanup();
