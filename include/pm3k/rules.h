@@ -178,6 +178,8 @@ typedef struct pm3k_budget {
     int status_per_hour;         /* hourly cap: 40 calls per hour ... */
     int64_t status_cooldown_s;   /* ... whose first excess starts a 1-hour status_cooldown */
     int64_t sending_stale_s;     /* a post recorded as sending this long ago got no answer */
+    /* added to every window: the history keeps whole seconds, PM3K does not */
+    int64_t clock_margin_s;
 } pm3k_budget;
 
 const pm3k_budget *pm3k_budget_get(void);
