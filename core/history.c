@@ -99,8 +99,10 @@ struct pm3k_history {
     char *path;
 };
 
-/* Outcomes that spent (or may have spent) a post of the budget. */
-#define COUNTED "outcome IN ('ok', 'sending', 'unknown')"
+/* Outcomes that spent (or may have spent) a post of the budget; an unknown
+ * one a --resend settled did not (the user checked; and PM3K's own interval
+ * and duplicate checks refuse a real repeat). */
+#define COUNTED "(outcome IN ('ok', 'sending', 'unknown') AND superseded_by IS NULL)"
 
 pm3k_code pm3k_history_default_path(char *out, size_t out_len, pm3k_error *err)
 {
@@ -507,19 +509,41 @@ static pm3k_code insert_post(pm3k_history *h, const pm3k_post_record *post, cons
     return rc;
 }
 
-/* --resend: the earlier attempts of this post whose outcome is unknown no
- * longer block it (they still count for the budget). */
+/* --resend: the earlier attempts of this post whose outcome is unknown are
+ * settled by the attempt `by` (0 while it is not recorded yet): they no
+ * longer block it nor count for the budget. */
 static pm3k_code supersede_unknown(pm3k_history *h, const pm3k_post_record *post,
-                                   const char *url_sha, const char *caption_sha, int64_t attempt,
+                                   const char *url_sha, const char *caption_sha, int64_t by,
                                    pm3k_error *err)
 {
     sqlite3_stmt *st = NULL;
     pm3k_code rc = stmt(h, &st, err,
                         "UPDATE posts SET superseded_by = ?5 WHERE account = ?1 AND outcome IN "
-                        "('sending', 'unknown') AND superseded_by IS NULL AND id <> ?5 AND "
-                        "(url_sha256 = ?2 OR file_sha256 = ?3 OR caption_sha256 = ?4)",
-                        "ssssi", post->account, url_sha, post->file_sha256, caption_sha, attempt);
+                        "('sending', 'unknown') AND (superseded_by IS NULL OR superseded_by = 0) "
+                        "AND id <> ?5 AND (url_sha256 = ?2 OR file_sha256 = ?3 OR "
+                        "caption_sha256 = ?4)",
+                        "ssssi", post->account, url_sha, post->file_sha256, caption_sha, by);
     return rc == PM3K_OK ? run(h, st, err) : rc;
+}
+
+/* The checks and the record, inside begin_post's transaction. */
+static pm3k_code hold_post(pm3k_history *h, const pm3k_post_record *post, const char *url_sha,
+                           const char *caption_sha, int64_t now, unsigned flags, int64_t *attempt,
+                           pm3k_history_check *check, pm3k_error *err)
+{
+    bool resend = (flags & PM3K_HISTORY_RESEND) != 0;
+    pm3k_code rc = settle_stale(h, now, err);
+    if (rc == PM3K_OK && resend)
+        rc = supersede_unknown(h, post, url_sha, caption_sha, 0, err);
+    if (rc == PM3K_OK)
+        rc = check_repeats(h, post, url_sha, caption_sha, now, flags, check, err);
+    if (rc == PM3K_OK && check->block == PM3K_BLOCK_NONE && !(flags & PM3K_HISTORY_IGNORE))
+        rc = check_post_budget(h, post->account, now, check, err);
+    if (rc == PM3K_OK && check->block == PM3K_BLOCK_NONE)
+        rc = insert_post(h, post, url_sha, caption_sha, now, attempt, err);
+    if (rc == PM3K_OK && *attempt > 0 && resend)
+        rc = supersede_unknown(h, post, url_sha, caption_sha, *attempt, err);
+    return rc;
 }
 
 pm3k_code pm3k_history_begin_post(pm3k_history *h, const pm3k_post_record *post, int64_t now,
@@ -538,23 +562,15 @@ pm3k_code pm3k_history_begin_post(pm3k_history *h, const pm3k_post_record *post,
         return rc;
     if ((rc = pm3k__db_begin(h->db, err)) != PM3K_OK)
         return rc;
-    if ((rc = settle_stale(h, now, err)) != PM3K_OK ||
-        (rc = check_repeats(h, post, url_sha, has_caption ? caption_sha : NULL, now, flags, check,
-                            err)) != PM3K_OK)
-        goto out;
-    if (check->block == PM3K_BLOCK_NONE && !(flags & PM3K_HISTORY_IGNORE) &&
-        (rc = check_post_budget(h, post->account, now, check, err)) != PM3K_OK)
-        goto out;
-    if (check->block == PM3K_BLOCK_NONE &&
-        (rc = insert_post(h, post, url_sha, has_caption ? caption_sha : NULL, now, attempt, err)) !=
-            PM3K_OK)
-        goto out;
-    if (*attempt > 0 && (flags & PM3K_HISTORY_RESEND) &&
-        (rc = supersede_unknown(h, post, url_sha, has_caption ? caption_sha : NULL, *attempt,
-                                err)) != PM3K_OK)
-        goto out;
-    rc = pm3k__db_commit(h->db, err);
-out:
+    rc = hold_post(h, post, url_sha, has_caption ? caption_sha : NULL, now, flags, attempt, check,
+                   err);
+    /* A resend that something else blocks settles nothing. */
+    if (rc == PM3K_OK && *attempt == 0 && (flags & PM3K_HISTORY_RESEND)) {
+        pm3k__db_rollback(h->db);
+        return PM3K_OK;
+    }
+    if (rc == PM3K_OK)
+        rc = pm3k__db_commit(h->db, err);
     if (rc != PM3K_OK) {
         pm3k__db_rollback(h->db);
         *attempt = 0;

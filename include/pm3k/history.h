@@ -104,8 +104,10 @@ enum {
  * both pass): hold the post against the history, and when nothing blocks it
  * record it as SENDING, *attempt = its id. When something blocks it,
  * *attempt = 0 and check says what and until when. With PM3K_HISTORY_RESEND
- * the earlier attempts of this post whose outcome is unknown stop blocking
- * it for good (the user decided; they still count for the budget).
+ * the earlier attempts of this post whose outcome is unknown are settled
+ * when it may go: they block it no more and no longer count for the budget
+ * (the user checked the account; PM3K's own interval and duplicate checks
+ * refuse a real repeat).
  *
  * Windows count from the moment PM3K may have recorded a post or a status
  * call: the time its answer came (or, while none came, the time it was

@@ -508,12 +508,27 @@ static void resend_settles_unknown_attempts(void **state)
     finish(h, first, PM3K_POST_UNKNOWN, T0 + 20);
     assert_int_equal(begin(h, &p, T0 + 7200, 0, &check), 0);
     assert_int_equal(check.other_outcome, PM3K_POST_UNKNOWN);
-    int64_t resent = begin(h, &p, T0 + 7200, PM3K_HISTORY_RESEND, &check);
+    /* Another post within the hour of the unknown attempt: a resend that
+     * the interval blocks settles nothing. */
+    post_ok(h, "https://files.pm3k.org/uploads/u/g.mp4", NULL, T0 + 7000);
+    assert_int_equal(begin(h, &p, T0 + 7200, PM3K_HISTORY_RESEND, &check), 0);
+    assert_int_equal(check.block, PM3K_BLOCK_INTERVAL);
+    assert_int_equal(begin(h, &p, T0 + 11000, 0, &check), 0);
+    assert_int_equal(check.block, PM3K_BLOCK_UNKNOWN_OUTCOME);
+    int64_t resent = begin(h, &p, T0 + 11000, PM3K_HISTORY_RESEND, &check);
     assert_true(resent > 0);
-    finish(h, resent, PM3K_POST_REJECTED, T0 + 7201);
+    finish(h, resent, PM3K_POST_REJECTED, T0 + 11001);
     /* the same caption on another video: the old attempt no longer blocks */
     pm3k_post_record again = video("https://files.pm3k.org/uploads/u/f2.mp4", "caption f");
-    assert_true(begin(h, &again, T0 + 7300, 0, &check) > 0);
+    assert_true(begin(h, &again, T0 + 11100, 0, &check) > 0);
+    pm3k_history_close(h);
+
+    /* The user checked and resends at once: the unknown attempt no longer
+     * holds the hour either (PM3K's own interval refuses a real repeat). */
+    h = fresh(path, sizeof path);
+    first = begin(h, &p, T0, 0, NULL);
+    finish(h, first, PM3K_POST_UNKNOWN, T0 + 20);
+    assert_true(begin(h, &p, T0 + 60, PM3K_HISTORY_RESEND, &check) > 0);
     pm3k_history_close(h);
 }
 
