@@ -394,8 +394,8 @@ static pm3k_code set_base_url(pm3k_api *api, const char *base, pm3k_error *err)
     pm3k__redact_url(base, api->shown_base_url, sizeof api->shown_base_url);
     if (rc == PM3K_ERR_NOMEM)
         return pm3k_error_set(err, rc, "out of memory");
-    if (rc != PM3K_OK || strcmp(url.scheme, "https") != 0 || memchr(authority + 3, '@', auth_len) ||
-        strpbrk(base, "?#")) {
+    if (rc != PM3K_OK || !authority || strcmp(url.scheme, "https") != 0 ||
+        memchr(authority + 3, '@', auth_len) || strpbrk(base, "?#")) {
         pm3k__url_free(&url);
         return pm3k_error_set(err, PM3K_ERR_INVALID_ARG,
                               "PM3K_BASE_URL '%s' is not an https:// URL without credentials, "
