@@ -16,8 +16,9 @@
 
 /* The waits of a --wait loop, in seconds, before jitter: a publish usually
  * takes tens of seconds to minutes, so the first checks come every 10 s and
- * the later ones slow down to one every 5 minutes. A 1-minute publish costs
- * 5 calls, a 5-minute one 10, a full 15-minute wait 14 (README.md). */
+ * the later ones slow down to one every 5 minutes. With post --wait a
+ * publish done after 1 minute costs 6 calls, after 5 minutes 12, and a
+ * full 15-minute wait 15 (README.md). */
 static const double schedule[] = {10, 10, 10, 15, 15, 20, 30, 30, 60, 60, 120, 120, 300};
 /* Waits between the retries of a single call (no --wait). */
 static const double single_retry_waits[] = {1, 3};
