@@ -396,7 +396,10 @@ static pm3k_code run_loop(poll *p, pm3k_error *err)
         bool called = false;
         if (p->opt->max_attempts > 0 && p->calls >= p->opt->max_attempts)
             return stop(p, err);
-        progress(p, p->blocked ? pm3k_history_block_code(p->block.block) : "schedule");
+        progress(p, p->blocked               ? pm3k_history_block_code(p->block.block)
+                    : p->last == V_LIMIT     ? p->call.answer.code
+                    : p->last == V_TRANSIENT ? "retry"
+                                             : "schedule");
         pm3k_code rc = wait_next(p, err);
         if (rc == PM3K_OK)
             rc = one_call(p, &called, err);

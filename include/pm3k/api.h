@@ -65,7 +65,7 @@ typedef void (*pm3k_api_trace_fn)(void *userdata, const char *line);
 typedef struct pm3k_status_progress {
     int calls;            /* status calls made so far */
     const char *state;    /* the last state seen ("pending", ...), or NULL */
-    const char *waiting;  /* why it waits: "schedule", or the finding code of a limit */
+    const char *waiting;  /* why it waits: "schedule", "retry", or the code of a limit */
     int64_t next_call_at; /* Unix time of the next call */
 } pm3k_status_progress;
 typedef void (*pm3k_status_progress_fn)(void *userdata, const pm3k_status_progress *progress);
