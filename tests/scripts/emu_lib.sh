@@ -42,3 +42,8 @@ body() {
 
 # json FILE FILTER: one value of a report
 json() { jq -r "$2" "$1"; }
+
+# libfaketime is an LD_PRELOAD library: under the sanitizer build ASan must
+# not insist on coming first (it still intercepts what it needs).
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+export ASAN_OPTIONS
