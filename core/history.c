@@ -819,11 +819,12 @@ pm3k_code pm3k_history_accounts(pm3k_history *h, pm3k_history_account_fn fn, voi
 {
     sqlite3_stmt *st = NULL;
     bool row = true;
-    pm3k_code rc = stmt(h, &st, err,
-                        "SELECT account, max(created_at) AS last FROM (SELECT account, created_at "
-                        "FROM posts UNION ALL SELECT account, created_at FROM uploads WHERE "
-                        "account IS NOT NULL) GROUP BY account ORDER BY last DESC, account",
-                        "");
+    pm3k_code rc = pm3k__db_prepare(
+        h->db,
+        "SELECT account, max(created_at) AS last FROM (SELECT account, created_at FROM posts "
+        "UNION ALL SELECT account, created_at FROM uploads WHERE account IS NOT NULL) GROUP BY "
+        "account ORDER BY last DESC, account",
+        &st, err);
     while (rc == PM3K_OK && (rc = step(h, st, &row, err)) == PM3K_OK && row)
         rc = fn(userdata, column_text(st, 0));
     sqlite3_finalize(st);

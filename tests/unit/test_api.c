@@ -248,8 +248,10 @@ static void every_documented_code_has_a_rule(void **state)
     };
     for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++) {
         const pm3k__code_info *info = pm3k__code_find(documented[i].code);
-        if (!info)
+        if (!info) {
             fail_msg("no row for %s", documented[i].code);
+            return;
+        }
         pm3k_rule_id rules[2] = {info->post_rule, info->status_rule};
         bool wanted[2] = {documented[i].post, documented[i].status};
         for (int e = 0; e < 2; e++) {
