@@ -220,10 +220,18 @@ static pm3k_code limit_deadline(post_run *run, const pm3k__code_info *info, int6
         *at = now + b->post_interval_s;
     else
         *at = now + b->tiktok_cooldown_s;
-    int64_t known = 0;
-    pm3k_code rc = next_post_at(run, now, &known, err);
-    if (rc == PM3K_OK && known > now && known < *at)
-        *at = known; /* the history knows a sooner deadline of PM3K's */
+    /* The history may know this limit's own deadline, sooner (a post it
+     * holds, a cooldown PM3K gave with its time). */
+    static const pm3k_history_block blocks[] = {[PM3K_COOLDOWN_POST] = PM3K_BLOCK_COOLDOWN,
+                                                [PM3K_COOLDOWN_INTERVAL] = PM3K_BLOCK_INTERVAL,
+                                                [PM3K_COOLDOWN_DAILY] = PM3K_BLOCK_DAILY};
+    pm3k_history_check known;
+    pm3k_code rc = pm3k_history_next_post(run->api->history, run->api->account, now, &known, err);
+    if (rc == PM3K_OK && known.block == blocks[info->cooldown] && known.allowed_at > now &&
+        known.allowed_at <= *at) {
+        *at = known.allowed_at;
+        *latest = false;
+    }
     return rc;
 }
 
