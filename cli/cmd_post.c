@@ -63,7 +63,8 @@ static const cli_option post_options[] = {
     CLI_SECTION("PM3K"),
     CLI_INCLUDE(cli_key_options, post_args, key, cli_key),
     CLI_TEXT("PM3K_BASE_URL sets the API's base URL (default https://pm3k.org); PM3K_HISTORY "
-             "the posting history (default $XDG_STATE_HOME/pm3k/history.db)."),
+             "the posting history (default $XDG_STATE_HOME/pm3k/history.db). direct_post gets "
+             "120 s to answer unless --timeout is given (PM3K copies the media first)."),
     CLI_INCLUDE(cli_http_options, post_args, http, pm3k_http_options),
     CLI_INCLUDE(cli_common_options, post_args, common, cli_common),
     CLI_TEXT("Posting: 0 posted (and with --wait published), 1 refused for good (the lint, "
