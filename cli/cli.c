@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -65,6 +66,49 @@ const cli_option cli_http_options[] = {
                "per-URL timeout in seconds (default 20)"),
     CLI_END,
 };
+
+/* ---- the PM3K API key ---- */
+
+const cli_option cli_key_options[] = {
+    CLI_STRING(0, "key-file", "FILE", cli_key, key_file,
+               "read the PM3K API key from FILE (its first line); without it PM3K_API_KEY, "
+               "else the file PM3K_API_KEY_FILE names. Never give the key itself on the "
+               "command line"),
+    CLI_END,
+};
+
+int cli_key_load(const cli_key *opt, pm3k_api_key **out)
+{
+    pm3k_error err = {0};
+    pm3k_key_info info;
+    /* Before the key is read: no core dump and no ptrace by other users'
+     * tools may copy it out of memory. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (pm3k_api_key_load(opt->key_file, out, &info, &err) != PM3K_OK) {
+        cli_error("%s", err.message);
+        return PM3K_EXIT_USAGE;
+    }
+    if (info.file && info.readable_by_others)
+        cli_warning("the key file '%s' is readable by group or others (mode %04o): chmod 600 '%s'",
+                    info.file, info.mode, info.file);
+    return -1;
+}
+
+int cli_history_open(pm3k_history **out)
+{
+    pm3k_error err = {0};
+    if (pm3k_history_open(NULL, out, &err) != PM3K_OK) {
+        cli_error("%s", err.message);
+        return PM3K_EXIT_USAGE;
+    }
+    return -1;
+}
+
+void cli_trace_stderr(void *userdata, const char *line)
+{
+    (void)userdata;
+    fprintf(stderr, "%s\n", line);
+}
 
 /* ---- messages ---- */
 

@@ -47,6 +47,27 @@ void cli_common_init(cli_common *common);
  * every command that talks HTTP. */
 extern const cli_option cli_http_options[];
 
+/* --key-file: the PM3K API key's options, for the commands that call PM3K
+ * (the key itself comes from PM3K_API_KEY or PM3K_API_KEY_FILE without it). */
+typedef struct cli_key {
+    const char *key_file;
+} cli_key;
+
+extern const cli_option cli_key_options[];
+
+/* Load the key. The process first stops being dumpable (no core file or
+ * ptrace of another user's tools can read the key from memory); a key file
+ * readable by group or others warns. Returns -1 with *out set, or exit 2
+ * after printing why (never the key). */
+int cli_key_load(const cli_key *opt, pm3k_api_key **out);
+
+/* Open the posting history ($PM3K_HISTORY, else the XDG state folder):
+ * -1 with *out set, or exit 2 after printing why. */
+int cli_history_open(pm3k_history **out);
+
+/* A -v trace line to stderr (already redacted by the library). */
+void cli_trace_stderr(void *userdata, const char *line);
+
 /* Messages to stderr in the house form: "error: ...", "warning: ...". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
@@ -99,6 +120,10 @@ int cli_report_finish(cli_report *report, pm3k_code run_rc, const char *fallback
 void cli_report_close(cli_report *report);
 /* Seconds since t (CLOCK_MONOTONIC). */
 double cli_seconds_since(const struct timespec *t);
+
+/* The run failed as a whole (no key, no history, a bad base URL): say why
+ * on stderr, end json and ndjson with the error object, exit 2. */
+int cli_report_fail(cli_report *report, const char *code, const char *message);
 
 /* A writer's options from the common options. */
 pm3k_writer_options cli_writer_options(const cli_common *common, const char *command, FILE *fp);

@@ -11,5 +11,11 @@ extern const cli_spec cmd_domain_spec;
 int cmd_domain(int argc, char **argv);
 extern const cli_spec cmd_payload_spec;
 int cmd_payload(int argc, char **argv);
+extern const cli_spec cmd_post_spec;
+int cmd_post(int argc, char **argv);
+extern const cli_spec cmd_status_spec;
+int cmd_status(int argc, char **argv);
+extern const cli_spec cmd_history_spec;
+int cmd_history(int argc, char **argv);
 
 #endif

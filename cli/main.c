@@ -12,6 +12,9 @@ static const cli_command commands[] = {
     {&cmd_probe_spec, cmd_probe, CLI_NEEDS_MEDIA | CLI_NEEDS_HTTP},
     {&cmd_domain_spec, cmd_domain, CLI_NEEDS_HTTP},
     {&cmd_payload_spec, cmd_payload, CLI_NEEDS_NOTHING},
+    {&cmd_post_spec, cmd_post, CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
+    {&cmd_status_spec, cmd_status, CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
+    {&cmd_history_spec, cmd_history, CLI_NEEDS_HISTORY},
 };
 
 /* The needs pm3k_global_init serves: it starts libcurl and fixes the

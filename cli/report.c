@@ -75,3 +75,16 @@ void cli_report_close(cli_report *report)
     pm3k_writer_free(report->writer);
     report->writer = NULL;
 }
+
+int cli_report_fail(cli_report *report, const char *code, const char *message)
+{
+    pm3k_error err = {0};
+    cli_error("%s", message);
+    report->summary.exit_code = PM3K_EXIT_USAGE;
+    report->summary.elapsed_ms = (int64_t)(cli_seconds_since(&report->start) * 1000.0);
+    bool written =
+        pm3k_writer_finish_error(report->writer, &report->summary, code, message, &err) == PM3K_OK;
+    cli_output_close(&report->output, written);
+    cli_report_close(report);
+    return PM3K_EXIT_USAGE;
+}

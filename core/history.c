@@ -64,6 +64,18 @@ static const char *const migrations[] = {
     " url TEXT NOT NULL," /* redacted */
     " album_id TEXT);"
     "CREATE INDEX uploads_by_file ON uploads (file_sha256, size, target);",
+    /* 1 -> 2: when each answer came (windows count from it), the exact body
+     * sent (a later posting queue matches its jobs on it), unknown outcomes
+     * a --resend settled, and the publish state status calls saw. */
+    "ALTER TABLE posts ADD COLUMN body_sha256 TEXT;"
+    "ALTER TABLE posts ADD COLUMN superseded_by INTEGER;"
+    "ALTER TABLE posts ADD COLUMN publish_state TEXT;"
+    "ALTER TABLE posts ADD COLUMN fail_reason TEXT;"
+    "ALTER TABLE posts ADD COLUMN state_at INTEGER;"
+    "ALTER TABLE status_calls ADD COLUMN finished_at INTEGER;"
+    "ALTER TABLE status_calls ADD COLUMN fail_reason TEXT;"
+    "CREATE INDEX posts_by_publish_id ON posts (account, publish_id);"
+    "CREATE INDEX posts_by_body ON posts (body_sha256);",
 };
 
 static const pm3k__db_schema schema = {
@@ -87,8 +99,10 @@ struct pm3k_history {
     char *path;
 };
 
-/* Outcomes that spent (or may have spent) a post of the budget. */
-#define COUNTED "outcome IN ('ok', 'sending', 'unknown')"
+/* Outcomes that spent (or may have spent) a post of the budget; an unknown
+ * one a --resend settled did not (the user checked; and PM3K's own interval
+ * and duplicate checks refuse a real repeat). */
+#define COUNTED "(outcome IN ('ok', 'sending', 'unknown') AND superseded_by IS NULL)"
 
 pm3k_code pm3k_history_default_path(char *out, size_t out_len, pm3k_error *err)
 {
@@ -159,8 +173,9 @@ pm3k_code pm3k_account_fingerprint(const char *api_key, char *out, pm3k_error *e
     memcpy(buf, prefix, sizeof prefix - 1);
     memcpy(buf + sizeof prefix - 1, api_key, key_len);
     pm3k_code rc = pm3k__sha256_hex(buf, sizeof prefix - 1 + key_len, digest, err);
-    /* The key must not linger in freed memory. */
-    memset(buf, 0, sizeof prefix + key_len);
+    /* The key must not linger in freed memory (a plain memset before free
+     * may be optimised away). */
+    explicit_bzero(buf, sizeof prefix + key_len);
     free(buf);
     if (rc != PM3K_OK)
         return rc;
@@ -286,6 +301,7 @@ static void block_at(pm3k_history_check *check, pm3k_history_block block, int64_
     check->count = count;
     check->source = source;
     check->other_publish_id[0] = '\0';
+    check->other_outcome = PM3K_POST_OK;
 }
 
 /* A block that waiting does not lift (duplicates, unknown outcomes). */
@@ -298,6 +314,10 @@ static void block_for_good(pm3k_history_check *check, pm3k_history_block block, 
     copy_text(row, 2, check->other_publish_id, sizeof check->other_publish_id);
     check->count = 1;
     check->source = "history";
+    const char *outcome = (const char *)sqlite3_column_text(row, 3);
+    check->other_outcome = outcome && strcmp(outcome, "sending") == 0   ? PM3K_POST_SENDING
+                           : outcome && strcmp(outcome, "unknown") == 0 ? PM3K_POST_UNKNOWN
+                                                                        : PM3K_POST_OK;
 }
 
 /* ---- deadlines ---- */
@@ -335,32 +355,43 @@ pm3k_code pm3k_history_set_cooldown(pm3k_history *h, const char *account, pm3k_c
 
 /* ---- the post budget ---- */
 
-/* The n-th newest counted row (0-based) of a window, if there is one:
- * the row whose leaving the window frees a slot. */
+/* A row of a window: when it was made, and from when it counts (the
+ * answer's time, or the sending time while none came, plus the margin). */
+typedef struct slot {
+    bool found;
+    int64_t id, made, at;
+} slot;
+
+/* The n-th newest counted row (0-based) of a window that starts after
+ * since, if there is one: the row whose leaving the window frees a slot. */
 static pm3k_code window_slot(pm3k_history *h, const char *sql, const char *account, int64_t since,
-                             int64_t n, bool *found, int64_t *id, int64_t *time, pm3k_error *err)
+                             int64_t n, slot *out, pm3k_error *err)
 {
     sqlite3_stmt *st = NULL;
-    pm3k_code rc = stmt(h, &st, err, sql, "sii", account, since, n);
-    if (rc == PM3K_OK && (rc = step(h, st, found, err)) == PM3K_OK && *found) {
-        *id = sqlite3_column_int64(st, 0);
-        *time = sqlite3_column_int64(st, 1);
+    pm3k_code rc =
+        stmt(h, &st, err, sql, "siii", account, since, n, pm3k_budget_get()->clock_margin_s);
+    memset(out, 0, sizeof *out);
+    if (rc == PM3K_OK && (rc = step(h, st, &out->found, err)) == PM3K_OK && out->found) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->made = sqlite3_column_int64(st, 1);
+        out->at = sqlite3_column_int64(st, 2);
     }
     sqlite3_finalize(st);
     return rc;
 }
 
+/* ?1 account, ?2 the window's start, ?3 the offset, ?4 the margin. */
+#define COUNTS_FROM "(COALESCE(finished_at, created_at) + ?4)"
 #define POST_SLOT_SQL                                                                              \
-    "SELECT id, created_at FROM posts WHERE account = ?1 AND created_at > ?2 AND " COUNTED         \
-    " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?3"
+    "SELECT id, created_at, " COUNTS_FROM " AS at FROM posts WHERE account = ?1 AND " COUNTS_FROM  \
+    " > ?2 AND " COUNTED " ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?3"
 
 /* interval_limit, daily_limit, tiktok_cooldown: what waiting lifts. */
 static pm3k_code check_post_budget(pm3k_history *h, const char *account, int64_t now,
                                    pm3k_history_check *check, pm3k_error *err)
 {
     const pm3k_budget *b = pm3k_budget_get();
-    int64_t id = 0, time = 0;
-    bool found = false;
+    slot row;
     pm3k_code rc;
 
     if ((rc = check_cooldown(h, account, PM3K_COOLDOWN_POST, PM3K_BLOCK_COOLDOWN, now, check,
@@ -370,15 +401,16 @@ static pm3k_code check_post_budget(pm3k_history *h, const char *account, int64_t
         (rc = check_cooldown(h, account, PM3K_COOLDOWN_DAILY, PM3K_BLOCK_DAILY, now, check, err)) !=
             PM3K_OK)
         return rc;
-    rc = window_slot(h, POST_SLOT_SQL, account, now - b->post_interval_s, 0, &found, &id, &time,
-                     err);
-    if (rc == PM3K_OK && found)
-        block_at(check, PM3K_BLOCK_INTERVAL, time + b->post_interval_s, id, time, 1, "history");
+    rc = window_slot(h, POST_SLOT_SQL, account, now - b->post_interval_s, 0, &row, err);
+    if (rc == PM3K_OK && row.found)
+        block_at(check, PM3K_BLOCK_INTERVAL, row.at + b->post_interval_s, row.id, row.made, 1,
+                 "history");
     if (rc == PM3K_OK)
-        rc = window_slot(h, POST_SLOT_SQL, account, now - b->day_s, b->posts_per_day - 1, &found,
-                         &id, &time, err);
-    if (rc == PM3K_OK && found)
-        block_at(check, PM3K_BLOCK_DAILY, time + b->day_s, id, time, b->posts_per_day, "history");
+        rc =
+            window_slot(h, POST_SLOT_SQL, account, now - b->day_s, b->posts_per_day - 1, &row, err);
+    if (rc == PM3K_OK && row.found)
+        block_at(check, PM3K_BLOCK_DAILY, row.at + b->day_s, row.id, row.made, b->posts_per_day,
+                 "history");
     return rc;
 }
 
@@ -391,17 +423,18 @@ static pm3k_code check_repeats(pm3k_history *h, const pm3k_post_record *post, co
 {
     const pm3k_budget *b = pm3k_budget_get();
     static const char *const sql[] = {
-        /* unknown outcomes: same URL, file or caption, any time */
-        ("SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome IN "
-         "('sending', 'unknown') AND (url_sha256 = ?2 OR file_sha256 = ?3 OR caption_sha256 = "
-         "?4) ORDER BY created_at DESC LIMIT 1"),
+        /* unknown outcomes: same URL, file or caption, any time, unless a
+         * --resend settled them */
+        ("SELECT id, created_at, publish_id, outcome FROM posts WHERE account = ?1 AND outcome "
+         "IN ('sending', 'unknown') AND superseded_by IS NULL AND (url_sha256 = ?2 OR "
+         "file_sha256 = ?3 OR caption_sha256 = ?4) ORDER BY created_at DESC LIMIT 1"),
         /* video_duplicate */
-        ("SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome = 'ok' AND "
-         "((url_sha256 = ?2 AND created_at > ?5) OR (file_sha256 = ?3 AND created_at > ?6)) "
-         "ORDER BY created_at DESC LIMIT 1"),
+        ("SELECT id, created_at, publish_id, outcome FROM posts WHERE account = ?1 AND outcome = "
+         "'ok' AND ((url_sha256 = ?2 AND created_at > ?5) OR (file_sha256 = ?3 AND created_at > "
+         "?6)) ORDER BY created_at DESC LIMIT 1"),
         /* caption_duplicate_account */
-        ("SELECT id, created_at, publish_id FROM posts WHERE account = ?1 AND outcome = 'ok' AND "
-         "caption_sha256 = ?4 AND created_at > ?7 ORDER BY created_at DESC LIMIT 1"),
+        ("SELECT id, created_at, publish_id, outcome FROM posts WHERE account = ?1 AND outcome = "
+         "'ok' AND caption_sha256 = ?4 AND created_at > ?7 ORDER BY created_at DESC LIMIT 1"),
     };
     static const pm3k_history_block blocks[] = {
         PM3K_BLOCK_UNKNOWN_OUTCOME, PM3K_BLOCK_VIDEO_DUPLICATE, PM3K_BLOCK_CAPTION_DUPLICATE};
@@ -464,15 +497,52 @@ static pm3k_code insert_post(pm3k_history *h, const pm3k_post_record *post, cons
     sqlite3_stmt *st = NULL;
     if (url)
         pm3k__redact_url(url, shown, sizeof shown);
-    pm3k_code rc =
-        stmt(h, &st, err,
-             "INSERT INTO posts (account, created_at, media, url, url_sha256, "
-             "photo_count, file_sha256, caption_sha256, outcome) VALUES (?1, ?2, ?3, "
-             "?4, ?5, ?6, ?7, ?8, 'sending')",
-             "sisssiss", post->account, now, post->photo ? "photo" : "video", url ? shown : NULL,
-             url_sha, (int64_t)post->photo_count, post->file_sha256, caption_sha);
+    pm3k_code rc = stmt(
+        h, &st, err,
+        "INSERT INTO posts (account, created_at, media, url, url_sha256, "
+        "photo_count, file_sha256, caption_sha256, body_sha256, outcome) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sending')",
+        "sisssisss", post->account, now, post->photo ? "photo" : "video", url ? shown : NULL,
+        url_sha, (int64_t)post->photo_count, post->file_sha256, caption_sha, post->body_sha256);
     if (rc == PM3K_OK && (rc = run(h, st, err)) == PM3K_OK)
         *attempt = sqlite3_last_insert_rowid(h->db);
+    return rc;
+}
+
+/* --resend: the earlier attempts of this post whose outcome is unknown are
+ * settled by the attempt `by` (0 while it is not recorded yet): they no
+ * longer block it nor count for the budget. */
+static pm3k_code supersede_unknown(pm3k_history *h, const pm3k_post_record *post,
+                                   const char *url_sha, const char *caption_sha, int64_t by,
+                                   pm3k_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    pm3k_code rc = stmt(h, &st, err,
+                        "UPDATE posts SET superseded_by = ?5 WHERE account = ?1 AND outcome IN "
+                        "('sending', 'unknown') AND (superseded_by IS NULL OR superseded_by = 0) "
+                        "AND id <> ?5 AND (url_sha256 = ?2 OR file_sha256 = ?3 OR "
+                        "caption_sha256 = ?4)",
+                        "ssssi", post->account, url_sha, post->file_sha256, caption_sha, by);
+    return rc == PM3K_OK ? run(h, st, err) : rc;
+}
+
+/* The checks and the record, inside begin_post's transaction. */
+static pm3k_code hold_post(pm3k_history *h, const pm3k_post_record *post, const char *url_sha,
+                           const char *caption_sha, int64_t now, unsigned flags, int64_t *attempt,
+                           pm3k_history_check *check, pm3k_error *err)
+{
+    bool resend = (flags & PM3K_HISTORY_RESEND) != 0;
+    pm3k_code rc = settle_stale(h, now, err);
+    if (rc == PM3K_OK && resend)
+        rc = supersede_unknown(h, post, url_sha, caption_sha, 0, err);
+    if (rc == PM3K_OK)
+        rc = check_repeats(h, post, url_sha, caption_sha, now, flags, check, err);
+    if (rc == PM3K_OK && check->block == PM3K_BLOCK_NONE && !(flags & PM3K_HISTORY_IGNORE))
+        rc = check_post_budget(h, post->account, now, check, err);
+    if (rc == PM3K_OK && check->block == PM3K_BLOCK_NONE)
+        rc = insert_post(h, post, url_sha, caption_sha, now, attempt, err);
+    if (rc == PM3K_OK && *attempt > 0 && resend)
+        rc = supersede_unknown(h, post, url_sha, caption_sha, *attempt, err);
     return rc;
 }
 
@@ -492,19 +562,15 @@ pm3k_code pm3k_history_begin_post(pm3k_history *h, const pm3k_post_record *post,
         return rc;
     if ((rc = pm3k__db_begin(h->db, err)) != PM3K_OK)
         return rc;
-    if ((rc = settle_stale(h, now, err)) != PM3K_OK ||
-        (rc = check_repeats(h, post, url_sha, has_caption ? caption_sha : NULL, now, flags, check,
-                            err)) != PM3K_OK)
-        goto out;
-    if (check->block == PM3K_BLOCK_NONE && !(flags & PM3K_HISTORY_IGNORE) &&
-        (rc = check_post_budget(h, post->account, now, check, err)) != PM3K_OK)
-        goto out;
-    if (check->block == PM3K_BLOCK_NONE &&
-        (rc = insert_post(h, post, url_sha, has_caption ? caption_sha : NULL, now, attempt, err)) !=
-            PM3K_OK)
-        goto out;
-    rc = pm3k__db_commit(h->db, err);
-out:
+    rc = hold_post(h, post, url_sha, has_caption ? caption_sha : NULL, now, flags, attempt, check,
+                   err);
+    /* A resend that something else blocks settles nothing. */
+    if (rc == PM3K_OK && *attempt == 0 && (flags & PM3K_HISTORY_RESEND)) {
+        pm3k__db_rollback(h->db);
+        return PM3K_OK;
+    }
+    if (rc == PM3K_OK)
+        rc = pm3k__db_commit(h->db, err);
     if (rc != PM3K_OK) {
         pm3k__db_rollback(h->db);
         *attempt = 0;
@@ -557,15 +623,15 @@ pm3k_code pm3k_history_next_post(pm3k_history *h, const char *account, int64_t n
 /* ---- the status budget ---- */
 
 #define STATUS_SLOT_SQL                                                                            \
-    "SELECT id, created_at FROM status_calls WHERE account = ?1 AND created_at > ?2"               \
-    " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?3"
+    "SELECT id, created_at, " COUNTS_FROM                                                          \
+    " AS at FROM status_calls WHERE account = ?1 AND " COUNTS_FROM                                 \
+    " > ?2 ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?3"
 
 static pm3k_code check_status_budget(pm3k_history *h, const char *account, int64_t now,
                                      pm3k_history_check *check, pm3k_error *err)
 {
     const pm3k_budget *b = pm3k_budget_get();
-    int64_t id = 0, time = 0;
-    bool found = false;
+    slot row;
     pm3k_code rc;
     if ((rc = check_cooldown(h, account, PM3K_COOLDOWN_STATUS, PM3K_BLOCK_STATUS_COOLDOWN, now,
                              check, err)) != PM3K_OK ||
@@ -574,16 +640,15 @@ static pm3k_code check_status_budget(pm3k_history *h, const char *account, int64
         (rc = check_cooldown(h, account, PM3K_COOLDOWN_STATUS_MINUTE, PM3K_BLOCK_STATUS_MINUTE, now,
                              check, err)) != PM3K_OK)
         return rc;
-    rc = window_slot(h, STATUS_SLOT_SQL, account, now - 60, b->status_per_minute - 1, &found, &id,
-                     &time, err);
-    if (rc == PM3K_OK && found)
-        block_at(check, PM3K_BLOCK_STATUS_MINUTE, time + 60, id, time, b->status_per_minute,
-                 "history");
+    rc = window_slot(h, STATUS_SLOT_SQL, account, now - 60, b->status_per_minute - 1, &row, err);
+    if (rc == PM3K_OK && row.found)
+        block_at(check, PM3K_BLOCK_STATUS_MINUTE, row.at + 60, row.id, row.made,
+                 b->status_per_minute, "history");
     if (rc == PM3K_OK)
-        rc = window_slot(h, STATUS_SLOT_SQL, account, now - 3600, b->status_per_hour - 1, &found,
-                         &id, &time, err);
-    if (rc == PM3K_OK && found)
-        block_at(check, PM3K_BLOCK_STATUS_HOUR, time + 3600, id, time, b->status_per_hour,
+        rc =
+            window_slot(h, STATUS_SLOT_SQL, account, now - 3600, b->status_per_hour - 1, &row, err);
+    if (rc == PM3K_OK && row.found)
+        block_at(check, PM3K_BLOCK_STATUS_HOUR, row.at + 3600, row.id, row.made, b->status_per_hour,
                  "history");
     return rc;
 }
@@ -617,15 +682,61 @@ out:
     return rc;
 }
 
-pm3k_code pm3k_history_finish_status(pm3k_history *h, int64_t call, long http_status,
-                                     const char *state, const char *code, pm3k_error *err)
+pm3k_code pm3k_history_finish_status(pm3k_history *h, int64_t call,
+                                     const pm3k_status_answer *answer, int64_t now, pm3k_error *err)
 {
     sqlite3_stmt *st = NULL;
-    pm3k_code rc = stmt(h, &st, err,
-                        "UPDATE status_calls SET http_status = ?1, state = ?2, code = ?3 WHERE "
-                        "id = ?4",
-                        "issi", (int64_t)http_status, state, code, call);
-    return rc == PM3K_OK ? run(h, st, err) : rc;
+    pm3k_code rc = pm3k__db_begin(h->db, err);
+    if (rc != PM3K_OK)
+        return rc;
+    rc = stmt(h, &st, err,
+              "UPDATE status_calls SET http_status = ?1, state = ?2, code = ?3, fail_reason = ?4, "
+              "finished_at = ?5 WHERE id = ?6",
+              "isssii", (int64_t)answer->http_status, answer->state, answer->code,
+              answer->fail_reason, now, call);
+    if (rc == PM3K_OK)
+        rc = run(h, st, err);
+    if (rc == PM3K_OK && answer->state &&
+        (rc = stmt(h, &st, err,
+                   "UPDATE posts SET publish_state = ?1, fail_reason = ?2, state_at = ?3 WHERE "
+                   "outcome = 'ok' AND publish_id = (SELECT publish_id FROM status_calls WHERE id "
+                   "= ?4) AND account = (SELECT account FROM status_calls WHERE id = ?4)",
+                   "ssii", answer->state, answer->fail_reason, now, call)) == PM3K_OK)
+        rc = run(h, st, err);
+    if (rc == PM3K_OK)
+        return pm3k__db_commit(h->db, err);
+    pm3k__db_rollback(h->db);
+    return rc;
+}
+
+pm3k_code pm3k_history_next_status(pm3k_history *h, const char *account, int64_t now,
+                                   pm3k_history_check *check, pm3k_error *err)
+{
+    memset(check, 0, sizeof *check);
+    return check_status_budget(h, account, now, check, err);
+}
+
+static pm3k_code count_status(pm3k_history *h, const char *account, int64_t since, int *count,
+                              pm3k_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    bool row = false;
+    pm3k_code rc =
+        stmt(h, &st, err,
+             "SELECT count(*) FROM status_calls WHERE account = ?1 AND " COUNTS_FROM " > ?2",
+             "siii", account, since, (int64_t)0, pm3k_budget_get()->clock_margin_s);
+    *count = 0;
+    if (rc == PM3K_OK && (rc = step(h, st, &row, err)) == PM3K_OK && row)
+        *count = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+pm3k_code pm3k_history_status_usage(pm3k_history *h, const char *account, int64_t now,
+                                    int *last_minute, int *last_hour, pm3k_error *err)
+{
+    pm3k_code rc = count_status(h, account, now - 60, last_minute, err);
+    return rc == PM3K_OK ? count_status(h, account, now - 3600, last_hour, err) : rc;
 }
 
 /* ---- uploads ---- */
@@ -675,10 +786,10 @@ pm3k_code pm3k_history_list(pm3k_history *h, const char *account, size_t limit,
     pm3k_code rc = stmt(
         h, &st, err,
         "SELECT id, created_at, 'post', account, media, url, publish_id, outcome, code, "
-        "file_sha256, 0, NULL FROM posts WHERE ?1 IS NULL OR account = ?1 "
-        "UNION ALL SELECT id, created_at, 'upload', account, NULL, url, NULL, 'uploaded', NULL, "
-        "file_sha256, size, target FROM uploads WHERE ?1 IS NULL OR account = ?1 "
-        "ORDER BY 2 DESC, 1 DESC LIMIT ?2",
+        "file_sha256, 0, NULL, publish_state, fail_reason FROM posts WHERE ?1 IS NULL OR "
+        "account = ?1 UNION ALL SELECT id, created_at, 'upload', account, NULL, url, NULL, "
+        "'uploaded', NULL, file_sha256, size, target, NULL, NULL FROM uploads WHERE ?1 IS NULL "
+        "OR account = ?1 ORDER BY 2 DESC, 1 DESC LIMIT ?2",
         "si", account, limit ? (int64_t)limit : (int64_t)-1);
     while (rc == PM3K_OK && (rc = step(h, st, &row, err)) == PM3K_OK && row) {
         pm3k_history_entry e = {
@@ -694,9 +805,28 @@ pm3k_code pm3k_history_list(pm3k_history *h, const char *account, size_t limit,
             .file_sha256 = column_text(st, 9),
             .size = sqlite3_column_int64(st, 10),
             .target = column_text(st, 11),
+            .publish_state = column_text(st, 12),
+            .fail_reason = column_text(st, 13),
         };
         rc = fn(userdata, &e);
     }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+pm3k_code pm3k_history_accounts(pm3k_history *h, pm3k_history_account_fn fn, void *userdata,
+                                pm3k_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    bool row = true;
+    pm3k_code rc = pm3k__db_prepare(
+        h->db,
+        "SELECT account, max(created_at) AS last FROM (SELECT account, created_at FROM posts "
+        "UNION ALL SELECT account, created_at FROM uploads WHERE account IS NOT NULL) GROUP BY "
+        "account ORDER BY last DESC, account",
+        &st, err);
+    while (rc == PM3K_OK && (rc = step(h, st, &row, err)) == PM3K_OK && row)
+        rc = fn(userdata, column_text(st, 0));
     sqlite3_finalize(st);
     return rc;
 }

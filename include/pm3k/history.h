@@ -62,6 +62,7 @@ typedef struct pm3k_post_record {
     const char *file_sha256; /* the media's SHA-256 when known (upload, publish), or NULL */
     const char *caption;     /* the title, or NULL */
     size_t caption_len;
+    const char *body_sha256; /* of the exact body sent, or NULL (a later queue matches on it) */
 } pm3k_post_record;
 
 /* Why the history says a post would be refused (PM3K_BLOCK_NONE: go). */
@@ -89,6 +90,9 @@ typedef struct pm3k_history_check {
     char other_publish_id[64];
     int count;          /* posts (or status calls) counted in the window */
     const char *source; /* "history" or "pm3k": who set the deadline */
+    /* the blocking post's outcome: SENDING is an attempt still in flight
+     * (another process), UNKNOWN one that got no answer */
+    pm3k_post_outcome other_outcome;
 } pm3k_history_check;
 
 enum {
@@ -99,7 +103,16 @@ enum {
 /* In one write transaction (BEGIN IMMEDIATE, so two processes racing cannot
  * both pass): hold the post against the history, and when nothing blocks it
  * record it as SENDING, *attempt = its id. When something blocks it,
- * *attempt = 0 and check says what and until when. */
+ * *attempt = 0 and check says what and until when. With PM3K_HISTORY_RESEND
+ * the earlier attempts of this post whose outcome is unknown are settled
+ * when it may go: they block it no more and no longer count for the budget
+ * (the user checked the account; PM3K's own interval and duplicate checks
+ * refuse a real repeat).
+ *
+ * Windows count from the moment PM3K may have recorded a post or a status
+ * call: the time its answer came (or, while none came, the time it was
+ * sent), plus pm3k_budget()->clock_margin_s, because times here are whole
+ * seconds and PM3K's are not. */
 pm3k_code pm3k_history_begin_post(pm3k_history *history, const pm3k_post_record *post, int64_t now,
                                   unsigned flags, int64_t *attempt, pm3k_history_check *check,
                                   pm3k_error *err);
@@ -148,10 +161,28 @@ pm3k_code pm3k_history_begin_status(pm3k_history *history, const char *account,
                                     const char *publish_id, int64_t now, int64_t *call,
                                     pm3k_history_check *check, pm3k_error *err);
 
-/* What the status call answered: the state ("pending", "done", "failed") or
- * PM3K's error code, and the HTTP status (0 when no answer came). */
-pm3k_code pm3k_history_finish_status(pm3k_history *history, int64_t call, long http_status,
-                                     const char *state, const char *code, pm3k_error *err);
+/* What a status call answered. The state is also kept on the post of that
+ * publish_id, for pm3k history. */
+typedef struct pm3k_status_answer {
+    long http_status;        /* 0 when no answer came */
+    const char *state;       /* "pending", "done", "failed" (or what PM3K said), or NULL */
+    const char *code;        /* PM3K's error code, or NULL */
+    const char *fail_reason; /* TikTok's, for a failed publish, or NULL */
+} pm3k_status_answer;
+
+pm3k_code pm3k_history_finish_status(pm3k_history *history, int64_t call,
+                                     const pm3k_status_answer *answer, int64_t now,
+                                     pm3k_error *err);
+
+/* When the next status call of the account may go out (now when nothing
+ * blocks), without recording one: what a waiting poller re-reads, since a
+ * successful post elsewhere ends a status cooldown early. */
+pm3k_code pm3k_history_next_status(pm3k_history *history, const char *account, int64_t now,
+                                   pm3k_history_check *check, pm3k_error *err);
+
+/* Status calls of the account in the last minute and the last hour. */
+pm3k_code pm3k_history_status_usage(pm3k_history *history, const char *account, int64_t now,
+                                    int *last_minute, int *last_hour, pm3k_error *err);
 
 /* ---- uploads ---- */
 
@@ -186,8 +217,10 @@ typedef struct pm3k_history_entry {
     const char *outcome; /* posts: sending/ok/rejected/unknown; uploads: "uploaded" */
     const char *code;    /* PM3K's error code, or NULL */
     const char *file_sha256;
-    int64_t size;       /* uploads */
-    const char *target; /* uploads */
+    int64_t size;              /* uploads */
+    const char *target;        /* uploads */
+    const char *publish_state; /* posts: the last state a status call saw, or NULL */
+    const char *fail_reason;   /* posts: TikTok's, when the publish failed */
 } pm3k_history_entry;
 
 typedef pm3k_code (*pm3k_history_entry_fn)(void *userdata, const pm3k_history_entry *entry);
@@ -195,6 +228,11 @@ typedef pm3k_code (*pm3k_history_entry_fn)(void *userdata, const pm3k_history_en
 /* Entries newest first, at most limit (0: all), of one account (NULL: all). */
 pm3k_code pm3k_history_list(pm3k_history *history, const char *account, size_t limit,
                             pm3k_history_entry_fn fn, void *userdata, pm3k_error *err);
+
+/* The accounts the history holds posts or uploads of, newest first. */
+typedef pm3k_code (*pm3k_history_account_fn)(void *userdata, const char *account);
+pm3k_code pm3k_history_accounts(pm3k_history *history, pm3k_history_account_fn fn, void *userdata,
+                                pm3k_error *err);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
 #ifndef PM3K_PM3K_H
 #define PM3K_PM3K_H
 
+#include "pm3k/api.h"
 #include "pm3k/error.h"
 #include "pm3k/exit.h"
 #include "pm3k/file.h"

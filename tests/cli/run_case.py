@@ -7,6 +7,8 @@ A case file is lines of `key: value` (blank lines and # comments ignored):
   exit: 1                        expected exit code (required)
   item: PATH STATUS [CODE ...]   an item of the report: its status and the exact
                                  multiset of finding codes (any severity).
+                                 PATH @KIND names the one item of that kind (a
+                                 path known only at run time, as a publish_id).
                                  When item lines are given, the report must hold
                                  exactly these paths, unless `partial: yes`.
   fact: PATH KEY VALUE           a fact of that item (compared as JSON when VALUE
@@ -29,6 +31,15 @@ A case file is lines of `key: value` (blank lines and # comments ignored):
   stdout-json-field: KEY VALUE   a field of that JSON value (a.b for nested)
   timeout: SECONDS               default 120
   requires: PROGRAM              skip (exit 77) unless PROGRAM is on PATH
+  file: NAME TEXT                before the run, write TEXT (\\n escapes) to {tmp}/NAME
+  control: NAME JSON             before the run, POST JSON to the PM3K emulator's
+                                 control endpoint NAME (key, clock, fault, status);
+                                 it must answer 200 (fixture pm3k_emu)
+  before: EXIT ARGS              before the run, run pm3k ARGS with the same env
+                                 and stdin; it must exit EXIT
+                                 (file, control and before lines run in file order)
+  emu-calls: KEY ENDPOINT N      after the run, the emulator counted N calls of
+                                 ENDPOINT (direct_post, status) with KEY
 
 With PM3K_CASE_DUMP=DIR in the environment, each case also writes its exit
 code, stdout and stderr to DIR/<case path>.out, with run-specific values
@@ -36,7 +47,9 @@ code, stdout and stderr to DIR/<case path>.out, with run-specific values
 compared with `diff -r` to show a change left every report as it was.
 
 Placeholders in values: {data} generated test data, {src} source tree,
-{bin} build tree, {tmp} a fresh folder for this case, and {NAME} for every
+{bin} build tree, {tmp} a fresh folder for this case, {uniq} a token unique
+to this run (for emulator keys and captions: tests share one emulator), and
+{NAME} for every
 NAME=VALUE line of the files in {bin}/fixtures/*.env (written by ctest
 fixtures such as the nginx server).
 
@@ -50,9 +63,11 @@ import json
 import os
 import shlex
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from report_check import ReportError, jsonschema, load_report, load_schema  # noqa: E402
@@ -66,7 +81,9 @@ def fail(msg):
 
 
 def load_vars(args, tmp):
-    env = {"data": args.data, "src": args.src, "bin": args.bin, "tmp": tmp}
+    env = {"data": args.data, "src": args.src, "bin": args.bin, "tmp": tmp,
+           "uniq": "%s-%d-%s" % (os.path.basename(args.case).split(".")[0], os.getpid(),
+                                 os.path.basename(tmp)[-6:])}
     for path in sorted(glob.glob(os.path.join(args.bin, "fixtures", "*.env"))):
         with open(path, encoding="utf-8") as f:
             for line in f:
@@ -117,6 +134,21 @@ def dump_run(case_path, env, argv, code, stdout, stderr):
         f.write(text)
 
 
+def emu_control(env, name, body):
+    """POST body to the PM3K emulator's control endpoint name; its JSON answer."""
+    if "PM3K_EMU_CONTROL" not in env or env.get("PM3K_EMU_AVAILABLE") != "1":
+        print("SKIP: the case needs the pm3k_emu fixture")
+        sys.exit(SKIP)
+    ctx = ssl.create_default_context(cafile=env["PM3K_EMU_CA"])
+    req = urllib.request.Request(env["PM3K_EMU_CONTROL"] + "/" + name, data=body.encode(),
+                                 method="POST")
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=20) as resp:
+            return json.loads(resp.read().decode())
+    except Exception as e:  # noqa: BLE001 - any failure fails the case
+        fail("control %s %s: %s" % (name, body, e))
+
+
 def parse_case(path, env):
     lines = []
     with open(path, encoding="utf-8") as f:
@@ -158,6 +190,12 @@ def main():
     tmp = tempfile.mkdtemp(prefix="pm3k-case-")
     try:
         env_vars = load_vars(args, tmp)
+        with open(args.case, encoding="utf-8") as f:
+            first = f.readline()
+        if (first.startswith("# fixtures:") and "pm3k_emu" in first.split()
+                and env_vars.get("PM3K_EMU_AVAILABLE") != "1"):
+            print("SKIP: the PM3K emulator was not built (libmicrohttpd is missing)")
+            sys.exit(SKIP)
         case = parse_case(args.case, env_vars)
         get = lambda k: [v for key, v in case if key == k]
 
@@ -191,6 +229,31 @@ def main():
             env[k] = v
         timeout = float(get("timeout")[0]) if get("timeout") else 120.0
 
+        for key, spec in case:
+            if key == "file":
+                name, text = spec.split(None, 1)
+                with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
+                    f.write(text.replace("\\n", "\n"))
+                continue
+            if key == "control":
+                name, body = spec.split(None, 1)
+                emu_control(env_vars, name, body)
+                continue
+            if key != "before":
+                continue
+            want, before_args = spec.split(None, 1)
+            before = [args.pm3k] + shlex.split(before_args)
+            try:
+                done = subprocess.run(before, input=stdin_data, capture_output=True, env=env,
+                                      timeout=timeout, cwd=tmp)
+            except subprocess.TimeoutExpired:
+                fail("before: pm3k did not finish within %.0f s: %s" % (timeout,
+                                                                       shlex.join(before)))
+            if done.returncode != int(want):
+                fail("before: %s exited %d, expected %s\nstdout:\n%s\nstderr:\n%s"
+                     % (shlex.join(before), done.returncode, want,
+                        done.stdout.decode("utf-8", "replace")[:4000],
+                        done.stderr.decode("utf-8", "replace")[:4000]))
         try:
             proc = subprocess.run(argv, input=stdin_data, capture_output=True, env=env,
                                   timeout=timeout, cwd=tmp)
@@ -221,6 +284,12 @@ def main():
         for t in get("stderr-lacks"):
             if t in stderr:
                 fail("stderr has %r\nstderr:\n%s" % (t, stderr[:4000]))
+        for spec in get("emu-calls"):
+            key, endpoint, count = spec.split()
+            calls = emu_control(env_vars, "calls", json.dumps({"key": key}))["calls"]
+            if calls.get(endpoint) != int(count):
+                fail("the emulator counted %r %s calls with the key, expected %s"
+                     % (calls.get(endpoint), endpoint, count))
         if get("stdout-empty") and stdout:
             fail("stdout should be empty, has:\n%s" % stdout[:2000])
         if get("stdout-json"):
@@ -261,12 +330,20 @@ def main():
                 fail("two items with path %r" % it["path"])
             by_path[it["path"]] = it
 
+        def resolve(path):
+            if not path.startswith("@"):
+                return path
+            of_kind = [i["path"] for i in items if i["kind"] == path[1:]]
+            if len(of_kind) != 1:
+                fail("%s: %d items of kind %s, expected one" % (path, len(of_kind), path[1:]))
+            return of_kind[0]
+
         expected_paths = []
         for spec in get("item"):
             words = shlex.split(spec)
             if len(words) < 2:
                 fail("item: needs PATH STATUS [CODES]")
-            path, status, codes = words[0], words[1], sorted(words[2:])
+            path, status, codes = resolve(words[0]), words[1], sorted(words[2:])
             expected_paths.append(path)
             if path not in by_path:
                 fail("no item %r in the report; items: %s" % (path, sorted(by_path)))
@@ -286,7 +363,7 @@ def main():
             words = shlex.split(spec)
             if len(words) < 3:
                 fail("fact: needs PATH KEY VALUE")
-            path, key, value = words[0], words[1], " ".join(words[2:])
+            path, key, value = resolve(words[0]), words[1], " ".join(words[2:])
             if path not in by_path:
                 fail("fact: no item %r" % path)
             found, got = get_nested(by_path[path]["facts"], key)
@@ -302,12 +379,14 @@ def main():
                 fail("item %r fact %s = %r, expected %r" % (path, key, got, want))
         for spec in get("input"):
             path, value = shlex.split(spec)
+            path = resolve(path)
             if path not in by_path:
                 fail("input: no item %r" % path)
             if by_path[path].get("input") != parse_value(value):
                 fail("item %r input = %r, expected %s" % (path, by_path[path].get("input"), value))
         for spec in get("nofact"):
             path, key = shlex.split(spec)
+            path = resolve(path)
             if path in by_path and get_nested(by_path[path]["facts"], key)[0]:
                 fail("item %r should not have fact %r" % (path, key))
         for spec in get("summary"):

@@ -149,32 +149,37 @@ static void interval_then_daily(void **state)
     pm3k_history *h = fresh(path, sizeof path);
     pm3k_post_record p = video("https://files.pm3k.org/uploads/u/a0.mp4", "first");
 
+    /* PM3K may record the post as late as its answer (T0 + 2), and the
+     * history keeps whole seconds: the hour runs from T0 + 2 + 1. */
     post_ok(h, p.source_url, p.caption, T0);
     p = video("https://files.pm3k.org/uploads/u/a1.mp4", "second");
     assert_int_equal(begin(h, &p, T0 + 600, 0, &check), 0);
     assert_int_equal(check.block, PM3K_BLOCK_INTERVAL);
-    assert_int_equal(check.allowed_at, T0 + 3600);
+    assert_int_equal(check.allowed_at, T0 + 3603);
+    assert_int_equal(check.other_time, T0);
     assert_string_equal(pm3k_history_block_code(check.block), "interval_limit");
     assert_string_equal(check.source, "history");
+    assert_int_equal(begin(h, &p, T0 + 3602, 0, &check), 0);
 
-    /* Nine more, an hour apart: ten in 24 hours. */
+    /* Nine more, just over an hour apart: ten in 24 hours. */
     for (int i = 1; i < 10; i++) {
         char url[64], caption[16];
         snprintf(url, sizeof url, "https://files.pm3k.org/uploads/u/b%d.mp4", i);
         snprintf(caption, sizeof caption, "post %d", i);
-        post_ok(h, url, caption, T0 + 3600 * i);
+        post_ok(h, url, caption, T0 + 3603 * i);
     }
     p = video("https://files.pm3k.org/uploads/u/c.mp4", "eleventh");
-    assert_int_equal(begin(h, &p, T0 + 3600 * 10, 0, &check), 0);
+    assert_int_equal(begin(h, &p, T0 + 3603 * 10, 0, &check), 0);
     assert_int_equal(check.block, PM3K_BLOCK_DAILY);
     assert_int_equal(check.count, 10);
-    assert_int_equal(check.allowed_at, T0 + 86400);
+    assert_int_equal(check.allowed_at, T0 + 86403);
     /* next_post says the same without recording anything. */
     pm3k_error err = {0};
-    assert_int_equal(pm3k_history_next_post(h, "acct1", T0 + 3600 * 10, &check, &err), PM3K_OK);
+    assert_int_equal(pm3k_history_next_post(h, "acct1", T0 + 3603 * 10, &check, &err), PM3K_OK);
     assert_int_equal(check.block, PM3K_BLOCK_DAILY);
-    assert_int_equal(check.allowed_at, T0 + 86400);
-    assert_true(begin(h, &p, T0 + 86400, 0, &check) > 0);
+    assert_int_equal(check.allowed_at, T0 + 86403);
+    assert_int_equal(begin(h, &p, T0 + 86402, 0, &check), 0);
+    assert_true(begin(h, &p, T0 + 86403, 0, &check) > 0);
     /* Another account has its own budget. */
     pm3k_post_record other = video("https://files.pm3k.org/uploads/v/d.mp4", NULL);
     other.account = "acct2";
@@ -233,7 +238,7 @@ static void duplicates_of_url_file_and_caption(void **state)
     h = fresh(path, sizeof path);
     post_ok(h, "https://files.pm3k.org/uploads/u/e1.mp4", "", T0);
     p = video("https://files.pm3k.org/uploads/u/e2.mp4", "");
-    assert_true(begin(h, &p, T0 + 3600, 0, &check) > 0);
+    assert_true(begin(h, &p, T0 + 3603, 0, &check) > 0);
     pm3k_history_close(h);
 }
 
@@ -298,8 +303,9 @@ static int64_t status_call(pm3k_history *h, int64_t now, pm3k_history_check *che
     pm3k_error err = {0};
     if (pm3k_history_begin_status(h, "acct1", "7153", now, &call, check, &err) != PM3K_OK)
         fail_msg("begin_status: %s", err.message);
+    pm3k_status_answer answer = {.http_status = 200, .state = "pending"};
     if (call > 0)
-        assert_int_equal(pm3k_history_finish_status(h, call, 200, "pending", NULL, &err), PM3K_OK);
+        assert_int_equal(pm3k_history_finish_status(h, call, &answer, now, &err), PM3K_OK);
     return call;
 }
 
@@ -310,18 +316,33 @@ static void status_budget_per_minute_hour_and_cooldown(void **state)
     pm3k_error err = {0};
     pm3k_history_check check;
     pm3k_history *h = fresh(path, sizeof path);
+    int minute = -1, hour = -1;
     for (int i = 0; i < 20; i++)
         assert_true(status_call(h, T0 + i, &check) > 0);
+    /* A call kept as T0 may have reached PM3K at T0 + 0.9: it counts until
+     * T0 + 61. */
     assert_int_equal(status_call(h, T0 + 20, &check), 0);
     assert_int_equal(check.block, PM3K_BLOCK_STATUS_MINUTE);
-    assert_int_equal(check.allowed_at, T0 + 60);
+    assert_int_equal(check.allowed_at, T0 + 61);
+    assert_int_equal(status_call(h, T0 + 60, &check), 0);
+    assert_int_equal(pm3k_history_status_usage(h, "acct1", T0 + 30, &minute, &hour, &err), PM3K_OK);
+    assert_int_equal(minute, 20);
+    assert_int_equal(hour, 20);
     /* 20 more, one every 3 s after the first minute: 40 in the hour */
     for (int i = 0; i < 20; i++)
-        assert_true(status_call(h, T0 + 60 + 3 * i, &check) > 0);
+        assert_true(status_call(h, T0 + 61 + 3 * i, &check) > 0);
     assert_int_equal(status_call(h, T0 + 200, &check), 0);
     assert_int_equal(check.block, PM3K_BLOCK_STATUS_HOUR);
-    assert_int_equal(check.allowed_at, T0 + 3600);
+    assert_int_equal(check.allowed_at, T0 + 3601);
     assert_int_equal(check.count, 40);
+    /* next_status tells the same without spending a call */
+    assert_int_equal(pm3k_history_next_status(h, "acct1", T0 + 200, &check, &err), PM3K_OK);
+    assert_int_equal(check.block, PM3K_BLOCK_STATUS_HOUR);
+    assert_int_equal(check.allowed_at, T0 + 3601);
+    assert_int_equal(pm3k_history_status_usage(h, "acct1", T0 + 200, &minute, &hour, &err),
+                     PM3K_OK);
+    assert_int_equal(minute, 0);
+    assert_int_equal(hour, 40);
     pm3k_history_close(h);
 
     /* status_cooldown is PM3K's; a successful post ends it early. */
@@ -468,6 +489,159 @@ static void account_fingerprint_hides_the_key(void **state)
     assert_int_equal(strspn(a, "0123456789abcdef"), PM3K_ACCOUNT_LEN);
 }
 
+/* --resend settles the earlier unknown attempts: after it, they no longer
+ * block the post (they still count for the budget). An attempt still in
+ * flight in another process is told apart from one that got no answer. */
+static void resend_settles_unknown_attempts(void **state)
+{
+    (void)state;
+    char path[256];
+    pm3k_history_check check;
+    pm3k_history *h = fresh(path, sizeof path);
+    pm3k_post_record p = video("https://files.pm3k.org/uploads/u/f.mp4", "caption f");
+    int64_t first = begin(h, &p, T0, 0, NULL);
+    assert_true(first > 0);
+    assert_int_equal(begin(h, &p, T0 + 5, 0, &check), 0);
+    assert_int_equal(check.block, PM3K_BLOCK_UNKNOWN_OUTCOME);
+    assert_int_equal(check.other_outcome, PM3K_POST_SENDING);
+    assert_int_equal(check.other_id, first);
+    finish(h, first, PM3K_POST_UNKNOWN, T0 + 20);
+    assert_int_equal(begin(h, &p, T0 + 7200, 0, &check), 0);
+    assert_int_equal(check.other_outcome, PM3K_POST_UNKNOWN);
+    /* Another post within the hour of the unknown attempt: a resend that
+     * the interval blocks settles nothing. */
+    post_ok(h, "https://files.pm3k.org/uploads/u/g.mp4", NULL, T0 + 7000);
+    assert_int_equal(begin(h, &p, T0 + 7200, PM3K_HISTORY_RESEND, &check), 0);
+    assert_int_equal(check.block, PM3K_BLOCK_INTERVAL);
+    assert_int_equal(begin(h, &p, T0 + 11000, 0, &check), 0);
+    assert_int_equal(check.block, PM3K_BLOCK_UNKNOWN_OUTCOME);
+    int64_t resent = begin(h, &p, T0 + 11000, PM3K_HISTORY_RESEND, &check);
+    assert_true(resent > 0);
+    finish(h, resent, PM3K_POST_REJECTED, T0 + 11001);
+    /* the same caption on another video: the old attempt no longer blocks */
+    pm3k_post_record again = video("https://files.pm3k.org/uploads/u/f2.mp4", "caption f");
+    assert_true(begin(h, &again, T0 + 11100, 0, &check) > 0);
+    pm3k_history_close(h);
+
+    /* The user checked and resends at once: the unknown attempt no longer
+     * holds the hour either (PM3K's own interval refuses a real repeat). */
+    h = fresh(path, sizeof path);
+    first = begin(h, &p, T0, 0, NULL);
+    finish(h, first, PM3K_POST_UNKNOWN, T0 + 20);
+    assert_true(begin(h, &p, T0 + 60, PM3K_HISTORY_RESEND, &check) > 0);
+    pm3k_history_close(h);
+}
+
+static pm3k_code collect_states(void *userdata, const pm3k_history_entry *e)
+{
+    char *buf = userdata;
+    size_t used = strlen(buf);
+    snprintf(buf + used, 512 - used, "%s/%s/%s|", e->publish_id ? e->publish_id : "-",
+             e->publish_state ? e->publish_state : "-", e->fail_reason ? e->fail_reason : "-");
+    return PM3K_OK;
+}
+
+static void status_answers_reach_the_post(void **state)
+{
+    (void)state;
+    char path[256], listed[512] = "";
+    pm3k_error err = {0};
+    pm3k_history_check check;
+    int64_t call = 0;
+    pm3k_history *h = fresh(path, sizeof path);
+    post_ok(h, "https://files.pm3k.org/uploads/u/s1.mp4", NULL, T0);
+    assert_int_equal(
+        pm3k_history_begin_status(h, "acct1", "7153000000000000001", T0 + 9, &call, &check, &err),
+        PM3K_OK);
+    assert_true(call > 0);
+    pm3k_status_answer a = {
+        .http_status = 200, .state = "failed", .fail_reason = "picture_size_check_failed"};
+    assert_int_equal(pm3k_history_finish_status(h, call, &a, T0 + 10, &err), PM3K_OK);
+    /* another account's call for the same id changes nothing of acct1's */
+    assert_int_equal(
+        pm3k_history_begin_status(h, "acct2", "7153000000000000001", T0 + 11, &call, &check, &err),
+        PM3K_OK);
+    pm3k_status_answer done = {.http_status = 200, .state = "done"};
+    assert_int_equal(pm3k_history_finish_status(h, call, &done, T0 + 12, &err), PM3K_OK);
+    assert_int_equal(pm3k_history_list(h, "acct1", 0, collect_states, listed, &err), PM3K_OK);
+    assert_string_equal(listed, "7153000000000000001/failed/picture_size_check_failed|");
+    pm3k_history_close(h);
+}
+
+static pm3k_code collect_accounts(void *userdata, const char *account)
+{
+    char *buf = userdata;
+    size_t used = strlen(buf);
+    snprintf(buf + used, 256 - used, "%s|", account);
+    return PM3K_OK;
+}
+
+static void lists_accounts_newest_first(void **state)
+{
+    (void)state;
+    char path[256], listed[256] = "";
+    pm3k_error err = {0};
+    pm3k_history *h = fresh(path, sizeof path);
+    post_ok(h, "https://files.pm3k.org/uploads/u/n1.mp4", NULL, T0);
+    pm3k_upload_record up = {.account = "acct9",
+                             .file_sha256 = "cc33",
+                             .size = 1,
+                             .target = "pm3k",
+                             .url = "https://files.pm3k.org/uploads/z/1.mp4"};
+    assert_int_equal(pm3k_history_record_upload(h, &up, T0 + 50, &err), PM3K_OK);
+    up.account = NULL; /* S3 uploads belong to no account */
+    assert_int_equal(pm3k_history_record_upload(h, &up, T0 + 60, &err), PM3K_OK);
+    assert_int_equal(pm3k_history_accounts(h, collect_accounts, listed, &err), PM3K_OK);
+    assert_string_equal(listed, "acct9|acct1|");
+    pm3k_history_close(h);
+}
+
+/* A history written by the first schema is brought up to date and keeps
+ * its rows. The first schema is pinned here as it shipped. */
+static void migrates_a_version_1_history(void **state)
+{
+    (void)state;
+    char path[256], listed[1024] = "";
+    sqlite3 *db = NULL;
+    pm3k_history *h = NULL;
+    pm3k_error err = {0};
+    pm3k_history_check check;
+    snprintf(path, sizeof path, "%s/v1.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(
+            db,
+            "PRAGMA application_id = 1347236680;"
+            "CREATE TABLE posts (id INTEGER PRIMARY KEY, account TEXT NOT NULL, created_at "
+            "INTEGER NOT NULL, media TEXT NOT NULL CHECK (media IN ('video', 'photo')), url TEXT, "
+            "url_sha256 TEXT, photo_count INTEGER NOT NULL DEFAULT 0, file_sha256 TEXT, "
+            "caption_sha256 TEXT, outcome TEXT NOT NULL CHECK (outcome IN ('sending', 'ok', "
+            "'rejected', 'unknown')), publish_id TEXT, code TEXT, http_status INTEGER, "
+            "finished_at INTEGER);"
+            "CREATE TABLE status_calls (id INTEGER PRIMARY KEY, account TEXT NOT NULL, "
+            "created_at INTEGER NOT NULL, publish_id TEXT, http_status INTEGER, state TEXT, code "
+            "TEXT);"
+            "CREATE TABLE cooldowns (account TEXT NOT NULL, kind TEXT NOT NULL, until INTEGER "
+            "NOT NULL, code TEXT, set_at INTEGER NOT NULL, PRIMARY KEY (account, kind));"
+            "CREATE TABLE uploads (id INTEGER PRIMARY KEY, account TEXT, created_at INTEGER NOT "
+            "NULL, file_sha256 TEXT NOT NULL, size INTEGER NOT NULL, target TEXT NOT NULL, url "
+            "TEXT NOT NULL, album_id TEXT);"
+            "INSERT INTO posts (account, created_at, media, url, outcome, publish_id, "
+            "finished_at) VALUES ('acct1', 1800000000, 'video', 'https://files.pm3k.org/old.mp4', "
+            "'ok', '7153', 1800000001);"
+            "PRAGMA user_version = 1;",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(pm3k_history_open(path, &h, &err), PM3K_OK);
+    assert_int_equal(pm3k_history_list(h, NULL, 0, collect, listed, &err), PM3K_OK);
+    assert_string_equal(listed, "post ok https://files.pm3k.org/old.mp4|");
+    assert_int_equal(pm3k_history_next_post(h, "acct1", T0 + 10, &check, &err), PM3K_OK);
+    assert_int_equal(check.block, PM3K_BLOCK_INTERVAL);
+    assert_int_equal(check.allowed_at, T0 + 1 + 1 + 3600);
+    pm3k_history_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +656,10 @@ int main(void)
         cmocka_unit_test(racing_processes_spend_one_post),
         cmocka_unit_test(lists_newest_first_and_keeps_no_secret),
         cmocka_unit_test(account_fingerprint_hides_the_key),
+        cmocka_unit_test(resend_settles_unknown_attempts),
+        cmocka_unit_test(status_answers_reach_the_post),
+        cmocka_unit_test(lists_accounts_newest_first),
+        cmocka_unit_test(migrates_a_version_1_history),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
