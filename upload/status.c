@@ -267,6 +267,21 @@ static void published_finding(poll *p)
 
 /* What the answer means for the loop; limits PM3K answered go to the
  * history. */
+/* A status limit PM3K answered without a time: wait its whole window, so
+ * the next call cannot land inside it (a cooldown lasts an hour, the
+ * hourly cap's window is an hour, the per-minute one a minute). */
+static int64_t untimed_wait_s(pm3k_cooldown kind)
+{
+    switch (kind) {
+    case PM3K_COOLDOWN_STATUS:
+        return pm3k_budget_get()->status_cooldown_s;
+    case PM3K_COOLDOWN_STATUS_HOURLY:
+        return 3600;
+    default:
+        return 60;
+    }
+}
+
 static pm3k_code classify(poll *p, pm3k_error *err)
 {
     const pm3k__answer *a = &p->call.answer;
@@ -284,7 +299,7 @@ static pm3k_code classify(poll *p, pm3k_error *err)
     if (info && info->has_cooldown && info->status_rule != PM3K_RULE__COUNT) {
         int64_t now = p->call.answered_at;
         int64_t at = pm3k__answer_deadline(a, now);
-        p->limit_at = at != PM3K__NO_TIME && at > now ? at : now + 60;
+        p->limit_at = at != PM3K__NO_TIME && at > now ? at : now + untimed_wait_s(info->cooldown);
         p->last = V_LIMIT;
         return pm3k_history_set_cooldown(p->api->history, p->api->account, info->cooldown,
                                          p->limit_at, a->code, now, err);

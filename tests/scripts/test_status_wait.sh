@@ -79,3 +79,22 @@ ctl fault "{\"key\":\"$key\",\"endpoint\":\"status\",\"fault\":\"error\",\"code\
 status 0 --wait --max-wait 600 "$id"
 expect published 2
 echo "ok: rate_limit_status's retry_after is waited out, then done"
+
+# A status limit answered without any time field: the client waits the
+# limit's whole window (an hour for the cooldown and the hourly cap, a
+# minute per minute), so its next call cannot land inside it.
+untimed() { # CODE SECONDS
+    account "untimed-$1" '"pending_polls":0'
+    ctl fault "{\"key\":\"$key\",\"endpoint\":\"status\",\"fault\":\"error\",\"code\":\"$1\",\"untimed\":true}"
+    before=$(date +%s)
+    status 3 "$id"
+    expect "$1" 1
+    at=$(date -d "$(fact retry_at)" +%s)
+    wait=$((at - before))
+    [ "$wait" -ge "$(($2 - 1))" ] && [ "$wait" -le "$(($2 + 30))" ] ||
+        fail "$1 without a time: retry in $wait s, expected about $2 s"
+}
+untimed status_cooldown 3600
+untimed hourly_limit_status 3600
+untimed rate_limit_status 60
+echo "ok: status limits answered without a time wait their whole window"

@@ -326,6 +326,7 @@ struct emu_fault {
     int64_t ms; /* hang duration, or the wait a scripted limit body names */
     int64_t bytes;
     int64_t after_bytes;
+    int untimed; /* an error fault's limit body without its time fields */
 };
 
 struct emu_account {
@@ -669,7 +670,9 @@ static void reply_scripted_error(struct emu_reply *r, struct emu_account *a, int
 {
     const char *message = f->message[0] ? f->message : NULL;
     int64_t wait_ms = f->ms > 0 ? f->ms : LIMITS.hour_ms;
-    if (strcmp(f->code, "tiktok_rate_limit") == 0)
+    if (f->untimed)
+        reply_error(r, f->code, message);
+    else if (strcmp(f->code, "tiktok_rate_limit") == 0)
         reply_tiktok_rate_limit(r, a, now);
     else if (strcmp(f->code, "interval_limit") == 0 && !message)
         reply_interval_limit(r, wait_ms);
@@ -2267,6 +2270,8 @@ static int fault_params(cJSON *in, struct emu_fault *f, struct emu_reply *r)
     f->ms = seconds >= 0 ? (int64_t)(seconds * 1000) : (f->kind == FAULT_HANG ? 5000 : 0);
     f->bytes = (int64_t)bytes;
     f->after_bytes = (int64_t)after;
+    cJSON *untimed = cJSON_GetObjectItemCaseSensitive(in, "untimed");
+    f->untimed = cJSON_IsTrue(untimed);
     return 0;
 }
 
