@@ -289,11 +289,11 @@ static pm3k_code digest_text(const char *text, size_t len, char *out, pm3k_error
 }
 
 /* Keep the block that lasts longest: waiting must outlast every one. */
-static void block_at(pm3k_history_check *check, pm3k_history_block block, int64_t allowed_at,
+static bool block_at(pm3k_history_check *check, pm3k_history_block block, int64_t allowed_at,
                      int64_t other_id, int64_t other_time, int count, const char *source)
 {
     if (check->block != PM3K_BLOCK_NONE && check->allowed_at >= allowed_at)
-        return;
+        return false;
     check->block = block;
     check->allowed_at = allowed_at;
     check->other_id = other_id;
@@ -301,7 +301,9 @@ static void block_at(pm3k_history_check *check, pm3k_history_block block, int64_
     check->count = count;
     check->source = source;
     check->other_publish_id[0] = '\0';
+    check->pm3k_code[0] = '\0';
     check->other_outcome = PM3K_POST_OK;
+    return true;
 }
 
 /* A block that waiting does not lift (duplicates, unknown outcomes). */
@@ -330,12 +332,13 @@ static pm3k_code check_cooldown(pm3k_history *h, const char *account, pm3k_coold
     sqlite3_stmt *st = NULL;
     bool row;
     pm3k_code rc = stmt(h, &st, err,
-                        "SELECT until, set_at FROM cooldowns WHERE account = ?1 AND kind = ?2 "
-                        "AND until > ?3",
+                        "SELECT until, set_at, code FROM cooldowns WHERE account = ?1 AND "
+                        "kind = ?2 AND until > ?3",
                         "ssi", account, cooldown_names[kind], now);
-    if (rc == PM3K_OK && (rc = step(h, st, &row, err)) == PM3K_OK && row)
+    if (rc == PM3K_OK && (rc = step(h, st, &row, err)) == PM3K_OK && row &&
         block_at(check, block, sqlite3_column_int64(st, 0), 0, sqlite3_column_int64(st, 1), 0,
-                 "pm3k");
+                 "pm3k"))
+        copy_text(st, 2, check->pm3k_code, sizeof check->pm3k_code);
     sqlite3_finalize(st);
     return rc;
 }

@@ -89,7 +89,7 @@ static void block_said(const pm3k_history_check *c, int64_t now, char *out, size
     case PM3K_BLOCK_COOLDOWN:
         if (from_pm3k)
             snprintf(out, len, "not sent: PM3K answered %s at %s",
-                     pm3k_history_block_code(c->block), at);
+                     c->pm3k_code[0] ? c->pm3k_code : pm3k_history_block_code(c->block), at);
         else if (c->block == PM3K_BLOCK_INTERVAL)
             snprintf(out, len, "not sent: the history holds a post made at %s", at);
         else

@@ -90,6 +90,7 @@ typedef struct pm3k_history_check {
     char other_publish_id[64];
     int count;          /* posts (or status calls) counted in the window */
     const char *source; /* "history" or "pm3k": who set the deadline */
+    char pm3k_code[64]; /* with source "pm3k": the code PM3K answered */
     /* the blocking post's outcome: SENDING is an attempt still in flight
      * (another process), UNKNOWN one that got no answer */
     pm3k_post_outcome other_outcome;
