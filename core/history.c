@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/db.h"
 #include "core/hash.h"
+#include "core/proc.h"
 #include "core/redact.h"
 #include "pm3k/history.h"
 
@@ -76,6 +78,9 @@ static const char *const migrations[] = {
     "ALTER TABLE status_calls ADD COLUMN fail_reason TEXT;"
     "CREATE INDEX posts_by_publish_id ON posts (account, publish_id);"
     "CREATE INDEX posts_by_body ON posts (body_sha256);",
+    /* 2 -> 3: the process that is sending a post (core/proc.h), so a run
+     * that died mid-send is known for one at once. */
+    "ALTER TABLE posts ADD COLUMN sender TEXT;",
 };
 
 static const pm3k__db_schema schema = {
@@ -461,6 +466,31 @@ static pm3k_code check_repeats(pm3k_history *h, const pm3k_post_record *post, co
     return rc;
 }
 
+/* Rows left "sending" by a run of this host that is gone (killed, crashed):
+ * their outcome is unknown now. A bounded look: few posts are ever in
+ * flight at once. */
+static pm3k_code settle_dead_senders(pm3k_history *h, pm3k_error *err)
+{
+    enum { LOOK = 64 };
+    int64_t dead[LOOK];
+    int n = 0;
+    sqlite3_stmt *st = NULL;
+    bool row = false;
+    pm3k_code rc = stmt(h, &st, err,
+                        "SELECT id, sender FROM posts WHERE outcome = 'sending' AND sender IS "
+                        "NOT NULL ORDER BY id DESC LIMIT 64",
+                        "");
+    while (rc == PM3K_OK && (rc = step(h, st, &row, err)) == PM3K_OK && row)
+        if (pm3k__proc_gone((const char *)sqlite3_column_text(st, 1)) && n < LOOK)
+            dead[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    for (int i = 0; rc == PM3K_OK && i < n; i++)
+        if ((rc = stmt(h, &st, err, "UPDATE posts SET outcome = 'unknown' WHERE id = ?1", "i",
+                       dead[i])) == PM3K_OK)
+            rc = run(h, st, err);
+    return rc;
+}
+
 /* Rows left "sending" by a run that died: their outcome is unknown. */
 static pm3k_code settle_stale(pm3k_history *h, int64_t now, pm3k_error *err)
 {
@@ -469,7 +499,8 @@ static pm3k_code settle_stale(pm3k_history *h, int64_t now, pm3k_error *err)
                         "UPDATE posts SET outcome = 'unknown' WHERE outcome = 'sending' AND "
                         "created_at < ?1",
                         "i", now - pm3k_budget_get()->sending_stale_s);
-    return rc == PM3K_OK ? run(h, st, err) : rc;
+    rc = rc == PM3K_OK ? run(h, st, err) : rc;
+    return rc == PM3K_OK ? settle_dead_senders(h, err) : rc;
 }
 
 /* The URL digest: the source URL, or the photo URLs one per line. */
@@ -497,16 +528,19 @@ static pm3k_code insert_post(pm3k_history *h, const pm3k_post_record *post, cons
     char shown[2048];
     const char *url =
         post->photo ? (post->photo_count ? post->photo_urls[0] : NULL) : post->source_url;
+    char sender[PM3K__PROC_TOKEN_MAX];
     sqlite3_stmt *st = NULL;
     if (url)
         pm3k__redact_url(url, shown, sizeof shown);
+    bool known = pm3k__proc_token(getpid(), sender, sizeof sender);
     pm3k_code rc = stmt(
         h, &st, err,
         "INSERT INTO posts (account, created_at, media, url, url_sha256, "
-        "photo_count, file_sha256, caption_sha256, body_sha256, outcome) VALUES (?1, ?2, "
-        "?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sending')",
-        "sisssisss", post->account, now, post->photo ? "photo" : "video", url ? shown : NULL,
-        url_sha, (int64_t)post->photo_count, post->file_sha256, caption_sha, post->body_sha256);
+        "photo_count, file_sha256, caption_sha256, body_sha256, outcome, sender) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sending', ?10)",
+        "sisssissss", post->account, now, post->photo ? "photo" : "video", url ? shown : NULL,
+        url_sha, (int64_t)post->photo_count, post->file_sha256, caption_sha, post->body_sha256,
+        known ? sender : NULL);
     if (rc == PM3K_OK && (rc = run(h, st, err)) == PM3K_OK)
         *attempt = sqlite3_last_insert_rowid(h->db);
     return rc;

@@ -622,7 +622,8 @@ const char *pm3k_hosting_name(pm3k_hosting hosting)
  * within 7 days, "around 3 hours" of tiktok_cooldown, 20 status calls a
  * minute and 40 an hour with a 1-hour cooldown. A direct_post answers within
  * its timeout, so a row still "sending" after 15 minutes belongs to a run
- * that died waiting: its outcome is unknown. The history keeps whole
+ * that died waiting: its outcome is unknown (sooner when the run was on
+ * this host and its process is gone: core/proc.h). The history keeps whole
  * seconds while PM3K counts milliseconds from when a call arrived: a call
  * sent at 10.9 s is kept as 10, so every window gets one second more. */
 static const pm3k_budget budget = {

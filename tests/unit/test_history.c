@@ -642,6 +642,45 @@ static void migrates_a_version_1_history(void **state)
     pm3k_history_close(h);
 }
 
+/* A run killed while its post was in flight: the next run on this host
+ * knows at once that the outcome is unknown (its sender is gone), rather
+ * than taking it for another process still sending. */
+static void dead_sender_is_an_unknown_outcome(void **state)
+{
+    (void)state;
+    char path[256];
+    pm3k_history_check check;
+    pm3k_history *h = fresh(path, sizeof path);
+    pm3k_history_close(h);
+    pm3k_post_record p = video("https://files.pm3k.org/uploads/u/dead.mp4", "caption dead");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        pm3k_history *child = NULL;
+        pm3k_error err = {0};
+        int64_t attempt = 0;
+        pm3k_history_check c;
+        bool sent = pm3k_history_open(path, &child, &err) == PM3K_OK &&
+                    pm3k_history_begin_post(child, &p, T0, 0, &attempt, &c, &err) == PM3K_OK &&
+                    attempt > 0;
+        _exit(sent ? 0 : 1); /* killed mid-send: never finished, never closed */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pm3k_error err = {0};
+    assert_int_equal(pm3k_history_open(path, &h, &err), PM3K_OK);
+    assert_int_equal(begin(h, &p, T0 + 5, 0, &check), 0);
+    assert_int_equal(check.block, PM3K_BLOCK_UNKNOWN_OUTCOME);
+    assert_int_equal(check.other_outcome, PM3K_POST_UNKNOWN);
+    /* a post of this (live) process stays "sending" */
+    pm3k_post_record q = video("https://files.pm3k.org/uploads/u/live.mp4", "caption live");
+    assert_true(begin(h, &q, T0 + 7200, PM3K_HISTORY_IGNORE, NULL) > 0);
+    assert_int_equal(begin(h, &q, T0 + 7205, PM3K_HISTORY_IGNORE, &check), 0);
+    assert_int_equal(check.other_outcome, PM3K_POST_SENDING);
+    pm3k_history_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +699,7 @@ int main(void)
         cmocka_unit_test(status_answers_reach_the_post),
         cmocka_unit_test(lists_accounts_newest_first),
         cmocka_unit_test(migrates_a_version_1_history),
+        cmocka_unit_test(dead_sender_is_an_unknown_outcome),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
