@@ -32,6 +32,8 @@ A case file is lines of `key: value` (blank lines and # comments ignored):
   timeout: SECONDS               default 120
   requires: PROGRAM              skip (exit 77) unless PROGRAM is on PATH
   file: NAME TEXT                before the run, write TEXT (\\n escapes) to {tmp}/NAME
+                                 (mode 0600, whatever the umask)
+  file-mode: NAME OCTAL          then set that file's mode (e.g. 0644)
   control: NAME JSON             before the run, POST JSON to the PM3K emulator's
                                  control endpoint NAME (key, clock, fault, status);
                                  it must answer 200 (fixture pm3k_emu)
@@ -232,8 +234,15 @@ def main():
         for key, spec in case:
             if key == "file":
                 name, text = spec.split(None, 1)
-                with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
+                path = os.path.join(tmp, name)
+                with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
+                          encoding="utf-8") as f:
                     f.write(text.replace("\\n", "\n"))
+                os.chmod(path, 0o600)
+                continue
+            if key == "file-mode":
+                name, mode = spec.split()
+                os.chmod(os.path.join(tmp, name), int(mode, 8))
                 continue
             if key == "control":
                 name, body = spec.split(None, 1)
