@@ -726,11 +726,13 @@ pm3k_code pm3k_history_finish_status(pm3k_history *h, int64_t call,
     pm3k_code rc = pm3k__db_begin(h->db, err);
     if (rc != PM3K_OK)
         return rc;
-    rc = stmt(h, &st, err,
-              "UPDATE status_calls SET http_status = ?1, state = ?2, code = ?3, fail_reason = ?4, "
-              "finished_at = ?5 WHERE id = ?6",
-              "isssii", (int64_t)answer->http_status, answer->state, answer->code,
-              answer->fail_reason, now, call);
+    /* a call that never reached PM3K spent nothing of its budget */
+    rc = answer->unsent ? stmt(h, &st, err, "DELETE FROM status_calls WHERE id = ?1", "i", call)
+                        : stmt(h, &st, err,
+                               "UPDATE status_calls SET http_status = ?1, state = ?2, code = ?3, "
+                               "fail_reason = ?4, finished_at = ?5 WHERE id = ?6",
+                               "isssii", (int64_t)answer->http_status, answer->state, answer->code,
+                               answer->fail_reason, now, call);
     if (rc == PM3K_OK)
         rc = run(h, st, err);
     if (rc == PM3K_OK && answer->state &&

@@ -328,7 +328,8 @@ static pm3k_code one_call(poll *p, bool *called, pm3k_error *err)
     pm3k_status_answer sa = {.http_status = p->call.http_status,
                              .state = p->call.answered && a->has_state ? a->state : NULL,
                              .code = a->code[0] ? a->code : NULL,
-                             .fail_reason = a->has_fail_reason ? a->fail_reason : NULL};
+                             .fail_reason = a->has_fail_reason ? a->fail_reason : NULL,
+                             .unsent = !p->call.sent && !p->call.answered};
     pm3k_error finish_err = {0};
     pm3k_code frc = pm3k_history_finish_status(
         p->api->history, id, &sa, p->call.answered_at ? p->call.answered_at : now, &finish_err);
@@ -378,7 +379,9 @@ static bool plan_next(poll *p)
         return wait && p->next_at <= p->deadline;
     }
     if (p->last == V_TRANSIENT && !wait) {
-        if (p->retries >= SINGLE_RETRIES)
+        /* a call that never reached PM3K was retried by the client already */
+        bool reached = p->call.sent || p->call.answered;
+        if (p->retries >= SINGLE_RETRIES || !reached)
             return false;
         p->next_at = now + single_retry_waits[p->retries++];
         return true;

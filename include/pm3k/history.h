@@ -169,6 +169,7 @@ typedef struct pm3k_status_answer {
     const char *state;       /* "pending", "done", "failed" (or what PM3K said), or NULL */
     const char *code;        /* PM3K's error code, or NULL */
     const char *fail_reason; /* TikTok's, for a failed publish, or NULL */
+    bool unsent;             /* nothing reached PM3K (no connection): not counted */
 } pm3k_status_answer;
 
 pm3k_code pm3k_history_finish_status(pm3k_history *history, int64_t call,

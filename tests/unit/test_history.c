@@ -356,6 +356,21 @@ static void status_budget_per_minute_hour_and_cooldown(void **state)
     post_ok(h, "https://files.pm3k.org/uploads/u/x.mp4", NULL, T0 + 20);
     assert_true(status_call(h, T0 + 30, &check) > 0);
     pm3k_history_close(h);
+
+    /* Calls that never reached PM3K (no connection) spend nothing. */
+    h = fresh(path, sizeof path);
+    pm3k_status_answer unsent = {.unsent = true};
+    for (int i = 0; i < 25; i++) {
+        int64_t call = 0;
+        assert_int_equal(pm3k_history_begin_status(h, "acct1", "7153", T0 + i, &call, &check, &err),
+                         PM3K_OK);
+        assert_true(call > 0);
+        assert_int_equal(pm3k_history_finish_status(h, call, &unsent, T0 + i, &err), PM3K_OK);
+    }
+    assert_int_equal(pm3k_history_status_usage(h, "acct1", T0 + 30, &minute, &hour, &err), PM3K_OK);
+    assert_int_equal(minute, 0);
+    assert_true(status_call(h, T0 + 30, &check) > 0);
+    pm3k_history_close(h);
 }
 
 /* Two processes at the same instant: exactly one spends the post. */
