@@ -503,6 +503,29 @@ static void trace_line(void *userdata, pm3k__http_trace_kind kind, const char *l
     api->trace(api->trace_userdata, out);
 }
 
+/* -v: PM3K's answer as it came (its first 2,000 bytes, control bytes shown
+ * as '.', the key cut out should a lying server echo it), after its
+ * headers, as curl's --trace-ascii would show it. */
+static void trace_answer(const pm3k_api *api, const pm3k__http_response *resp)
+{
+    /* redacted over more than is shown, so no key is cut in two at the end */
+    enum { SHOWN = 2000, WINDOW = SHOWN + 1024 };
+    char text[WINDOW + 1], shown[WINDOW + 64], out[SHOWN + 100];
+    if (!api->trace || !resp->body || resp->body_len == 0)
+        return;
+    size_t n = resp->body_len < WINDOW ? resp->body_len : WINDOW;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)resp->body[i];
+        text[i] = c < 0x20 || c == 0x7f ? '.' : (char)c;
+    }
+    text[n] = '\0';
+    const char *secrets[] = {pm3k__api_key_value(api->key)};
+    pm3k__redact_known(text, secrets, 1, shown, sizeof shown);
+    bool cut = strlen(shown) > SHOWN || resp->body_len > n;
+    snprintf(out, sizeof out, "< %.*s%s", (int)SHOWN, shown, cut ? " [...]" : "");
+    api->trace(api->trace_userdata, out);
+}
+
 /* Whatever a lying server echoes of the key is cut out of its strings. */
 static void scrub_answer(const pm3k_api *api, pm3k__answer *a)
 {
@@ -589,6 +612,7 @@ pm3k_code pm3k__api_call(pm3k_api *api, pm3k__endpoint endpoint, const char *bod
         call->retries++;
         pm3k__sleep_until(pm3k__now() + waits[attempt]);
     }
+    trace_answer(api, resp);
     conclude(api, resp, call);
     if (call->verdict == PM3K__HTTP_CONFIG)
         rc = pm3k__http_config_error(&api->http_options, resp->result.reason, err);

@@ -38,6 +38,7 @@ run 0 history --format json
 ctl fault "{\"key\":\"$key\",\"endpoint\":\"direct_post\",\"fault\":\"error\",\"code\":\"bad_request\",\"message\":\"your key $key is bad\"}"
 run 1 post -v --ignore-history --format json --cacert "$EMU_CA" "$tmp/c.json"
 grep -q 'your key REDACTED is bad' "$out/$n.stdout" || fail "the echoed key was not redacted: $(cat "$out/$n.stdout")"
+grep -q "your key REDACTED is bad" "$out/$n.stderr" || fail "the -v trace of the answer does not show it redacted: $(cat "$out/$n.stderr")"
 ctl fault "{\"key\":\"$key\",\"endpoint\":\"status\",\"fault\":\"error\",\"code\":\"rate_limit_status\",\"message\":\"slow down $key\"}"
 run 3 status -v --format junit --cacert "$EMU_CA" "$id"
 ctl fault "{\"key\":\"$key\",\"endpoint\":\"direct_post\",\"fault\":\"drop\"}"
