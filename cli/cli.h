@@ -125,6 +125,22 @@ double cli_seconds_since(const struct timespec *t);
  * on stderr, end json and ndjson with the error object, exit 2. */
 int cli_report_fail(cli_report *report, const char *code, const char *message);
 
+/* A command's PM3K client: the key, the history and the client on them,
+ * opened in that order (post, status, and what posts in their name). */
+typedef struct cli_client {
+    pm3k_api_key *key;
+    pm3k_history *history;
+    pm3k_api *api;
+} cli_client;
+
+/* Open c for a run whose report is open; progress (status --wait) may be
+ * NULL. -1 when it is ready, else the exit code after the report said why
+ * (cli_report_fail). cli_client_close releases what was opened, in
+ * reverse order, and takes a client never opened. */
+int cli_client_open(cli_client *c, const cli_key *key, const pm3k_http_options *http, bool verbose,
+                    pm3k_status_progress_fn progress, void *progress_userdata, cli_report *report);
+void cli_client_close(cli_client *c);
+
 /* A writer's options from the common options. */
 pm3k_writer_options cli_writer_options(const cli_common *common, const char *command, FILE *fp);
 

@@ -168,39 +168,19 @@ static pm3k_code post_and_wait(const post_args *a, pm3k_api *api, const char *pa
 static int run_post(const post_args *a, const char *path, const char *body, size_t len,
                     const pm3k_stop_words *words, cli_report *report)
 {
-    pm3k_api_key *key = NULL;
-    pm3k_history *history = NULL;
-    pm3k_api *api = NULL;
-    pm3k_error err = {0};
-    int exit_code;
-    if (cli_key_load(&a->key, &key) >= 0) {
-        exit_code = cli_report_fail(report, "no_api_key", "no usable PM3K API key (see above)");
+    cli_client c;
+    int exit_code = cli_client_open(&c, &a->key, &a->http, a->common.verbose, status_progress,
+                                    (void *)a, report);
+    if (exit_code >= 0)
         goto out;
-    }
-    if (cli_history_open(&history) >= 0) {
-        exit_code = cli_report_fail(report, "history", "the posting history cannot be opened");
-        goto out;
-    }
-    pm3k_api_options opt = {.http = a->http,
-                            .key = key,
-                            .history = history,
-                            .trace = a->common.verbose ? cli_trace_stderr : NULL,
-                            .progress = status_progress,
-                            .progress_userdata = (void *)a};
-    if (pm3k_api_new(&opt, &api, &err) != PM3K_OK) {
-        exit_code = cli_report_fail(report, "config", err.message);
-        goto out;
-    }
-    pm3k_code rc = post_and_wait(a, api, path, body, len, words, report);
+    pm3k_code rc = post_and_wait(a, c.api, path, body, len, words, report);
     if (rc == PM3K_ERR_INVALID_ARG) {
         exit_code = cli_report_fail(report, "config", report->err.message);
         goto out;
     }
     exit_code = cli_report_finish(report, rc, "the post failed");
 out:
-    pm3k_api_free(api);
-    pm3k_history_close(history);
-    pm3k_api_key_free(key);
+    cli_client_close(&c);
     return exit_code;
 }
 

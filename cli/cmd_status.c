@@ -88,35 +88,17 @@ static void status_progress(void *userdata, const pm3k_status_progress *p)
 
 static int run_status(const status_args *a, const char *publish_id, cli_report *report)
 {
-    pm3k_api_key *key = NULL;
-    pm3k_history *history = NULL;
-    pm3k_api *api = NULL;
     pm3k_item *item = NULL;
-    pm3k_error err = {0};
-    int exit_code;
-    if (cli_key_load(&a->key, &key) >= 0) {
-        exit_code = cli_report_fail(report, "no_api_key", "no usable PM3K API key (see above)");
+    cli_client c;
+    int exit_code = cli_client_open(&c, &a->key, &a->http, a->common.verbose, status_progress,
+                                    (void *)a, report);
+    if (exit_code >= 0)
         goto out;
-    }
-    if (cli_history_open(&history) >= 0) {
-        exit_code = cli_report_fail(report, "history", "the posting history cannot be opened");
-        goto out;
-    }
-    pm3k_api_options opt = {.http = a->http,
-                            .key = key,
-                            .history = history,
-                            .trace = a->common.verbose ? cli_trace_stderr : NULL,
-                            .progress = status_progress,
-                            .progress_userdata = (void *)a};
-    if (pm3k_api_new(&opt, &api, &err) != PM3K_OK) {
-        exit_code = cli_report_fail(report, "config", err.message);
-        goto out;
-    }
     pm3k_status_options sopt = {.publish_id = publish_id,
                                 .wait = a->wait,
                                 .max_wait_s = a->max_wait,
                                 .max_attempts = a->max_attempts};
-    pm3k_code rc = pm3k_publish_status(api, &sopt, &item, &report->err);
+    pm3k_code rc = pm3k_publish_status(c.api, &sopt, &item, &report->err);
     if (rc == PM3K_ERR_INVALID_ARG) {
         exit_code = cli_report_fail(report, "config", report->err.message);
         goto out;
@@ -126,9 +108,7 @@ static int run_status(const status_args *a, const char *publish_id, cli_report *
     exit_code = cli_report_finish(report, rc, "the status call failed");
 out:
     pm3k_item_free(item);
-    pm3k_api_free(api);
-    pm3k_history_close(history);
-    pm3k_api_key_free(key);
+    cli_client_close(&c);
     return exit_code;
 }
 

@@ -88,3 +88,31 @@ int cli_report_fail(cli_report *report, const char *code, const char *message)
     cli_report_close(report);
     return PM3K_EXIT_USAGE;
 }
+
+int cli_client_open(cli_client *c, const cli_key *key, const pm3k_http_options *http, bool verbose,
+                    pm3k_status_progress_fn progress, void *progress_userdata, cli_report *report)
+{
+    pm3k_error err = {0};
+    memset(c, 0, sizeof *c);
+    if (cli_key_load(key, &c->key) >= 0)
+        return cli_report_fail(report, "no_api_key", "no usable PM3K API key (see above)");
+    if (cli_history_open(&c->history) >= 0)
+        return cli_report_fail(report, "history", "the posting history cannot be opened");
+    pm3k_api_options opt = {.http = *http,
+                            .key = c->key,
+                            .history = c->history,
+                            .trace = verbose ? cli_trace_stderr : NULL,
+                            .progress = progress,
+                            .progress_userdata = progress_userdata};
+    if (pm3k_api_new(&opt, &c->api, &err) != PM3K_OK)
+        return cli_report_fail(report, "config", err.message);
+    return -1;
+}
+
+void cli_client_close(cli_client *c)
+{
+    pm3k_api_free(c->api);
+    pm3k_history_close(c->history);
+    pm3k_api_key_free(c->key);
+    memset(c, 0, sizeof *c);
+}

@@ -597,6 +597,19 @@ static size_t hosts_with_room(const engine *e)
 /* Start waiting URLs whose host has room, in input order. The scan ends as
  * soon as no host with waiting URLs has room, so a long queue for one busy
  * host costs nothing. */
+/* Take x (after prev, or the head) out of the wait list. */
+static void unlink_waiting(engine *e, xfer *prev, xfer *x)
+{
+    if (prev)
+        prev->next = x->next;
+    else
+        e->wait_head = x->next;
+    if (e->wait_tail == x)
+        e->wait_tail = prev;
+    x->next = NULL;
+    e->waiting--;
+}
+
 static void start_waiting(engine *e)
 {
     xfer *prev = NULL, *x = e->wait_head;
@@ -609,14 +622,7 @@ static void start_waiting(engine *e)
             x = next;
             continue;
         }
-        if (prev)
-            prev->next = next;
-        else
-            e->wait_head = next;
-        if (e->wait_tail == x)
-            e->wait_tail = prev;
-        x->next = NULL;
-        e->waiting--;
+        unlink_waiting(e, prev, x);
         /* slot may be gone after start() when the start failed. */
         bool host_done = slot->refs - slot->active == 1 || slot->active + 1 >= MAX_HOST_CONNECTIONS;
         start(e, x);
@@ -673,14 +679,7 @@ static void drop_waiting(engine *e, host_slot *slot)
             x = next;
             continue;
         }
-        if (prev)
-            prev->next = next;
-        else
-            e->wait_head = next;
-        if (e->wait_tail == x)
-            e->wait_tail = prev;
-        x->next = NULL;
-        e->waiting--;
+        unlink_waiting(e, prev, x);
         finish_stalled(e, x);
         x = next;
     }
