@@ -583,6 +583,26 @@ static pm3k_code hold_post(pm3k_history *h, const pm3k_post_record *post, const 
     return rc;
 }
 
+/* A source URL pm3k uploaded to: the file's SHA-256 from its upload record
+ * (empty when none), so the same video posted under another URL is known
+ * as the same video, as PM3K knows it by its fingerprint. */
+static pm3k_code file_of_upload(pm3k_history *h, const char *source_url, char *out, pm3k_error *err)
+{
+    char shown[2048];
+    sqlite3_stmt *st = NULL;
+    bool row = false;
+    out[0] = '\0';
+    pm3k__redact_url(source_url, shown, sizeof shown);
+    pm3k_code rc = stmt(h, &st, err,
+                        "SELECT file_sha256 FROM uploads WHERE url = ?1 ORDER BY created_at DESC "
+                        "LIMIT 1",
+                        "s", shown);
+    if (rc == PM3K_OK && (rc = step(h, st, &row, err)) == PM3K_OK && row)
+        copy_text(st, 0, out, PM3K__SHA256_HEX_LEN + 1);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 pm3k_code pm3k_history_begin_post(pm3k_history *h, const pm3k_post_record *post, int64_t now,
                                   unsigned flags, int64_t *attempt, pm3k_history_check *check,
                                   pm3k_error *err)
@@ -599,8 +619,14 @@ pm3k_code pm3k_history_begin_post(pm3k_history *h, const pm3k_post_record *post,
         return rc;
     if ((rc = pm3k__db_begin(h->db, err)) != PM3K_OK)
         return rc;
-    rc = hold_post(h, post, url_sha, has_caption ? caption_sha : NULL, now, flags, attempt, check,
-                   err);
+    char file_sha[PM3K__SHA256_HEX_LEN + 1];
+    pm3k_post_record known = *post;
+    if (!post->photo && !post->file_sha256 && post->source_url &&
+        (rc = file_of_upload(h, post->source_url, file_sha, err)) == PM3K_OK && file_sha[0])
+        known.file_sha256 = file_sha;
+    if (rc == PM3K_OK)
+        rc = hold_post(h, &known, url_sha, has_caption ? caption_sha : NULL, now, flags, attempt,
+                       check, err);
     /* A resend that something else blocks settles nothing. */
     if (rc == PM3K_OK && *attempt == 0 && (flags & PM3K_HISTORY_RESEND)) {
         pm3k__db_rollback(h->db);

@@ -234,6 +234,27 @@ static void duplicates_of_url_file_and_caption(void **state)
     assert_true(begin(h, &p, T0 + 6 * 86400, PM3K_HISTORY_IGNORE, &check) > 0);
     pm3k_history_close(h);
 
+    /* Posts that give only URLs: those pm3k uploaded carry their file's
+     * SHA-256, so the same bytes under another URL are the same video. */
+    h = fresh(path, sizeof path);
+    pm3k_error err = {0};
+    pm3k_upload_record up = {.account = "acct1",
+                             .file_sha256 = "bb22",
+                             .size = 1000,
+                             .target = "pm3k",
+                             .url = "https://files.pm3k.org/uploads/u/one.mp4"};
+    assert_int_equal(pm3k_history_record_upload(h, &up, T0, &err), PM3K_OK);
+    up.url = "https://files.pm3k.org/uploads/u/two.mp4";
+    assert_int_equal(pm3k_history_record_upload(h, &up, T0 + 10, &err), PM3K_OK);
+    post_ok(h, "https://files.pm3k.org/uploads/u/one.mp4", "first words", T0 + 20);
+    p = video("https://files.pm3k.org/uploads/u/two.mp4", "second words");
+    assert_int_equal(begin(h, &p, T0 + 2 * 86400, 0, &check), 0);
+    assert_int_equal(check.block, PM3K_BLOCK_VIDEO_DUPLICATE);
+    /* a URL with no upload record is only its URL */
+    p = video("https://files.pm3k.org/uploads/u/three.mp4", "third words");
+    assert_true(begin(h, &p, T0 + 2 * 86400, 0, &check) > 0);
+    pm3k_history_close(h);
+
     /* An empty caption never counts. */
     h = fresh(path, sizeof path);
     post_ok(h, "https://files.pm3k.org/uploads/u/e1.mp4", "", T0);
