@@ -95,6 +95,18 @@ for ext in ico qoi tga sgi jp2 ppm pgm pbm pam; do
     ffmpeg -v error -f lavfi -i color=c=red:s=64x48 -frames:v 1 -y "$out/types/image.$ext"
 done
 vips black "$out/types/image.hdr" 64 48 --bands 3
+ffmpeg -v error -f lavfi -i color=c=red:s=64x48 -frames:v 1 -y "$out/types/image.exr"
+# A Photoshop file as Photoshop writes a flat one: header, empty colour
+# mode, resources and layers sections, then raw RGB planes. Nothing here
+# writes PSD, so it is made byte by byte.
+python3 - "$out/types/image.psd" <<'PSD'
+import struct, sys
+w, h = 64, 48
+head = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, h, w, 8, 3)
+planes = bytes([255]) * (w * h) + bytes(w * h) * 2
+with open(sys.argv[1], "wb") as f:
+    f.write(head + struct.pack(">III", 0, 0, 0) + struct.pack(">H", 0) + planes)
+PSD
 if ! vips copy "$tmp/small.v" "$out/types/image.jxl" 2>/dev/null; then
     printf '\377\012\372\177' > "$out/types/image.jxl"
 fi
