@@ -47,25 +47,32 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "displayed {display_width}x{display_height} ({orientation}); TikTok via PM3K needs "
      "9:16 vertical",
      "crop or pad to 1080x1920; a phone video shot upright keeps its rotation flag, so "
-     "do not bake a landscape frame"},
+     "do not bake a landscape frame; to pad: ffmpeg -i IN -vf "
+     "\"scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:-1:-1\" -c:v libx264 "
+     "-c:a copy -movflags +faststart OUT.mp4"},
     {PM3K_RULE_NOT_9_16, "not_9_16", "video", W, DEF, NULL,
      "vertical but displayed {display_width}x{display_height} is not 9:16 "
      "(aspect {display_aspect}, 0.5625 within {aspect_tolerance_percent} % expected)",
-     "crop or pad to 9:16 (e.g. 1080x1920) so TikTok does not add bars"},
+     "crop or pad to 9:16 (e.g. 1080x1920) so TikTok does not add bars: ffmpeg -i IN -vf "
+     "\"scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:-1:-1\" -c:v libx264 "
+     "-c:a copy -movflags +faststart OUT.mp4"},
     {PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, "picture_size_out_of_range", "video", E, DEF,
      "picture_size_check_failed",
      "coded picture {coded_width}x{coded_height} has a side outside {min_side}..{max_side} px",
-     "scale so each side is between {min_side} and {max_side} px; 1080x1920 is ideal"},
+     "scale so each side is between {min_side} and {max_side} px; 1080x1920 is ideal: "
+     "ffmpeg -i IN -vf scale=1080:1920 -c:v libx264 -c:a copy -movflags +faststart OUT.mp4"},
     {PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "frame_rate_out_of_range", "video", E, DEF,
      "frame_rate_check_failed", "frame rate {fps} fps is outside {min_fps}..{max_fps} fps",
      "re-encode at 24, 25, 30 or 60 fps: ffmpeg -i IN -r 30 -c:v libx264 OUT.mp4"},
     {PM3K_RULE_DURATION_TOO_LONG, "duration_too_long", "video", E, DEF, "duration_check_failed",
      "duration {duration_s} s is over the {max_duration} s limit",
-     "trim the video, or pass --max-duration with the creator's max_video_post_duration_sec"},
+     "trim the video (ffmpeg -i IN -t {max_duration} -c:v libx264 -c:a aac -movflags +faststart "
+     "OUT.mp4), or pass --max-duration with the creator's max_video_post_duration_sec"},
     {PM3K_RULE_TOO_LARGE_VIDEO, "too_large", "video", E, DEF, "too_large",
      "file is {size_mb} MB, over the {plan} plan's {max_video_mb} MB limit",
-     "compress or trim it (ffmpeg -crf 23); the {plan} plan allows {max_video_mb} MB and PM3K may "
-     "also answer too_large_need_proxy"},
+     "compress or trim it (ffmpeg -i IN -c:v libx264 -crf 23 -c:a copy -movflags +faststart "
+     "OUT.mp4); the {plan} plan allows {max_video_mb} MB and PM3K may also answer "
+     "too_large_need_proxy"},
     {PM3K_RULE_MOOV_AT_END, "moov_at_end", "video", I, DEF, NULL,
      "not fast-start: the moov box comes after the media data",
      "PM3K accepts it as is; for streaming and --deep probes remux with "

@@ -80,9 +80,22 @@ typedef struct plan {
     pm3k__image_type type;
     char *output;      /* where the result goes (malloc'd), NULL when unknown */
     bool output_given; /* the caller named it (the checks on it apply) */
-    bool no_loader;    /* an image type libvips cannot read here */
-    char done[160];    /* what the fix does, for fixed / fix_planned */
+    bool no_loader;    /* an image type libvips cannot read here, and why */
+    char no_loader_why[PM3K_ERROR_MESSAGE_MAX];
+    char done[160]; /* what the fix does, for fixed / fix_planned */
 } plan;
+
+/* fix_refused for f, with why the fix cannot read an image type. */
+static void refuse(pm3k_item *item, const pm3k_finding *f, const plan *p)
+{
+    char problem[2 * PM3K_ERROR_MESSAGE_MAX];
+    if (p->no_loader && f->rule->id == PM3K_RULE_UNSUPPORTED_IMAGE_TYPE)
+        snprintf(problem, sizeof problem, "%s; %s", f->message, p->no_loader_why);
+    else
+        snprintf(problem, sizeof problem, "%s", f->message);
+    pm3k_item_add(item, PM3K_RULE_FIX_REFUSED, "code", f->rule->code, "problem", problem, "fix",
+                  f->hint, PM3K_END);
+}
 
 /* The input's findings, answered one by one: first only to plan (add
  * false), then on the fix item, after what was done. */
@@ -110,8 +123,7 @@ static void answer_findings(const pm3k_fix_options *o, const pm3k_item *probed, 
         } else if (sev == PM3K_SEV_ERROR) {
             p->stop = true;
             if (add)
-                pm3k_item_add(item, PM3K_RULE_FIX_REFUSED, "code", f->rule->code, "problem",
-                              f->message, "fix", f->hint, PM3K_END);
+                refuse(item, f, p);
         } else if (sev == PM3K_SEV_WARNING && add) {
             pm3k_item_add(item, PM3K_RULE_NOT_FIXED, "code", f->rule->code, "problem", f->message,
                           "fix", f->hint, PM3K_END);
@@ -436,10 +448,14 @@ static void plan_done(const pm3k_item *probed, plan *p)
 static void check_loader(const char *input, const pm3k_item *probed, plan *p)
 {
     pm3k_error why = {0};
+    char *type = pm3k_item_fact_text(probed, "content_type");
     if (p->video || fact_is(probed, "content_type", "jpeg") ||
         fact_is(probed, "content_type", "png") || fact_is(probed, "content_type", "webp"))
-        return;
-    p->no_loader = !pm3k__image_readable(input, is_heif(probed), &why);
+        goto out;
+    p->no_loader = !pm3k__image_readable(input, is_heif(probed), type ? type : "it", &why);
+    snprintf(p->no_loader_why, sizeof p->no_loader_why, "%s", why.message);
+out:
+    free(type);
 }
 
 /* Everything but the run: the output, the checks on it, whether to work. */

@@ -50,9 +50,9 @@ typedef struct pm3k__image_result {
 } pm3k__image_result;
 
 /* Whether libvips, as pm3k sets it up (untrusted loaders blocked), has a
- * loader for the image at path; heif loads libvips' HEIF module first.
- * When not, *why says so. */
-bool pm3k__image_readable(const char *path, bool heif, pm3k_error *why);
+ * loader for the image at path (of the type named type, for the message);
+ * heif loads libvips' HEIF module first. When not, *why says so. */
+bool pm3k__image_readable(const char *path, bool heif, const char *type, pm3k_error *why);
 
 /* Convert job->path and write the result to out. PM3K_ERR_UNSUPPORTED
  * with the reason in err when libvips cannot read or write it, or the

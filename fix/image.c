@@ -101,7 +101,7 @@ static int page_count(VipsImage *image)
     return pages;
 }
 
-bool pm3k__image_readable(const char *path, bool heif, pm3k_error *why)
+bool pm3k__image_readable(const char *path, bool heif, const char *type, pm3k_error *why)
 {
     if (heif && pm3k__medialib_load_heif(why) != PM3K_OK)
         return false;
@@ -109,8 +109,9 @@ bool pm3k__image_readable(const char *path, bool heif, pm3k_error *why)
         return true;
     vips_error_clear();
     pm3k_error_set(why, PM3K_ERR_UNSUPPORTED,
-                   "libvips has no loader for this type here (pm3k leaves out its untrusted "
-                   "loaders, such as ImageMagick)");
+                   "libvips has no loader for %s here (pm3k leaves out its untrusted loaders, "
+                   "such as ImageMagick)",
+                   type);
     return false;
 }
 
