@@ -1,5 +1,6 @@
 /* pm3k fix — make failing files acceptable without needless re-encoding. */
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -132,6 +133,20 @@ static bool is_folder(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Whether path (or, when it does not exist yet, its parent) is dir or below
+ * it, by their real paths. */
+static bool is_below(const char *path, const char *dir)
+{
+    char real_path[PATH_MAX], real_dir[PATH_MAX], parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", path);
+    if (!realpath(path, real_path) && !realpath(dirname(parent), real_path))
+        return false;
+    if (!realpath(dir, real_dir))
+        return false;
+    size_t n = strlen(real_dir);
+    return strncmp(real_path, real_dir, n) == 0 && (real_path[n] == '/' || real_path[n] == '\0');
+}
+
 static int check_args(fix_args *a, const cli_parse *parse, bool *to_folder)
 {
     pm3k_fix_options *f = &a->fix;
@@ -143,11 +158,17 @@ static int check_args(fix_args *a, const cli_parse *parse, bool *to_folder)
     *to_folder = parse->operand_count > 1 || is_folder(parse->operands[0]);
     if (!out && !f->in_place && !f->dry_run)
         return cli_usage_error("fix", "say where the result goes: -o OUT, or --in-place");
+    if (out && !*to_folder && is_folder(out))
+        return cli_usage_error("fix", "-o '%s' is a folder; give the output file's name", out);
+    for (size_t i = 0; out && i < parse->operand_count; i++)
+        if (is_folder(parse->operands[i]) && is_below(out, parse->operands[i]))
+            return cli_usage_error("fix",
+                                   "-o '%s' is inside the input folder '%s': a later run "
+                                   "would take the outputs for inputs",
+                                   out, parse->operands[i]);
     if (out && *to_folder && !is_folder(out) && !f->dry_run && mkdir(out, 0777) != 0)
         return cli_usage_error("fix", "cannot make the output folder '%s': %s", out,
                                strerror(errno));
-    if (out && !*to_folder && is_folder(out))
-        return cli_usage_error("fix", "-o '%s' is a folder; give the output file's name", out);
     f->probe.limits = a->common.limits;
     f->to_format = a->to_format == TO_WEBP ? "webp" : "jpg";
     return -1;

@@ -206,7 +206,9 @@ static bool choose_output(const pm3k_fix_options *o, const char *input, const ch
         snprintf(content, sizeof content, "%s", type);
     free(type);
     if (p->video) {
-        p->output = auto_ext ? with_extension(base, "mp4") : strdup(base);
+        pm3k__path_extension(base, ext, sizeof ext);
+        bool mp4_name = strcmp(ext, "mp4") == 0 || strcmp(ext, "m4v") == 0;
+        p->output = auto_ext && !mp4_name ? with_extension(base, "mp4") : strdup(base);
         if (!p->output)
             return false;
         pm3k__path_extension(p->output, ext, sizeof ext);
