@@ -96,6 +96,7 @@
     X(VIPS, vips_array_double_new)                                                                 \
     X(VIPS, vips_flatten)                                                                          \
     X(VIPS, vips_foreign_find_load)                                                                \
+    X(VIPS, vips_image_new_from_file)                                                              \
     X(VIPS, vips_image_get_fields)                                                                 \
     X(VIPS, vips_image_remove)                                                                     \
     X(VIPS, vips_image_write_to_buffer)                                                            \

@@ -82,6 +82,7 @@
 #define vips_flatten (pm3k__medialib.vips_flatten)
 #define vips_foreign_find_load (pm3k__medialib.vips_foreign_find_load)
 #define vips_image_get_fields (pm3k__medialib.vips_image_get_fields)
+#define vips_image_new_from_file (pm3k__medialib.vips_image_new_from_file)
 #define vips_image_remove (pm3k__medialib.vips_image_remove)
 #define vips_image_write_to_buffer (pm3k__medialib.vips_image_write_to_buffer)
 #define vips_thumbnail (pm3k__medialib.vips_thumbnail)

@@ -9,6 +9,12 @@
 #include "core/medialib_calls.h"
 #include "fix/fix_int.h"
 
+/* The most pixels (width x height of the first page) fix decodes from one
+ * image: a 200-megapixel phone photo fits; a header that claims more (a
+ * decompression bomb in a type probe does not walk) is refused before any
+ * pixel is decoded. */
+#define MAX_PIXELS (16384LL * 16384LL)
+
 /* JPEG/WebP qualities tried, best first. */
 static const int qualities[] = {90, 80, 70, 60, 50, 40};
 
@@ -90,6 +96,21 @@ static pm3k_code encode(const pm3k__image_job *job, VipsImage *image, FILE *out,
                           len, job->max_bytes);
 }
 
+/* The header alone (no pixel is decoded): refuse what would not fit. */
+static pm3k_code check_pixels(const char *path, pm3k_error *err)
+{
+    VipsImage *header = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!header)
+        return vips_failed(err, "libvips cannot read the image");
+    int width = vips_image_get_width(header), height = vips_image_get_height(header);
+    g_object_unref(header);
+    if ((long long)width * height > MAX_PIXELS)
+        return pm3k_error_set(err, PM3K_ERR_UNSUPPORTED,
+                              "the image is %dx%d, more than the %lld pixels pm3k fix decodes",
+                              width, height, MAX_PIXELS);
+    return PM3K_OK;
+}
+
 static int page_count(VipsImage *image)
 {
     int pages = 1;
@@ -123,6 +144,8 @@ pm3k_code pm3k__fix_image(const pm3k__image_job *job, FILE *out, pm3k__image_res
 
     memset(result, 0, sizeof *result);
     if (job->heif && (rc = pm3k__medialib_load_heif(err)) != PM3K_OK)
+        return rc;
+    if ((rc = check_pixels(job->path, err)) != PM3K_OK)
         return rc;
     /* thumbnail loads the first page only, applies the EXIF orientation
      * and shrinks (never enlarges) to fit the box, keeping the aspect. */
