@@ -174,17 +174,6 @@ static int check_args(fix_args *a, const cli_parse *parse, bool *to_folder)
     return -1;
 }
 
-/* The output of a file among several: OUTDIR/its name. */
-static char *output_in(const char *dir, const char *input)
-{
-    const char *name = strrchr(input, '/');
-    name = name ? name + 1 : input;
-    char *out = malloc(strlen(dir) + strlen(name) + 2);
-    if (out)
-        sprintf(out, "%s/%s", dir, name);
-    return out;
-}
-
 static pm3k_code fix_input(fix_args *a, const char *input, bool to_folder, cli_report *report)
 {
     const char *out = a->common.output;
@@ -192,14 +181,13 @@ static pm3k_code fix_input(fix_args *a, const char *input, bool to_folder, cli_r
     pm3k_code rc;
     if (is_folder(input))
         return pm3k_fix_folder(&a->fix, input, out, cli_report_item, report, &report->err);
-    char *target = to_folder && out ? output_in(out, input) : NULL;
-    if (to_folder && out && !target)
-        return pm3k_error_set(&report->err, PM3K_ERR_NOMEM, "out of memory");
-    rc = pm3k_fix_file(&a->fix, input, to_folder ? target : out, &item, &report->err);
+    if (to_folder && out)
+        rc = pm3k_fix_file_into(&a->fix, input, out, &item, &report->err);
+    else
+        rc = pm3k_fix_file(&a->fix, input, to_folder ? NULL : out, &item, &report->err);
     if (rc == PM3K_OK)
         rc = cli_report_item(report, item);
     pm3k_item_free(item);
-    free(target);
     return rc;
 }
 

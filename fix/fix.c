@@ -27,10 +27,10 @@ void pm3k_fix_options_init(pm3k_fix_options *options)
 
 /* What fix can do about a finding of the input. */
 typedef enum answer {
-    ANSWER_NONE,    /* an info that needs nothing */
     ANSWER_REMUX,   /* a video remux to MP4 removes it */
     ANSWER_CONVERT, /* an image conversion removes it */
-    ANSWER_REFUSE,  /* only re-encoding or an editorial choice would */
+    ANSWER_REFUSE,  /* only re-encoding or an editorial choice would (an error), or left
+                       as it is (a warning; an info needs nothing) */
     ANSWER_INPUT    /* the input cannot be read at all */
 } answer;
 
@@ -97,6 +97,14 @@ static void refuse(pm3k_item *item, const pm3k_finding *f, const plan *p)
                   f->hint, PM3K_END);
 }
 
+/* The reason of an input_unreadable finding ("cannot read 'PATH': REASON"),
+ * for the fix item's own. */
+static const char *input_reason(const pm3k_finding *f)
+{
+    const char *after = strstr(f->message, "': ");
+    return after ? after + 3 : f->message;
+}
+
 /* The input's findings, answered one by one: first only to plan (add
  * false), then on the fix item, after what was done. */
 static void answer_findings(const pm3k_fix_options *o, const pm3k_item *probed, pm3k_item *item,
@@ -114,7 +122,7 @@ static void answer_findings(const pm3k_fix_options *o, const pm3k_item *probed, 
         if (a == ANSWER_INPUT) {
             p->stop = true;
             if (add)
-                pm3k_item_add(item, f->rule->id, "reason", f->message, PM3K_END);
+                pm3k_item_add(item, f->rule->id, "reason", input_reason(f), PM3K_END);
         } else if (a == ANSWER_REMUX || a == ANSWER_CONVERT) {
             p->work = true;
             if (add)
@@ -529,6 +537,23 @@ pm3k_code pm3k_fix_file(const pm3k_fix_options *options, const char *input, cons
                         pm3k_item **out, pm3k_error *err)
 {
     return fix_one(options, input, output, false, out, err);
+}
+
+pm3k_code pm3k_fix_file_into(const pm3k_fix_options *options, const char *input,
+                             const char *out_dir, pm3k_item **out, pm3k_error *err)
+{
+    const char *name = strrchr(input, '/');
+    name = name ? name + 1 : input;
+    size_t dl = strlen(out_dir);
+    while (dl > 1 && out_dir[dl - 1] == '/')
+        dl--;
+    char *output = malloc(dl + strlen(name) + 2);
+    if (!output)
+        return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    sprintf(output, "%.*s/%s", (int)dl, out_dir, name);
+    pm3k_code rc = fix_one(options, input, output, true, out, err);
+    free(output);
+    return rc;
 }
 
 /* mkdir -p of the folder that will hold path. */

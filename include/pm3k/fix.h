@@ -49,6 +49,11 @@ void pm3k_fix_options_init(pm3k_fix_options *options);
 pm3k_code pm3k_fix_file(const pm3k_fix_options *options, const char *input, const char *output,
                         pm3k_item **out, pm3k_error *err);
 
+/* Fix one file into the folder out_dir: the output is out_dir/NAME, NAME
+ * the input's file name with the extension of what is written. */
+pm3k_code pm3k_fix_file_into(const pm3k_fix_options *options, const char *input,
+                             const char *out_dir, pm3k_item **out, pm3k_error *err);
+
 /* Fix every media file under the folder in_dir (walked as probe walks it,
  * in sorted order) into the same tree under out_dir (NULL with in_place or
  * a dry run), the output names taking the extension of what is written.
