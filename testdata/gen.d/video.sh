@@ -76,9 +76,6 @@ ff -i vertical.mp4 -map 0 -c copy moov_at_end.mp4
 ff -i vertical.mp4 -map 0 -c copy vertical.mkv
 ff -i vertical.mp4 -map 0 -c copy vertical.avi
 cp vertical.mkv matroska_named.mp4
-# H.264 with Vorbis sound in Matroska: MP4 cannot carry the sound as it is (pm3k fix)
-ff -i vertical.mp4 -f lavfi -i anullsrc=r=44100:cl=mono -map 0:v -map 1:a -shortest -c:v copy \
-    -c:a libvorbis -b:a 32k vorbis_audio.mkv
 
 # 360x640 24 fps, 2 s: passes; the base of the oversize and a rotated file
 x264 small_vertical.mp4 360x640 24 2
