@@ -37,13 +37,15 @@ probe_passes() { "$PM3K" probe -q "$@" >/dev/null 2>&1; }
 # ---- streams copied bit-exact, times kept ----
 mkdir "$tmp/src" "$tmp/out"
 # a phone video (display matrix) in MOV, an anamorphic one in Matroska, and
-# a MOV whose tracks start late (an edit list), all from the generated clips
+# a MOV whose tracks start late (an edit list), H.265 in Matroska, all from
+# the generated clips
 ff -i "$V/rotated_vertical.mp4" -map 0 -c copy -f mov "$tmp/src/rotated.mov"
 ff -i "$V/anamorphic_vertical.mp4" -map 0 -c copy "$tmp/src/anamorphic.mkv"
 ff -i "$V/vertical.mp4" -map 0 -c copy -output_ts_offset 0.5 -f mov "$tmp/src/offset.mov"
+ff -i "$V/hevc_vertical.mp4" -map 0 -c copy "$tmp/src/hevc.mkv"
 for f in "$V/vertical.mkv" "$V/vertical.mov" "$V/vertical.avi" "$V/vertical.flv" \
     "$V/moov_at_end.mp4" "$V/matroska_named.mp4" "$tmp/src/rotated.mov" \
-    "$tmp/src/anamorphic.mkv" "$tmp/src/offset.mov"; do
+    "$tmp/src/anamorphic.mkv" "$tmp/src/offset.mov" "$tmp/src/hevc.mkv"; do
     name=$(basename "$f")
     out="$tmp/out/$name.mp4"
     "$PM3K" fix -q "$f" -o "$out" >"$tmp/log" 2>&1 || fail "fix $name: $(cat "$tmp/log")"
