@@ -140,3 +140,50 @@ void pm3k__medialib_shutdown(void)
     if (loaded)
         vips_shutdown();
 }
+
+/* The module's own entry point registers its loaders, as GModule would call
+ * it; the handle is never closed (GLib types cannot be unregistered). */
+static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
+static pm3k_error heif_result;
+static bool heif_loaded;
+
+static void load_heif(void)
+{
+    static const char path[] = PM3K_VIPS_MODULE_DIR "/vips-heif.so";
+    typedef const char *check_init_fn(void *module);
+    check_init_fn *check_init;
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        const char *why = dlerror();
+        pm3k_error_set(&heif_result, PM3K_ERR_UNSUPPORTED,
+                       "libvips cannot read HEIC/AVIF here: its HEIF module '%s' does not load "
+                       "(%s); install the package that provides it",
+                       path, why ? why : "unknown error");
+        return;
+    }
+    void *symbol = dlsym(handle, "g_module_check_init");
+    if (!symbol) {
+        pm3k_error_set(&heif_result, PM3K_ERR_UNSUPPORTED,
+                       "'%s' is not a libvips module (no g_module_check_init)", path);
+        return;
+    }
+    memcpy(&check_init, &symbol, sizeof symbol);
+    const char *failed = check_init(NULL);
+    if (failed) {
+        pm3k_error_set(&heif_result, PM3K_ERR_UNSUPPORTED, "libvips' HEIF module failed: %s",
+                       failed);
+        return;
+    }
+    heif_loaded = true;
+}
+
+pm3k_code pm3k__medialib_load_heif(pm3k_error *err)
+{
+    pm3k_code rc = pm3k__medialib_load(err);
+    if (rc != PM3K_OK)
+        return rc;
+    pthread_once(&heif_once, load_heif);
+    if (heif_loaded)
+        return PM3K_OK;
+    return pm3k_error_set(err, heif_result.code, "%s", heif_result.message);
+}

@@ -16,6 +16,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/display.h>
 #include <libavutil/log.h>
+#include <libavutil/mathematics.h>
 #include <vips/vips.h>
 
 #include "pm3k/error.h"
@@ -25,6 +26,7 @@
  * VIPS_UNREF). core/medialib_calls.h has one
  * redirection per name. */
 #define PM3K__MEDIA_FUNCTIONS(X)                                                                   \
+    X(AVUTIL, av_dict_copy)                                                                        \
     X(AVUTIL, av_dict_free)                                                                        \
     X(AVUTIL, av_dict_set)                                                                         \
     X(AVUTIL, av_display_rotation_get)                                                             \
@@ -71,7 +73,34 @@
     X(VIPS, vips_source_new_from_memory)                                                           \
     X(VIPS, vips_version)                                                                          \
     X(VIPS, vips_version_string)                                                                   \
-    X(VIPS, vips_webpload_source)
+    X(VIPS, vips_webpload_source)                                                                  \
+    X(AVCODEC, av_packet_alloc)                                                                    \
+    X(AVCODEC, av_packet_free)                                                                     \
+    X(AVCODEC, av_packet_unref)                                                                    \
+    X(AVCODEC, av_packet_rescale_ts)                                                               \
+    X(AVCODEC, avcodec_parameters_copy)                                                            \
+    X(AVFORMAT, av_interleaved_write_frame)                                                        \
+    X(AVFORMAT, av_read_frame)                                                                     \
+    X(AVFORMAT, av_stream_new_side_data)                                                           \
+    X(AVFORMAT, av_write_trailer)                                                                  \
+    X(AVFORMAT, avformat_alloc_output_context2)                                                    \
+    X(AVFORMAT, avformat_free_context)                                                             \
+    X(AVFORMAT, avformat_new_stream)                                                               \
+    X(AVFORMAT, avformat_query_codec)                                                              \
+    X(AVFORMAT, avformat_write_header)                                                             \
+    X(AVFORMAT, avio_closep)                                                                       \
+    X(AVFORMAT, avio_open)                                                                         \
+    X(GLIB, g_free)                                                                                \
+    X(GLIB, g_strfreev)                                                                            \
+    X(VIPS, vips_area_unref)                                                                       \
+    X(VIPS, vips_array_double_new)                                                                 \
+    X(VIPS, vips_flatten)                                                                          \
+    X(VIPS, vips_foreign_find_load)                                                                \
+    X(VIPS, vips_image_new_from_file)                                                              \
+    X(VIPS, vips_image_get_fields)                                                                 \
+    X(VIPS, vips_image_remove)                                                                     \
+    X(VIPS, vips_image_write_to_buffer)                                                            \
+    X(VIPS, vips_thumbnail)
 
 /* One pointer per function, typed from the library's own prototype. */
 typedef struct pm3k__medialib_api {
@@ -90,6 +119,13 @@ extern pm3k__medialib_api pm3k__medialib;
  * pm3k__medialib. PM3K_ERR_LIBRARY, with the library or function and why in
  * err, when they cannot be loaded. */
 pm3k_code pm3k__medialib_load(pm3k_error *err);
+
+/* libvips' HEIF module (HEIC and AVIF), which pm3k__medialib_load leaves
+ * out: only pm3k fix loads it, and only for a HEIC or AVIF input, so no
+ * probe ever puts a hostile file before libheif. Loads the media libraries
+ * first; once per process. PM3K_ERR_UNSUPPORTED when this libvips has no
+ * such module (its path comes from the build). */
+pm3k_code pm3k__medialib_load_heif(pm3k_error *err);
 
 /* vips_shutdown, if the libraries were loaded (pm3k_global_cleanup). Call
  * after every thread that checked media has finished. */

@@ -284,6 +284,15 @@ pm3k_code pm3k_item_fact_group_str(pm3k_item *item, const char *group, const cha
     return fact_put(item, obj, key, clean_string(value));
 }
 
+pm3k_code pm3k__item_fact_item(pm3k_item *item, const char *key, const pm3k_item *other)
+{
+    /* The report object refers to other's facts: a deep copy outlives other. */
+    cJSON *json = pm3k__item_to_json(other);
+    cJSON *copy = json ? cJSON_Duplicate(json, 1) : NULL;
+    cJSON_Delete(json);
+    return fact_put(item, item->facts, key, copy);
+}
+
 bool pm3k_item_has_fact(const pm3k_item *item, const char *key)
 {
     return cJSON_GetObjectItemCaseSensitive(item->facts, key) != NULL;

@@ -33,4 +33,8 @@ pm3k_code pm3k__item_add_pairs(pm3k_item *item, pm3k_rule_id rule, const char *c
 /* The item as its report JSON object (path, kind, status, facts, findings). */
 cJSON *pm3k__item_to_json(const pm3k_item *item);
 
+/* Put other, as its report JSON object, in item's facts under key (pm3k
+ * fix: the output's probe item). */
+pm3k_code pm3k__item_fact_item(pm3k_item *item, const char *key, const pm3k_item *other);
+
 #endif

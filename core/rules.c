@@ -47,25 +47,32 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "displayed {display_width}x{display_height} ({orientation}); TikTok via PM3K needs "
      "9:16 vertical",
      "crop or pad to 1080x1920; a phone video shot upright keeps its rotation flag, so "
-     "do not bake a landscape frame"},
+     "do not bake a landscape frame; to pad: ffmpeg -i IN -vf "
+     "\"scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:-1:-1\" -c:v libx264 "
+     "-c:a copy -movflags +faststart OUT.mp4"},
     {PM3K_RULE_NOT_9_16, "not_9_16", "video", W, DEF, NULL,
      "vertical but displayed {display_width}x{display_height} is not 9:16 "
      "(aspect {display_aspect}, 0.5625 within {aspect_tolerance_percent} % expected)",
-     "crop or pad to 9:16 (e.g. 1080x1920) so TikTok does not add bars"},
+     "crop or pad to 9:16 (e.g. 1080x1920) so TikTok does not add bars: ffmpeg -i IN -vf "
+     "\"scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:-1:-1\" -c:v libx264 "
+     "-c:a copy -movflags +faststart OUT.mp4"},
     {PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, "picture_size_out_of_range", "video", E, DEF,
      "picture_size_check_failed",
      "coded picture {coded_width}x{coded_height} has a side outside {min_side}..{max_side} px",
-     "scale so each side is between {min_side} and {max_side} px; 1080x1920 is ideal"},
+     "scale so each side is between {min_side} and {max_side} px; 1080x1920 is ideal: "
+     "ffmpeg -i IN -vf scale=1080:1920 -c:v libx264 -c:a copy -movflags +faststart OUT.mp4"},
     {PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "frame_rate_out_of_range", "video", E, DEF,
      "frame_rate_check_failed", "frame rate {fps} fps is outside {min_fps}..{max_fps} fps",
      "re-encode at 24, 25, 30 or 60 fps: ffmpeg -i IN -r 30 -c:v libx264 OUT.mp4"},
     {PM3K_RULE_DURATION_TOO_LONG, "duration_too_long", "video", E, DEF, "duration_check_failed",
      "duration {duration_s} s is over the {max_duration} s limit",
-     "trim the video, or pass --max-duration with the creator's max_video_post_duration_sec"},
+     "trim the video (ffmpeg -i IN -t {max_duration} -c:v libx264 -c:a aac -movflags +faststart "
+     "OUT.mp4), or pass --max-duration with the creator's max_video_post_duration_sec"},
     {PM3K_RULE_TOO_LARGE_VIDEO, "too_large", "video", E, DEF, "too_large",
      "file is {size_mb} MB, over the {plan} plan's {max_video_mb} MB limit",
-     "compress or trim it (ffmpeg -crf 23); the {plan} plan allows {max_video_mb} MB and PM3K may "
-     "also answer too_large_need_proxy"},
+     "compress or trim it (ffmpeg -i IN -c:v libx264 -crf 23 -c:a copy -movflags +faststart "
+     "OUT.mp4); the {plan} plan allows {max_video_mb} MB and PM3K may also answer "
+     "too_large_need_proxy"},
     {PM3K_RULE_MOOV_AT_END, "moov_at_end", "video", I, DEF, NULL,
      "not fast-start: the moov box comes after the media data",
      "PM3K accepts it as is; for streaming and --deep probes remux with "
@@ -439,6 +446,45 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "to minutes"},
     {PM3K_RULE_PUBLISH_FAILED, "publish_failed", "status", E, DEF, NULL,
      "TikTok failed to publish: {fail_reason} ({fail_meaning})", "{fail_hint}"},
+
+    /* ---- pm3k fix: one item per input; the input's own findings come back as
+     * fixable / fix_refused / not_fixed, their hints the probe's ---- */
+    {PM3K_RULE_FIXED, "fixed", "fix", I, DEF, NULL, "{done}; wrote {output}",
+     "nothing to do: the output passed probe with the same options"},
+    {PM3K_RULE_FIX_PLANNED, "fix_planned", "fix", I, DEF, NULL,
+     "--dry-run: would {done} and write {output}", "run it without --dry-run to write the output"},
+    {PM3K_RULE_NOTHING_TO_FIX, "nothing_to_fix", "fix", I, DEF, NULL,
+     "the file passes as it is; nothing was written", "post it as it is"},
+    {PM3K_RULE_FIXABLE, "fixable", "fix", I, DEF, NULL, "{code}: {problem}", "{action}"},
+    {PM3K_RULE_FIX_REFUSED, "fix_refused", "fix", E, DEF, NULL,
+     "{code}: {problem}; pm3k fix cannot change this (it needs re-encoding, an editorial "
+     "choice or another copy of the file), so nothing was written",
+     "{fix}"},
+    {PM3K_RULE_NOT_FIXED, "not_fixed", "fix", W, DEF, NULL, "{code}: {problem} (left as it is)",
+     "{fix}"},
+    {PM3K_RULE_STREAM_NOT_MP4, "stream_not_mp4", "fix", E, DEF, NULL,
+     "stream {stream} ({media} {codec}) cannot be carried in MP4 without re-encoding, so "
+     "nothing was written",
+     "re-encode that stream and copy the rest: ffmpeg -i IN -map 0 -c copy -c:a aac "
+     "-movflags +faststart OUT.mp4 (audio), or leave it out with -map -0:{stream}"},
+    {PM3K_RULE_OUTPUT_TYPE_REFUSED, "output_type_refused", "fix", E, DEF, NULL,
+     "the output would be {output_type}, which is not accepted here; use {accepted}",
+     "name the output for a type accepted here: .jpg or .webp for a photo (for a folder: "
+     "--to-format jpg|webp), .mp4 for a video"},
+    {PM3K_RULE_FIRST_FRAME_ONLY, "first_frame_only", "fix", W, DEF, NULL,
+     "the input is animated ({frames} frames); the output holds its first frame only",
+     "post the animation as a video to keep it moving"},
+    {PM3K_RULE_OUTPUT_EXISTS, "output_exists", "fix", E, INPUT, NULL,
+     "'{output}' exists; nothing was written", "pass --force to replace it, or choose another -o"},
+    {PM3K_RULE_OUTPUT_IS_INPUT, "output_is_input", "fix", E, INPUT, NULL,
+     "the output '{output}' is the input itself; nothing was written",
+     "choose another -o, or pass --in-place to replace the input"},
+    {PM3K_RULE_FIX_FAILED, "fix_failed", "fix", E, DEF, NULL,
+     "the fix did not work: {reason}; nothing was written",
+     "the input is unchanged; the reason says what libavformat or libvips refused"},
+    {PM3K_RULE_FIX_OUTPUT_FAILS, "fix_output_fails", "fix", E, DEF, NULL,
+     "the fixed file would still fail probe ({codes}); nothing was written",
+     "the output_probe fact holds the output's findings; fix those by hand"},
 };
 
 /* ---- fixes: the hint of a rule whose row says "{fix}", by cause ---- */

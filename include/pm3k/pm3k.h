@@ -6,6 +6,7 @@
 #include "pm3k/error.h"
 #include "pm3k/exit.h"
 #include "pm3k/file.h"
+#include "pm3k/fix.h"
 #include "pm3k/http.h"
 #include "pm3k/payload.h"
 #include "pm3k/probe.h"
