@@ -19,6 +19,7 @@
 
 #include "core/medialib.h"
 #include "core/pool.h"
+#include "probe/cache.h"
 #include "probe/carousel.h"
 #include "probe/lane.h"
 #include "probe/probe_int.h"
@@ -46,6 +47,10 @@ typedef struct slot {
      * is not reused before its item is emitted, so the pool item can point
      * here. */
     pm3k__task task;
+    /* With --cache, a file looked up and missed: its path and stamp, for
+     * storing the item once it is emitted (NULL path: nothing to store). */
+    char *cache_path;
+    pm3k__cache_stamp stamp;
 } slot;
 
 typedef enum lane_id { LANE_FILES, LANE_URLS, LANE_COUNT } lane_id;
@@ -71,6 +76,7 @@ struct pm3k_batch {
     void *progress_data;
     pm3k_code (*idle)(void *);
     void *idle_data;
+    pm3k__cache *cache; /* --cache; looked up by the producer, stored by the emitter */
 
     /* run state, guarded by mu */
     pthread_mutex_t mu;
@@ -162,10 +168,37 @@ void pm3k_batch_set_idle(pm3k_batch *b, pm3k_code (*idle)(void *userdata), void 
     b->idle_data = userdata;
 }
 
+pm3k_code pm3k_batch_set_cache(pm3k_batch *b, const char *path, pm3k_error *err)
+{
+    pm3k__cache_close(b->cache);
+    b->cache = NULL;
+    return pm3k__cache_open(path, &b->config, &b->cache, err);
+}
+
+const char *pm3k_batch_cache_warning(const pm3k_batch *b)
+{
+    return pm3k__cache_warning(b->cache);
+}
+
+void pm3k_batch_cache_counts(const pm3k_batch *b, uint64_t *hits, uint64_t *misses,
+                             uint64_t *stored)
+{
+    pm3k__cache_counts(b->cache, hits, misses, stored);
+}
+
+int pm3k_shard_of(const char *path, int count)
+{
+    uint64_t hash = 0xcbf29ce484222325ULL; /* FNV-1a, 64 bits */
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        hash = (hash ^ *p) * 0x100000001b3ULL;
+    return count > 1 ? (int)(hash % (uint64_t)count) + 1 : 1;
+}
+
 void pm3k_batch_free(pm3k_batch *b)
 {
     if (!b)
         return;
+    pm3k__cache_close(b->cache);
     for (size_t i = 0; i < b->input_count; i++) {
         free(b->inputs[i].arg);
         free(b->inputs[i].name);
@@ -391,24 +424,75 @@ static const struct lane_kind {
     [LANE_URLS] = {{take_engine, run_engine, NULL}, false, "cannot start the URL thread"},
 };
 
+/* With b->mu held: wait for room in the window. False when the run is
+ * stopping. */
+static bool wait_window_locked(pm3k_batch *b)
+{
+    while (!b->stop && b->next_index - b->next_emit >= b->window)
+        pthread_cond_wait(&b->space, &b->mu);
+    return !b->stop;
+}
+
+/* A cache hit goes straight to its slot: no worker, no media library. */
+static bool complete_hit(pm3k_batch *b, char *path, pm3k_item *item)
+{
+    pthread_mutex_lock(&b->mu);
+    bool room = wait_window_locked(b);
+    if (room) {
+        slot *s = &b->slots[b->next_index++ % b->window];
+        pm3k_item_set_input(item, b->input_seen - 1);
+        s->item = item;
+        s->ready = true;
+        pthread_cond_broadcast(&b->ready);
+    }
+    pthread_mutex_unlock(&b->mu);
+    if (!room)
+        pm3k_item_free(item);
+    free(path);
+    return room;
+}
+
 /* Queue one input for its lane; blocks while the window is full. Takes
- * ownership of path. Returns false when the run is stopping. */
+ * ownership of path. Returns false when the run is stopping. Inputs of
+ * other shards are dropped here; with --cache, a local file is stat'ed
+ * and looked up first. */
 static bool enqueue(pm3k_batch *b, char *path, int errnum)
 {
     lane_id id = lane_of(path, errnum);
     pm3k__lane *lane = &b->lanes[id];
+    pm3k__cache_stamp stamp = {0};
+    char *cache_path = NULL;
+    if (b->config.shard_count > 1 &&
+        pm3k_shard_of(path, b->config.shard_count) != b->config.shard_index) {
+        free(path);
+        return true;
+    }
+    if (b->cache && errnum == 0 && id == LANE_FILES) {
+        pm3k__cache_stamp_of(path, &stamp);
+        pm3k_item *hit = pm3k__cache_lookup(b->cache, path, &stamp);
+        if (hit)
+            return complete_hit(b, path, hit);
+        if (stamp.valid && !(cache_path = strdup(path))) {
+            fail(b, PM3K_ERR_NOMEM, "out of memory");
+            free(path);
+            return false;
+        }
+    }
     if (errnum == 0 && (id == LANE_FILES || b->config.deep) && !media_ready(b)) {
+        free(cache_path);
         free(path);
         return false;
     }
     pthread_mutex_lock(&b->mu);
-    while (!b->stop && b->next_index - b->next_emit >= b->window)
-        pthread_cond_wait(&b->space, &b->mu);
-    if (b->stop) {
+    if (!wait_window_locked(b)) {
         pthread_mutex_unlock(&b->mu);
+        free(cache_path);
         free(path);
         return false;
     }
+    slot *s = &b->slots[b->next_index % b->window];
+    s->cache_path = cache_path;
+    s->stamp = stamp;
     pm3k__task *t = &lane->tasks[(lane->head + lane->count) % b->window];
     t->index = b->next_index++;
     t->input = b->input_seen - 1;
@@ -569,12 +653,14 @@ static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, 
     for (;;) {
         pthread_mutex_lock(&b->mu);
         slot *s = &b->slots[b->next_emit % b->window];
-        if (!s->ready && b->idle) {
+        if (!s->ready && (b->idle || b->cache)) {
             /* Nothing to hand out yet: let the caller flush what it wrote.
              * A flush that fails (the reader went away) stops the run now,
-             * not at the next item, which may be a URL timeout away. */
+             * not at the next item, which may be a URL timeout away. The
+             * cache commits too, so no write lock is held while waiting. */
             pthread_mutex_unlock(&b->mu);
-            pm3k_code rc = b->idle(b->idle_data);
+            pm3k__cache_flush(b->cache);
+            pm3k_code rc = b->idle ? b->idle(b->idle_data) : PM3K_OK;
             if (rc != PM3K_OK)
                 return rc;
             pthread_mutex_lock(&b->mu);
@@ -586,11 +672,18 @@ static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, 
             return PM3K_OK;
         }
         pm3k_item *item = s->item;
+        char *cache_path = s->cache_path;
+        pm3k__cache_stamp stamp = s->stamp;
         s->item = NULL;
+        s->cache_path = NULL;
         s->ready = false;
         b->next_emit++;
         pthread_cond_broadcast(&b->space);
         pthread_mutex_unlock(&b->mu);
+
+        if (cache_path)
+            pm3k__cache_store(b->cache, cache_path, &stamp, item);
+        free(cache_path);
 
         pm3k_code rc = on_item(userdata, item);
         (*emitted)++;
@@ -651,8 +744,10 @@ static void run_join(pm3k_batch *b)
 /* Free the run's state, with anything left over when it stopped early. */
 static void run_free(pm3k_batch *b)
 {
-    for (size_t i = 0; b->slots && i < b->window; i++)
+    for (size_t i = 0; b->slots && i < b->window; i++) {
         pm3k_item_free(b->slots[i].item);
+        free(b->slots[i].cache_path);
+    }
     free(b->slots);
     b->slots = NULL;
     for (int i = 0; i < LANE_COUNT; i++) {
@@ -690,6 +785,7 @@ pm3k_code pm3k_batch_run(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, pm
         }
     }
     run_join(b);
+    pm3k__cache_flush(b->cache);
     if (rc == PM3K_OK && b->failure != PM3K_OK)
         rc = pm3k_error_set(err, b->failure, "%s", b->failure_message);
     if (rc == PM3K_OK && b->config.photo_mode)

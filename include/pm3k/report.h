@@ -92,6 +92,11 @@ size_t pm3k_item_ignore(pm3k_item *item, const char *code);
 void pm3k_item_set_input(pm3k_item *item, int64_t input);
 int64_t pm3k_item_input(const pm3k_item *item);
 
+/* An item read back from its report JSON object (one ndjson line; see
+ * docs/report-schema.md), as `pm3k report merge` does. PM3K_ERR_PARSE when
+ * the text is not an item of this schema or names an unknown finding. */
+pm3k_code pm3k_item_from_json(const char *text, size_t len, pm3k_item **out, pm3k_error *err);
+
 size_t pm3k_item_finding_count(const pm3k_item *item);
 const pm3k_finding *pm3k_item_finding(const pm3k_item *item, size_t index);
 /* The first finding with this code, or NULL. */
