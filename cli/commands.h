@@ -17,5 +17,7 @@ extern const cli_spec cmd_status_spec;
 int cmd_status(int argc, char **argv);
 extern const cli_spec cmd_history_spec;
 int cmd_history(int argc, char **argv);
+extern const cli_spec cmd_report_spec;
+int cmd_report(int argc, char **argv);
 
 #endif

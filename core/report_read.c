@@ -1,6 +1,7 @@
 /* pm3k — items read back from their report JSON (docs/report-schema.md):
  * the result cache (probe/cache.c) keeps each item as its report object, and
  * `pm3k report merge` reads the ndjson reports of several shards. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,13 +141,58 @@ out:
     return PM3K_OK;
 }
 
-pm3k_code pm3k_item_from_json(const char *text, size_t len, pm3k_item **out, pm3k_error *err)
+static bool get_count(const cJSON *summary, const char *key, uint64_t *out)
 {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(summary, key);
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+        return false;
+    *out = (uint64_t)v->valuedouble;
+    return true;
+}
+
+static pm3k_code read_summary(const cJSON *obj, pm3k_report_line *out, pm3k_error *err)
+{
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(obj, "summary");
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(obj, "schema");
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(obj, "error");
+    const cJSON *exit_code = cJSON_GetObjectItemCaseSensitive(summary, "exit_code");
+    const cJSON *elapsed = cJSON_GetObjectItemCaseSensitive(summary, "elapsed_ms");
+    pm3k_summary *s = &out->summary;
+    if (!cJSON_IsNumber(schema) || schema->valuedouble != PM3K_REPORT_SCHEMA_VERSION)
+        return pm3k_error_set(err, PM3K_ERR_PARSE, "a report of schema %d is needed",
+                              PM3K_REPORT_SCHEMA_VERSION);
+    if (!get_count(summary, "items", &s->items) || !get_count(summary, "passed", &s->passed) ||
+        !get_count(summary, "warned", &s->warned) || !get_count(summary, "failed", &s->failed) ||
+        !get_count(summary, "errors", &s->errors) || !get_count(summary, "skipped", &s->skipped) ||
+        !cJSON_IsNumber(exit_code) || !cJSON_IsNumber(elapsed))
+        return pm3k_error_set(err, PM3K_ERR_PARSE,
+                              "the summary lacks a count, exit_code or "
+                              "elapsed_ms");
+    s->exit_code = exit_code->valueint;
+    s->elapsed_ms = (int64_t)elapsed->valuedouble;
+    s->interrupted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(summary, "interrupted"));
+    out->is_summary = true;
+    if (cJSON_IsObject(error)) {
+        const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code"));
+        const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "message"));
+        snprintf(out->error_code, sizeof out->error_code, "%s", code ? code : "error");
+        snprintf(out->error_message, sizeof out->error_message, "%s", msg ? msg : "failed");
+    }
+    return PM3K_OK;
+}
+
+pm3k_code pm3k_report_line_parse(const char *text, size_t len, pm3k_report_line *out,
+                                 pm3k_error *err)
+{
+    memset(out, 0, sizeof *out);
     cJSON *obj = cJSON_ParseWithLength(text, len);
-    *out = NULL;
-    if (!obj)
-        return pm3k_error_set(err, PM3K_ERR_PARSE, "not JSON");
-    pm3k_code rc = pm3k__item_from_cjson(obj, NULL, out, err);
+    if (!cJSON_IsObject(obj)) {
+        cJSON_Delete(obj);
+        return pm3k_error_set(err, PM3K_ERR_PARSE, "not a JSON object");
+    }
+    pm3k_code rc = cJSON_GetObjectItemCaseSensitive(obj, "summary")
+                       ? read_summary(obj, out, err)
+                       : pm3k__item_from_cjson(obj, NULL, &out->item, err);
     cJSON_Delete(obj);
     return rc;
 }

@@ -92,11 +92,6 @@ size_t pm3k_item_ignore(pm3k_item *item, const char *code);
 void pm3k_item_set_input(pm3k_item *item, int64_t input);
 int64_t pm3k_item_input(const pm3k_item *item);
 
-/* An item read back from its report JSON object (one ndjson line; see
- * docs/report-schema.md), as `pm3k report merge` does. PM3K_ERR_PARSE when
- * the text is not an item of this schema or names an unknown finding. */
-pm3k_code pm3k_item_from_json(const char *text, size_t len, pm3k_item **out, pm3k_error *err);
-
 size_t pm3k_item_finding_count(const pm3k_item *item);
 const pm3k_finding *pm3k_item_finding(const pm3k_item *item, size_t index);
 /* The first finding with this code, or NULL. */
@@ -131,6 +126,22 @@ typedef struct pm3k_summary {
 
 void pm3k_summary_init(pm3k_summary *summary);
 void pm3k_summary_add(pm3k_summary *summary, const pm3k_item *item, bool strict);
+
+/* One line of an ndjson report read back (docs/report-schema.md), as
+ * `pm3k report merge` reads the shards' reports: an item line gives item
+ * (the caller frees it), the summary line gives summary and, when the run
+ * failed, error_code and error_message. PM3K_ERR_PARSE when the line is
+ * neither, is of another schema version, or names an unknown finding. */
+typedef struct pm3k_report_line {
+    pm3k_item *item;
+    bool is_summary;
+    pm3k_summary summary;
+    char error_code[64];
+    char error_message[PM3K_ERROR_MESSAGE_MAX]; /* "" when the run did not fail */
+} pm3k_report_line;
+
+pm3k_code pm3k_report_line_parse(const char *text, size_t len, pm3k_report_line *out,
+                                 pm3k_error *err);
 
 /* Writers. Output goes through a sink so the library never touches stdout. */
 typedef enum pm3k_format {
