@@ -44,9 +44,9 @@ bool pm3k__item_incomplete(const pm3k_item *item);
 /* An item from its report JSON object (docs/report-schema.md): path (or the
  * bytes of path_b64), input, kind, facts, findings (each finding's rule found
  * by code, severity and predicts). With path != NULL that path is used
- * instead. PM3K_ERR_PARSE when the object is not an item of this schema. */
-pm3k_code pm3k__item_from_cjson(const cJSON *obj, const char *path, pm3k_item **out,
-                                pm3k_error *err);
+ * instead. The facts are moved out of obj into the item, not copied.
+ * PM3K_ERR_PARSE when the object is not an item of this schema. */
+pm3k_code pm3k__item_from_cjson(cJSON *obj, const char *path, pm3k_item **out, pm3k_error *err);
 
 /* The item as its report JSON object (path, kind, status, facts, findings). */
 cJSON *pm3k__item_to_json(const pm3k_item *item);

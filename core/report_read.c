@@ -100,8 +100,7 @@ static char *decode_path(const char *b64)
     return (char *)out;
 }
 
-pm3k_code pm3k__item_from_cjson(const cJSON *obj, const char *path, pm3k_item **out,
-                                pm3k_error *err)
+pm3k_code pm3k__item_from_cjson(cJSON *obj, const char *path, pm3k_item **out, pm3k_error *err)
 {
     pm3k_item *item = NULL;
     char *decoded = NULL;
@@ -111,7 +110,7 @@ pm3k_code pm3k__item_from_cjson(const cJSON *obj, const char *path, pm3k_item **
     const char *shown = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "path"));
     const char *b64 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "path_b64"));
     const cJSON *input = cJSON_GetObjectItemCaseSensitive(obj, "input");
-    const cJSON *facts = cJSON_GetObjectItemCaseSensitive(obj, "facts");
+    cJSON *facts = cJSON_GetObjectItemCaseSensitive(obj, "facts");
 
     *out = NULL;
     if (!cJSON_IsObject(obj) || !kind_name || !kind_parse(kind_name, &kind) || !shown ||
@@ -122,12 +121,11 @@ pm3k_code pm3k__item_from_cjson(const cJSON *obj, const char *path, pm3k_item **
         goto out;
     }
     item = pm3k_item_new(kind, path ? path : shown);
-    cJSON *copy = item ? cJSON_Duplicate(facts, true) : NULL;
-    if (!copy) {
+    if (!item) {
         rc = pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
         goto out;
     }
-    pm3k__item_set_facts(item, copy);
+    pm3k__item_set_facts(item, cJSON_DetachItemViaPointer(obj, facts));
     if (cJSON_IsNumber(input) && input->valuedouble >= 0)
         pm3k_item_set_input(item, (int64_t)input->valuedouble);
     rc = add_findings(item, cJSON_GetObjectItemCaseSensitive(obj, "findings"), err);

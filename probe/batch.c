@@ -33,6 +33,12 @@
 /* The task's errnum for such an entry (errno values are positive). */
 #define ERRNUM_LINE_TOO_LONG (-1)
 
+/* Cache hits handed to the emitter at once, at the latest after this long. */
+#define HIT_BATCH 64
+#define HIT_BATCH_NS 20000000LL
+/* Ready items the emitter takes under one lock. */
+#define EMIT_BATCH 64
+
 typedef struct input {
     char *arg;  /* path, folder or URL; NULL for a list */
     FILE *list; /* list of inputs */
@@ -77,6 +83,10 @@ struct pm3k_batch {
     pm3k_code (*idle)(void *);
     void *idle_data;
     pm3k__cache *cache; /* --cache; looked up by the producer, stored by the emitter */
+    /* cache hits the producer has not handed over yet (its own) */
+    pm3k_item *hits[HIT_BATCH];
+    size_t hit_count;
+    struct timespec hit_start;
 
     /* run state, guarded by mu */
     pthread_mutex_t mu;
@@ -433,53 +443,64 @@ static bool wait_window_locked(pm3k_batch *b)
     return !b->stop;
 }
 
-/* A cache hit goes straight to its slot: no worker, no media library. */
-static bool complete_hit(pm3k_batch *b, char *path, pm3k_item *item)
+/* Cache hits go straight to their slots: no worker, no media library.
+ * They are handed over HIT_BATCH at a time (one lock, one wakeup of the
+ * emitter), and before anything that may wait: a task for a lane, the
+ * next line of a list, the producer's end, or HIT_BATCH_NS after the
+ * first one waited. */
+static bool publish_hits(pm3k_batch *b)
 {
+    bool wake = false, room = true;
+    size_t placed = 0;
+    if (b->hit_count == 0)
+        return true;
     pthread_mutex_lock(&b->mu);
-    bool room = wait_window_locked(b);
-    if (room) {
-        slot *s = &b->slots[b->next_index++ % b->window];
-        pm3k_item_set_input(item, b->input_seen - 1);
-        s->item = item;
+    for (; placed < b->hit_count && (room = wait_window_locked(b)); placed++) {
+        uint64_t index = b->next_index++;
+        slot *s = &b->slots[index % b->window];
+        s->item = b->hits[placed];
         s->ready = true;
-        pthread_cond_broadcast(&b->ready);
+        /* The emitter waits for next_emit's slot alone. */
+        wake = wake || index == b->next_emit;
+        if (wake && b->next_index - b->next_emit >= b->window) {
+            pthread_cond_broadcast(&b->ready); /* it must drain before we go on */
+            wake = false;
+        }
     }
+    if (wake)
+        pthread_cond_broadcast(&b->ready);
     pthread_mutex_unlock(&b->mu);
-    if (!room)
-        pm3k_item_free(item);
-    free(path);
+    for (size_t i = placed; i < b->hit_count; i++)
+        pm3k_item_free(b->hits[i]);
+    b->hit_count = 0;
     return room;
 }
 
-/* Queue one input for its lane; blocks while the window is full. Takes
- * ownership of path. Returns false when the run is stopping. Inputs of
- * other shards are dropped here; with --cache, a local file is stat'ed
- * and looked up first. */
-static bool enqueue(pm3k_batch *b, char *path, int errnum)
+static bool complete_hit(pm3k_batch *b, char *path, pm3k_item *item)
 {
-    lane_id id = lane_of(path, errnum);
+    free(path);
+    pm3k_item_set_input(item, b->input_seen - 1);
+    if (b->hit_count == 0)
+        clock_gettime(CLOCK_MONOTONIC, &b->hit_start);
+    b->hits[b->hit_count++] = item;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t waited = (int64_t)(now.tv_sec - b->hit_start.tv_sec) * 1000000000LL +
+                     (now.tv_nsec - b->hit_start.tv_nsec);
+    if (b->hit_count == HIT_BATCH || waited >= HIT_BATCH_NS)
+        return publish_hits(b);
+    return true;
+}
+
+/* Queue a task for its lane; blocks while the window is full. Takes
+ * ownership of path. Returns false when the run is stopping. */
+static bool queue_task(pm3k_batch *b, lane_id id, char *path, int errnum,
+                       const pm3k__cache_stamp *stamp)
+{
     pm3k__lane *lane = &b->lanes[id];
-    pm3k__cache_stamp stamp = {0};
     char *cache_path = NULL;
-    if (b->config.shard_count > 1 &&
-        pm3k_shard_of(path, b->config.shard_count) != b->config.shard_index) {
-        free(path);
-        return true;
-    }
-    if (b->cache && errnum == 0 && id == LANE_FILES) {
-        pm3k__cache_stamp_of(path, &stamp);
-        pm3k_item *hit = pm3k__cache_lookup(b->cache, path, &stamp);
-        if (hit)
-            return complete_hit(b, path, hit);
-        if (stamp.valid && !(cache_path = strdup(path))) {
-            fail(b, PM3K_ERR_NOMEM, "out of memory");
-            free(path);
-            return false;
-        }
-    }
-    if (errnum == 0 && (id == LANE_FILES || b->config.deep) && !media_ready(b)) {
-        free(cache_path);
+    if (stamp->valid && !(cache_path = strdup(path))) {
+        fail(b, PM3K_ERR_NOMEM, "out of memory");
         free(path);
         return false;
     }
@@ -491,8 +512,8 @@ static bool enqueue(pm3k_batch *b, char *path, int errnum)
         return false;
     }
     slot *s = &b->slots[b->next_index % b->window];
-    s->cache_path = cache_path;
-    s->stamp = stamp;
+    s->cache_path = cache_path; /* the item is stored once emitted */
+    s->stamp = *stamp;
     pm3k__task *t = &lane->tasks[(lane->head + lane->count) % b->window];
     t->index = b->next_index++;
     t->input = b->input_seen - 1;
@@ -506,6 +527,32 @@ static bool enqueue(pm3k_batch *b, char *path, int errnum)
     bool queued = !b->stop;
     pthread_mutex_unlock(&b->mu);
     return queued;
+}
+
+/* One input: dropped when it is another shard's, answered from the cache
+ * when it can be, queued for its lane otherwise. Takes ownership of path.
+ * Returns false when the run is stopping. */
+static bool enqueue(pm3k_batch *b, char *path, int errnum)
+{
+    lane_id id = lane_of(path, errnum);
+    pm3k__cache_stamp stamp = {0};
+    if (b->config.shard_count > 1 &&
+        pm3k_shard_of(path, b->config.shard_count) != b->config.shard_index) {
+        free(path);
+        return true;
+    }
+    if (b->cache && errnum == 0 && id == LANE_FILES) {
+        pm3k__cache_stamp_of(path, &stamp);
+        pm3k_item *hit = pm3k__cache_lookup(b->cache, path, &stamp);
+        if (hit)
+            return complete_hit(b, path, hit);
+    }
+    if (!publish_hits(b) ||
+        (errnum == 0 && (id == LANE_FILES || b->config.deep) && !media_ready(b))) {
+        free(path);
+        return false;
+    }
+    return queue_task(b, id, path, errnum, &stamp);
 }
 
 static bool enqueue_folder(pm3k_batch *b, const char *root)
@@ -596,7 +643,8 @@ static bool enqueue_list(pm3k_batch *b, input *in)
     bool ok = line != NULL, too_long;
     if (!line)
         fail(b, PM3K_ERR_NOMEM, "out of memory");
-    while (ok && read_entry(in->list, in->sep == '\0' ? '\0' : '\n', line, &n, &too_long)) {
+    while (ok && publish_hits(b) &&
+           read_entry(in->list, in->sep == '\0' ? '\0' : '\n', line, &n, &too_long)) {
         if (too_long) {
             ok = enqueue_too_long(b, line);
             continue;
@@ -637,6 +685,7 @@ static void produce(void *userdata, void *item)
         if (!ok)
             break;
     }
+    publish_hits(b);
     pthread_mutex_lock(&b->mu);
     b->producer_done = true;
     for (int i = 0; i < LANE_COUNT; i++) {
@@ -647,9 +696,58 @@ static void produce(void *userdata, void *item)
     pthread_mutex_unlock(&b->mu);
 }
 
-/* Hand items to the callback in order until every task is reported. */
+/* An item taken from its slot by the emitter. */
+typedef struct taken {
+    pm3k_item *item;
+    char *cache_path;
+    pm3k__cache_stamp stamp;
+} taken;
+
+/* With b->mu held: take up to max ready items in order from next_emit. */
+static size_t take_ready_locked(pm3k_batch *b, taken *out, size_t max)
+{
+    size_t n = 0;
+    for (slot *s; n < max && (s = &b->slots[b->next_emit % b->window])->ready; n++) {
+        out[n] = (taken){s->item, s->cache_path, s->stamp};
+        s->item = NULL;
+        s->cache_path = NULL;
+        s->ready = false;
+        b->next_emit++;
+    }
+    /* The producer waits only for a full window: wake it once half of the
+     * window is free, not for every slot (a switch per item). */
+    if (n > 0 && b->next_index - b->next_emit <= b->window / 2)
+        pthread_cond_broadcast(&b->space);
+    return n;
+}
+
+/* Store (with --cache) and hand out the taken items; after a failing
+ * callback the rest are only freed. */
+static pm3k_code hand_out(pm3k_batch *b, taken *items, size_t n, pm3k_item_fn on_item,
+                          void *userdata, uint64_t *emitted)
+{
+    pm3k_code rc = PM3K_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == PM3K_OK && items[i].cache_path)
+            pm3k__cache_store(b->cache, items[i].cache_path, &items[i].stamp, items[i].item);
+        free(items[i].cache_path);
+        if (rc == PM3K_OK) {
+            rc = on_item(userdata, items[i].item);
+            (*emitted)++;
+            if (b->progress)
+                b->progress(b->progress_data, *emitted, pm3k_item_path(items[i].item));
+        }
+        pm3k_item_free(items[i].item);
+    }
+    return rc;
+}
+
+/* Hand items to the callback in order until every task is reported. Ready
+ * items are taken EMIT_BATCH at a time, so the lock is taken once for
+ * them, not once each. */
 static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, uint64_t *emitted)
 {
+    taken items[EMIT_BATCH];
     for (;;) {
         pthread_mutex_lock(&b->mu);
         slot *s = &b->slots[b->next_emit % b->window];
@@ -667,29 +765,11 @@ static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, 
         }
         while (!b->stop && !s->ready && !(b->producer_done && b->next_emit == b->next_index))
             pthread_cond_wait(&b->ready, &b->mu);
-        if (b->stop || !s->ready) {
-            pthread_mutex_unlock(&b->mu);
-            return PM3K_OK;
-        }
-        pm3k_item *item = s->item;
-        char *cache_path = s->cache_path;
-        pm3k__cache_stamp stamp = s->stamp;
-        s->item = NULL;
-        s->cache_path = NULL;
-        s->ready = false;
-        b->next_emit++;
-        pthread_cond_broadcast(&b->space);
+        size_t n = b->stop ? 0 : take_ready_locked(b, items, EMIT_BATCH);
         pthread_mutex_unlock(&b->mu);
-
-        if (cache_path)
-            pm3k__cache_store(b->cache, cache_path, &stamp, item);
-        free(cache_path);
-
-        pm3k_code rc = on_item(userdata, item);
-        (*emitted)++;
-        if (b->progress)
-            b->progress(b->progress_data, *emitted, pm3k_item_path(item));
-        pm3k_item_free(item);
+        if (n == 0)
+            return PM3K_OK;
+        pm3k_code rc = hand_out(b, items, n, on_item, userdata, emitted);
         if (rc != PM3K_OK)
             return rc;
     }

@@ -22,6 +22,11 @@
  * loses little. */
 #define STORE_BATCH 256
 #define STORE_BATCH_NS 200000000LL
+/* Lookups share one read transaction (taking SQLite's shared lock once,
+ * not per file) for this many files or this long, so the WAL can still be
+ * checkpointed behind them. */
+#define LOOKUP_BATCH 4096
+#define LOOKUP_BATCH_NS 100000000LL
 
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -59,8 +64,8 @@ struct pm3k__cache {
     sqlite3_stmt *lookup, *store;
     bool read_off, write_off;
     char read_warning[PM3K_ERROR_MESSAGE_MAX], write_warning[PM3K_ERROR_MESSAGE_MAX];
-    size_t pending;
-    struct timespec batch_start;
+    size_t pending, lookups;
+    struct timespec batch_start, read_start;
     uint64_t hits, misses, stored;
 };
 
@@ -214,17 +219,34 @@ out:
     return PM3K_OK;
 }
 
+static void end_read(pm3k__cache *c)
+{
+    if (c->lookups > 0)
+        sqlite3_exec(c->reader, "COMMIT", NULL, NULL, NULL);
+    c->lookups = 0;
+}
+
 void pm3k__cache_close(pm3k__cache *c)
 {
     if (!c)
         return;
     pm3k__cache_flush(c);
+    if (c->lookup)
+        sqlite3_reset(c->lookup);
+    end_read(c);
     sqlite3_finalize(c->lookup);
     sqlite3_finalize(c->store);
     pm3k__db_close(c->reader);
     pm3k__db_close(c->writer);
     free(c->path);
     free(c);
+}
+
+static int64_t ns_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - start->tv_sec) * 1000000000LL + (now.tv_nsec - start->tv_nsec);
 }
 
 /* ---- lookup (producer thread) ---- */
@@ -273,6 +295,13 @@ pm3k_item *pm3k__cache_lookup(pm3k__cache *c, const char *path, const pm3k__cach
     pm3k_item *item = NULL;
     if (!c || c->read_off || !stamp->valid)
         return NULL;
+    if (c->lookups >= LOOKUP_BATCH ||
+        (c->lookups > 0 && ns_since(&c->read_start) >= LOOKUP_BATCH_NS))
+        end_read(c);
+    if (c->lookups++ == 0) {
+        sqlite3_exec(c->reader, "BEGIN", NULL, NULL, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &c->read_start);
+    }
     sqlite3_stmt *st = c->lookup;
     sqlite3_bind_int64(st, 1, c->key_id);
     sqlite3_bind_blob(st, 2, path, (int)strlen(path), SQLITE_STATIC);
@@ -295,13 +324,6 @@ pm3k_item *pm3k__cache_lookup(pm3k__cache *c, const char *path, const pm3k__cach
 }
 
 /* ---- store (emitting thread) ---- */
-
-static int64_t ns_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)(now.tv_sec - start->tv_sec) * 1000000000LL + (now.tv_nsec - start->tv_nsec);
-}
 
 static void write_failed(pm3k__cache *c, pm3k_error *err)
 {
