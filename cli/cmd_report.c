@@ -35,9 +35,8 @@ const cli_spec cmd_report_spec = {
                    "many machines into one report, with one summary and the exit code one "
                    "unsharded run would have given.",
     .options = report_options,
-    .examples = "parallel pm3k probe --shard {}/4 --format ndjson media/ '>' shard{}.ndjson "
-                "::: 1 2 3 4\n"
-                "pm3k report merge shard*.ndjson\n"
+    .examples = "seq 4 | parallel pm3k probe --shard {}/4 --format ndjson media/ '>' s{}.ndjson\n"
+                "pm3k report merge s*.ndjson\n"
                 "pm3k report merge --format ndjson -o all.ndjson shard1.ndjson shard2.ndjson",
 };
 
@@ -60,7 +59,7 @@ typedef struct merge {
     int64_t elapsed_ms;
     int shard_exit; /* merged over the shards' summaries */
     int interrupted_exit;
-    char failure[PM3K_ERROR_MESSAGE_MAX];   /* the merge's own problem, or "" */
+    char failure[PM3K_ERROR_MESSAGE_MAX];       /* the merge's own problem, or "" */
     char run_error[2 * PM3K_ERROR_MESSAGE_MAX]; /* a shard's error object, or "" */
     char run_error_code[64];
 } merge;

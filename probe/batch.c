@@ -39,6 +39,17 @@
 /* Ready items the emitter takes under one lock. */
 #define EMIT_BATCH 64
 
+/* With --cache, a file the producer looked up: its path (NULL: none) and
+ * stamp; report is the stored result when it was found (a hit: the emitter
+ * reads it back into the item), NULL when the item is to be stored once
+ * emitted. */
+typedef struct cached {
+    char *path;
+    char *report;
+    int64_t input;
+    pm3k__cache_stamp stamp;
+} cached;
+
 typedef struct input {
     char *arg;  /* path, folder or URL; NULL for a list */
     FILE *list; /* list of inputs */
@@ -53,10 +64,8 @@ typedef struct slot {
      * is not reused before its item is emitted, so the pool item can point
      * here. */
     pm3k__task task;
-    /* With --cache, a file looked up and missed: its path and stamp, for
-     * storing the item once it is emitted (NULL path: nothing to store). */
-    char *cache_path;
-    pm3k__cache_stamp stamp;
+    /* With --cache: what the producer found for a file (see cached). */
+    cached cache;
 } slot;
 
 typedef enum lane_id { LANE_FILES, LANE_URLS, LANE_COUNT } lane_id;
@@ -84,7 +93,7 @@ struct pm3k_batch {
     void *idle_data;
     pm3k__cache *cache; /* --cache; looked up by the producer, stored by the emitter */
     /* cache hits the producer has not handed over yet (its own) */
-    pm3k_item *hits[HIT_BATCH];
+    cached hits[HIT_BATCH];
     size_t hit_count;
     struct timespec hit_start;
 
@@ -458,7 +467,7 @@ static bool publish_hits(pm3k_batch *b)
     for (; placed < b->hit_count && (room = wait_window_locked(b)); placed++) {
         uint64_t index = b->next_index++;
         slot *s = &b->slots[index % b->window];
-        s->item = b->hits[placed];
+        s->cache = b->hits[placed];
         s->ready = true;
         /* The emitter waits for next_emit's slot alone. */
         wake = wake || index == b->next_emit;
@@ -470,19 +479,19 @@ static bool publish_hits(pm3k_batch *b)
     if (wake)
         pthread_cond_broadcast(&b->ready);
     pthread_mutex_unlock(&b->mu);
-    for (size_t i = placed; i < b->hit_count; i++)
-        pm3k_item_free(b->hits[i]);
+    for (size_t i = placed; i < b->hit_count; i++) {
+        free(b->hits[i].path);
+        free(b->hits[i].report);
+    }
     b->hit_count = 0;
     return room;
 }
 
-static bool complete_hit(pm3k_batch *b, char *path, pm3k_item *item)
+static bool complete_hit(pm3k_batch *b, char *path, char *report, const pm3k__cache_stamp *stamp)
 {
-    free(path);
-    pm3k_item_set_input(item, b->input_seen - 1);
     if (b->hit_count == 0)
         clock_gettime(CLOCK_MONOTONIC, &b->hit_start);
-    b->hits[b->hit_count++] = item;
+    b->hits[b->hit_count++] = (cached){path, report, b->input_seen - 1, *stamp};
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t waited = (int64_t)(now.tv_sec - b->hit_start.tv_sec) * 1000000000LL +
@@ -512,8 +521,7 @@ static bool queue_task(pm3k_batch *b, lane_id id, char *path, int errnum,
         return false;
     }
     slot *s = &b->slots[b->next_index % b->window];
-    s->cache_path = cache_path; /* the item is stored once emitted */
-    s->stamp = *stamp;
+    s->cache = (cached){.path = cache_path, .stamp = *stamp}; /* stored once emitted */
     pm3k__task *t = &lane->tasks[(lane->head + lane->count) % b->window];
     t->index = b->next_index++;
     t->input = b->input_seen - 1;
@@ -543,9 +551,9 @@ static bool enqueue(pm3k_batch *b, char *path, int errnum)
     }
     if (b->cache && errnum == 0 && id == LANE_FILES) {
         pm3k__cache_stamp_of(path, &stamp);
-        pm3k_item *hit = pm3k__cache_lookup(b->cache, path, &stamp);
-        if (hit)
-            return complete_hit(b, path, hit);
+        char *report = pm3k__cache_lookup(b->cache, path, &stamp);
+        if (report)
+            return complete_hit(b, path, report, &stamp);
     }
     if (!publish_hits(b) ||
         (errnum == 0 && (id == LANE_FILES || b->config.deep) && !media_ready(b))) {
@@ -698,9 +706,8 @@ static void produce(void *userdata, void *item)
 
 /* An item taken from its slot by the emitter. */
 typedef struct taken {
-    pm3k_item *item;
-    char *cache_path;
-    pm3k__cache_stamp stamp;
+    pm3k_item *item; /* NULL for a cache hit, until read back */
+    cached cache;
 } taken;
 
 /* With b->mu held: take up to max ready items in order from next_emit. */
@@ -708,9 +715,9 @@ static size_t take_ready_locked(pm3k_batch *b, taken *out, size_t max)
 {
     size_t n = 0;
     for (slot *s; n < max && (s = &b->slots[b->next_emit % b->window])->ready; n++) {
-        out[n] = (taken){s->item, s->cache_path, s->stamp};
+        out[n] = (taken){s->item, s->cache};
         s->item = NULL;
-        s->cache_path = NULL;
+        s->cache = (cached){0};
         s->ready = false;
         b->next_emit++;
     }
@@ -721,23 +728,51 @@ static size_t take_ready_locked(pm3k_batch *b, taken *out, size_t max)
     return n;
 }
 
+/* A cache hit's item, read back from its stored report on the emitting
+ * thread (which has less to do than the producer). A report that does not
+ * read back is never trusted: the file is checked here and now, and that
+ * result stored. NULL when the run has to stop (it says why). */
+static pm3k_item *read_back(pm3k_batch *b, const cached *c)
+{
+    pm3k_item *item = pm3k__cache_item(b->cache, c->path, c->report);
+    pm3k_error err = {0};
+    if (!item && media_ready(b)) {
+        pm3k_probe_file(&b->config, c->path, &item, &err);
+        if (!item)
+            fail(b, err.code != PM3K_OK ? err.code : PM3K_ERR_NOMEM,
+                 err.message[0] ? err.message : "out of memory");
+        else
+            pm3k__cache_store(b->cache, c->path, &c->stamp, item);
+    }
+    if (item)
+        pm3k_item_set_input(item, c->input);
+    return item;
+}
+
 /* Store (with --cache) and hand out the taken items; after a failing
  * callback the rest are only freed. */
 static pm3k_code hand_out(pm3k_batch *b, taken *items, size_t n, pm3k_item_fn on_item,
                           void *userdata, uint64_t *emitted)
 {
     pm3k_code rc = PM3K_OK;
+    bool stopping = false; /* a hit could not be read back nor checked */
     for (size_t i = 0; i < n; i++) {
-        if (rc == PM3K_OK && items[i].cache_path)
-            pm3k__cache_store(b->cache, items[i].cache_path, &items[i].stamp, items[i].item);
-        free(items[i].cache_path);
-        if (rc == PM3K_OK) {
-            rc = on_item(userdata, items[i].item);
+        cached *c = &items[i].cache;
+        pm3k_item *item = items[i].item;
+        bool going = rc == PM3K_OK && !stopping;
+        if (going && c->report)
+            stopping = !(item = read_back(b, c));
+        else if (going && c->path)
+            pm3k__cache_store(b->cache, c->path, &c->stamp, item);
+        free(c->path);
+        free(c->report);
+        if (rc == PM3K_OK && item && !stopping) {
+            rc = on_item(userdata, item);
             (*emitted)++;
             if (b->progress)
-                b->progress(b->progress_data, *emitted, pm3k_item_path(items[i].item));
+                b->progress(b->progress_data, *emitted, pm3k_item_path(item));
         }
-        pm3k_item_free(items[i].item);
+        pm3k_item_free(item);
     }
     return rc;
 }
@@ -826,7 +861,8 @@ static void run_free(pm3k_batch *b)
 {
     for (size_t i = 0; b->slots && i < b->window; i++) {
         pm3k_item_free(b->slots[i].item);
-        free(b->slots[i].cache_path);
+        free(b->slots[i].cache.path);
+        free(b->slots[i].cache.report);
     }
     free(b->slots);
     b->slots = NULL;

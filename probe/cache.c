@@ -25,6 +25,10 @@
 /* Lookups share one read transaction (taking SQLite's shared lock once,
  * not per file) for this many files or this long, so the WAL can still be
  * checkpointed behind them. */
+/* A file changed this recently is not stored: a second change within the
+ * file system's timestamp granularity would leave size, mtime and ctime as
+ * they were (git's "racily clean" entries); a later run stores it. */
+#define RACY_NS 1000000000LL
 #define LOOKUP_BATCH 4096
 #define LOOKUP_BATCH_NS 100000000LL
 
@@ -66,7 +70,8 @@ struct pm3k__cache {
     char read_warning[PM3K_ERROR_MESSAGE_MAX], write_warning[PM3K_ERROR_MESSAGE_MAX];
     size_t pending, lookups;
     struct timespec batch_start, read_start;
-    uint64_t hits, misses, stored;
+    uint64_t hits, misses, stored; /* hits counts rows found, rejected those not read back */
+    uint64_t rejected;
 };
 
 /* ---- the verdict key ---- */
@@ -272,13 +277,9 @@ static bool same_stamp(sqlite3_stmt *st, const pm3k__cache_stamp *s)
            sqlite3_column_int64(st, 4) == s->device;
 }
 
-/* The stored report as an item for path, or NULL when it does not read
- * back as one (never trusted: it is checked again). */
-static pm3k_item *read_report(sqlite3_stmt *st, const char *path)
+pm3k_item *pm3k__cache_item(pm3k__cache *c, const char *path, const char *report)
 {
-    const char *text = (const char *)sqlite3_column_text(st, 5);
-    int len = sqlite3_column_bytes(st, 5);
-    cJSON *obj = text ? cJSON_ParseWithLength(text, (size_t)len) : NULL;
+    cJSON *obj = cJSON_Parse(report);
     pm3k_item *item = NULL;
     pm3k_error err = {0};
     if (obj && pm3k__item_from_cjson(obj, path, &item, &err) == PM3K_OK &&
@@ -287,12 +288,14 @@ static pm3k_item *read_report(sqlite3_stmt *st, const char *path)
         item = NULL;
     }
     cJSON_Delete(obj);
+    if (!item)
+        c->rejected++;
     return item;
 }
 
-pm3k_item *pm3k__cache_lookup(pm3k__cache *c, const char *path, const pm3k__cache_stamp *stamp)
+char *pm3k__cache_lookup(pm3k__cache *c, const char *path, const pm3k__cache_stamp *stamp)
 {
-    pm3k_item *item = NULL;
+    char *report = NULL;
     if (!c || c->read_off || !stamp->valid)
         return NULL;
     if (c->lookups >= LOOKUP_BATCH ||
@@ -306,9 +309,10 @@ pm3k_item *pm3k__cache_lookup(pm3k__cache *c, const char *path, const pm3k__cach
     sqlite3_bind_int64(st, 1, c->key_id);
     sqlite3_bind_blob(st, 2, path, (int)strlen(path), SQLITE_STATIC);
     int step = sqlite3_step(st);
-    if (step == SQLITE_ROW && same_stamp(st, stamp))
-        item = read_report(st, path);
-    else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    if (step == SQLITE_ROW && same_stamp(st, stamp)) {
+        const char *text = (const char *)sqlite3_column_text(st, 5);
+        report = text ? strdup(text) : NULL;
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
         pm3k_error err = {0};
         pm3k__db_error(c->reader, "read", &err);
         snprintf(c->read_warning, sizeof c->read_warning, "%s", err.message);
@@ -316,11 +320,11 @@ pm3k_item *pm3k__cache_lookup(pm3k__cache *c, const char *path, const pm3k__cach
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (item)
+    if (report)
         c->hits++;
     else
         c->misses++;
-    return item;
+    return report;
 }
 
 /* ---- store (emitting thread) ---- */
@@ -341,6 +345,16 @@ void pm3k__cache_flush(pm3k__cache *c)
     c->pending = 0;
     if (pm3k__db_commit(c->writer, &err) != PM3K_OK)
         write_failed(c, &err);
+}
+
+/* Changed too recently to tell a later change by its stamp. */
+static bool racy(const pm3k__cache_stamp *s)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+    int64_t changed = s->mtime_ns > s->ctime_ns ? s->mtime_ns : s->ctime_ns;
+    return changed > now_ns - RACY_NS;
 }
 
 static bool cacheable(const pm3k_item *item)
@@ -378,7 +392,7 @@ void pm3k__cache_store(pm3k__cache *c, const char *path, const pm3k__cache_stamp
                        const pm3k_item *item)
 {
     pm3k_error err = {0};
-    if (!c || c->write_off || !stamp->valid || !cacheable(item))
+    if (!c || c->write_off || !stamp->valid || !cacheable(item) || racy(stamp))
         return;
     cJSON *obj = pm3k__item_to_json(item);
     char *report = obj ? cJSON_PrintUnformatted(obj) : NULL;
@@ -411,7 +425,7 @@ const char *pm3k__cache_warning(const pm3k__cache *c)
 
 void pm3k__cache_counts(const pm3k__cache *c, uint64_t *hits, uint64_t *misses, uint64_t *stored)
 {
-    *hits = c ? c->hits : 0;
-    *misses = c ? c->misses : 0;
+    *hits = c ? c->hits - c->rejected : 0;
+    *misses = c ? c->misses + c->rejected : 0;
     *stored = c ? c->stored : 0;
 }

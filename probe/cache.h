@@ -40,14 +40,21 @@ void pm3k__cache_close(pm3k__cache *cache);
 /* The stamp of path as a check would open it (symbolic links followed). */
 void pm3k__cache_stamp_of(const char *path, pm3k__cache_stamp *stamp);
 
-/* Producer thread: the cached item for path with this stamp (a "cached":
- * true fact added), or NULL. A result that does not read back as an item
- * is a miss; a read error turns the cache off for the run (see warning). */
-pm3k_item *pm3k__cache_lookup(pm3k__cache *cache, const char *path, const pm3k__cache_stamp *stamp);
+/* Producer thread: the stored report for path with this stamp (malloc'd),
+ * or NULL. A read error turns the cache off for the run (see warning). */
+char *pm3k__cache_lookup(pm3k__cache *cache, const char *path, const pm3k__cache_stamp *stamp);
+/* Emitting thread: that report read back as the item for path, with the
+ * fact "cached": true, or NULL when it does not read back as one (never
+ * trusted: the caller checks the file again). Parsing happens here, not in
+ * the lookup, so the producer (which also walks and stats) has less to do. */
+pm3k_item *pm3k__cache_item(pm3k__cache *cache, const char *path, const char *report);
 
 /* Emitting thread: keep item as the result for path and stamp. Items that
  * could not be checked (status error) are not kept. Writes are grouped in
- * transactions; pm3k__cache_flush commits what is pending. */
+ * transactions; pm3k__cache_flush commits what is pending. A file whose
+ * mtime or ctime is less than a second old is not kept either (a change
+ * within the timestamps' granularity would go unseen); a later run keeps
+ * it. */
 void pm3k__cache_store(pm3k__cache *cache, const char *path, const pm3k__cache_stamp *stamp,
                        const pm3k_item *item);
 void pm3k__cache_flush(pm3k__cache *cache);
