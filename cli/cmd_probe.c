@@ -8,10 +8,16 @@
 #include "cli/commands.h"
 #include "pm3k/url.h"
 
+typedef struct shard_arg {
+    int index, count; /* --shard I/N; count 0 when not given */
+} shard_arg;
+
 typedef struct probe_args {
     pm3k_probe_config config;
     cli_common common;
     bool null_separated;
+    const char *cache_path;
+    shard_arg shard;
 } probe_args;
 
 static const cli_choice hosting_choices[] = {
@@ -42,6 +48,23 @@ static bool add_extensions(const cli_value *v)
     return *v->count > 0 || cli_value_error(v, "--ext expects a list such as mp4,mov,jpg");
 }
 
+/* --shard I/N: 1 <= I <= N <= 1000000. */
+static bool set_shard(const cli_value *v)
+{
+    shard_arg *shard = v->field;
+    char *end = NULL;
+    long i = strtol(v->text, &end, 10), n = 0;
+    if (end != v->text && *end == '/' && end[1] >= '0' && end[1] <= '9') {
+        const char *count = end + 1;
+        n = strtol(count, &end, 10);
+    }
+    if (!end || *end != '\0' || n < 1 || n > 1000000 || i < 1 || i > n)
+        return cli_value_error(v, "--shard expects I/N with 1 <= I <= N, such as 2/4");
+    shard->index = (int)i;
+    shard->count = (int)n;
+    return true;
+}
+
 static const cli_option probe_options[] = {
     CLI_SECTION("Probe options"),
     CLI_CALL(0, "hosting", "H", probe_args, common.limits, pm3k_limits, set_hosting,
@@ -67,6 +90,17 @@ static const cli_option probe_options[] = {
              "recognises, as the README lists: psd, svg, tga, ...). Named files are always checked",
              .call = add_extensions),
     CLI_FLAG('0', "null", probe_args, null_separated, "'-' lists are NUL-separated"),
+    CLI_SECTION("Scale-out options"),
+    CLI_STRING(0, "cache", "FILE", probe_args, cache_path,
+               "keep each local file's result in the SQLite file FILE (made if missing) and "
+               "reuse it while the file (path, size, mtime, ctime, inode, device), pm3k, the "
+               "rules and the options that decide the verdict stay the same; a reused item "
+               "carries the fact \"cached\": true. Runs may share FILE. URLs are never cached "
+               "(their answer can change behind the same URL)"),
+    CLI_CALL(0, "shard", "I/N", probe_args, shard, shard_arg, set_shard,
+             "check only this shard's share of the inputs, I from 1 to N, by a hash of each "
+             "path as given (every shard walks all of them); the N ndjson reports merge with "
+             "'pm3k report merge'. Not with --photo (a carousel is one post)"),
     CLI_SECTION("URL options"),
     CLI_STRING(0, "domain", "HOST", probe_args, config.domain,
                "your verified custom domain (exact host, no subdomains)"),
@@ -114,6 +148,23 @@ static void on_progress(void *userdata, uint64_t done, const char *path)
     p->shown = true;
 }
 
+/* After the run: why the cache stopped, and with -v what it did. */
+static void report_cache(const pm3k_batch *batch, const probe_args *a)
+{
+    uint64_t hits, misses, stored;
+    const char *warning = pm3k_batch_cache_warning(batch);
+    if (!a->cache_path)
+        return;
+    if (warning)
+        cli_warning("the cache stopped during the run: %s; the items were checked without it "
+                    "(remove or move '%s' if this repeats)",
+                    warning, a->cache_path);
+    pm3k_batch_cache_counts(batch, &hits, &misses, &stored);
+    if (a->common.verbose)
+        fprintf(stderr, "cache: %llu hits, %llu misses, %llu stored\n", (unsigned long long)hits,
+                (unsigned long long)misses, (unsigned long long)stored);
+}
+
 /* After the options: what they mean together, and the run's config from
  * them. Returns -1 to go on, or an exit code. */
 static int check_args(probe_args *a, const cli_parse *parse)
@@ -121,12 +172,16 @@ static int check_args(probe_args *a, const cli_parse *parse)
     pm3k_probe_config *c = &a->config;
     if (cli_given(parse, "cover") && !c->photo_mode)
         return cli_usage_error("probe", "--cover only makes sense with --photo");
+    if (cli_given(parse, "shard") && c->photo_mode)
+        return cli_usage_error("probe", "--shard cannot split --photo: a carousel is one post");
     if (parse->operand_count == 0)
         return cli_usage_error("probe", "no input: give files, folders, URLs, or - to read "
                                         "a list from stdin");
     c->limits = a->common.limits;
     c->hosting_given = cli_given(parse, "hosting");
     c->jobs = a->common.jobs;
+    c->shard_index = a->shard.index;
+    c->shard_count = a->shard.count;
     return -1;
 }
 
@@ -180,6 +235,12 @@ int cmd_probe(int argc, char **argv)
     }
     if ((exit_code = add_inputs(&args, &parse, batch)) >= 0)
         goto out;
+    /* A cache that cannot be used costs time, never a verdict: the run goes
+     * on without it. */
+    if (args.cache_path && pm3k_batch_set_cache(batch, args.cache_path, &err) != PM3K_OK)
+        cli_warning("%s; running without the cache (remove or move the file, or give another "
+                    "--cache)",
+                    err.message);
     exit_code = PM3K_EXIT_USAGE;
     if (cli_report_open(&report, &args.common, "probe") != 0)
         goto out;
@@ -190,6 +251,7 @@ int cmd_probe(int argc, char **argv)
     pm3k_code rc = pm3k_batch_run(batch, cli_report_item, &report, &report.err);
     if (prog.shown)
         fputs("\r\033[K", stderr);
+    report_cache(batch, &args);
     exit_code = cli_report_finish(&report, rc, "probe failed");
 out:
     cli_report_close(&report);

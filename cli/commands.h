@@ -19,5 +19,7 @@ extern const cli_spec cmd_history_spec;
 int cmd_history(int argc, char **argv);
 extern const cli_spec cmd_fix_spec;
 int cmd_fix(int argc, char **argv);
+extern const cli_spec cmd_report_spec;
+int cmd_report(int argc, char **argv);
 
 #endif

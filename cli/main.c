@@ -16,6 +16,7 @@ static const cli_command commands[] = {
     {&cmd_status_spec, cmd_status, CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
     {&cmd_history_spec, cmd_history, CLI_NEEDS_HISTORY},
     {&cmd_fix_spec, cmd_fix, CLI_NEEDS_MEDIA},
+    {&cmd_report_spec, cmd_report, CLI_NEEDS_NOTHING},
 };
 
 /* The needs pm3k_global_init serves: it starts libcurl and fixes the

@@ -494,24 +494,65 @@ char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char 
     return pm3k__strbuf_detach(&out);
 }
 
-pm3k_code pm3k__item_add_pairs(pm3k_item *item, pm3k_rule_id rule_id, const char *const *pairs,
-                               size_t pair_count)
+/* Room for one more finding: the next one, zeroed, or NULL when memory
+ * ran out (the item then records that it is incomplete). */
+static pm3k_finding *next_finding(pm3k_item *item)
 {
-    const pm3k_rule *rule = pm3k_rule_get(rule_id);
-    if (!rule)
-        return PM3K_ERR_INTERNAL;
     if (item->finding_count == item->finding_cap) {
         size_t cap = item->finding_cap ? item->finding_cap * 2 : 4;
         pm3k_finding *grown = realloc(item->findings, cap * sizeof *grown);
         if (!grown) {
             item->incomplete = true;
-            return PM3K_ERR_NOMEM;
+            return NULL;
         }
         item->findings = grown;
         item->finding_cap = cap;
     }
     pm3k_finding *f = &item->findings[item->finding_count];
     memset(f, 0, sizeof *f);
+    return f;
+}
+
+pm3k_code pm3k__item_add_rendered(pm3k_item *item, const pm3k_rule *rule, const char *message,
+                                  const char *hint, bool ignored)
+{
+    pm3k_finding *f = next_finding(item);
+    if (!f)
+        return PM3K_ERR_NOMEM;
+    f->rule = rule;
+    f->ignored = ignored;
+    f->message = strdup(message);
+    f->hint = strdup(hint);
+    if (!f->message || !f->hint) {
+        free(f->message);
+        free(f->hint);
+        item->incomplete = true;
+        return PM3K_ERR_NOMEM;
+    }
+    item->finding_count++;
+    return PM3K_OK;
+}
+
+void pm3k__item_set_facts(pm3k_item *item, cJSON *facts)
+{
+    cJSON_Delete(item->facts);
+    item->facts = facts;
+}
+
+bool pm3k__item_incomplete(const pm3k_item *item)
+{
+    return item->incomplete;
+}
+
+pm3k_code pm3k__item_add_pairs(pm3k_item *item, pm3k_rule_id rule_id, const char *const *pairs,
+                               size_t pair_count)
+{
+    const pm3k_rule *rule = pm3k_rule_get(rule_id);
+    if (!rule)
+        return PM3K_ERR_INTERNAL;
+    pm3k_finding *f = next_finding(item);
+    if (!f)
+        return PM3K_ERR_NOMEM;
     f->rule = rule;
     f->message = pm3k__render_template(item, rule->message, pairs, pair_count);
     f->hint = pm3k__render_template(item, rule->hint, pairs, pair_count);

@@ -7,6 +7,8 @@
  * then {path} and the item's facts. tests/unit/test_rules.c checks that every
  * row is complete and that docs/rules.md lists every code. */
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <strings.h>
 
 #include "core/rules_int.h"
@@ -690,4 +692,38 @@ static const pm3k_budget budget = {
 const pm3k_budget *pm3k_budget_get(void)
 {
     return &budget;
+}
+
+/* ---- the rules version (the result cache's key) ---- */
+
+/* Raise this when a check changes what it finds without its row changing
+ * (a new fact measured, a threshold compared differently): a result cached
+ * before then is not served again. The rows themselves are hashed below. */
+#define RULES_CHECKS_VERSION 1
+
+static uint64_t fnv1a(uint64_t hash, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)(text ? text : "\x01"); *p; p++)
+        hash = (hash ^ *p) * 0x100000001b3ULL;
+    return (hash ^ 0xff) * 0x100000001b3ULL; /* a separator, so "ab","c" != "a","bc" */
+}
+
+void pm3k__rules_version(char out[PM3K__RULES_VERSION_LEN + 1])
+{
+    char number[32];
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < PM3K_RULE__COUNT; i++) {
+        snprintf(number, sizeof number, "%d %d %d", (int)rules[i].id, (int)rules[i].severity,
+                 (int)rules[i].outcome);
+        hash = fnv1a(hash, number);
+        hash = fnv1a(hash, rules[i].code);
+        hash = fnv1a(hash, rules[i].kind);
+        hash = fnv1a(hash, rules[i].predicts);
+        hash = fnv1a(hash, rules[i].message);
+        hash = fnv1a(hash, rules[i].hint);
+    }
+    for (size_t i = 0; i < PM3K__FIX__COUNT; i++)
+        hash = fnv1a(hash, fixes[i].hint);
+    snprintf(out, PM3K__RULES_VERSION_LEN + 1, "%d-%016llx", RULES_CHECKS_VERSION,
+             (unsigned long long)hash);
 }

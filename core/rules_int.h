@@ -28,4 +28,10 @@ typedef enum pm3k__fix {
 /* The template of a fix (never NULL for a valid fix). */
 const char *pm3k__rule_fix(pm3k__fix fix);
 
+/* The version of the rules table: a manual number for changes of the checks
+ * themselves, and a digest of every row and fix ("1-0123456789abcdef"). The
+ * result cache (probe/cache.c) serves a verdict only to the same version. */
+#define PM3K__RULES_VERSION_LEN 32
+void pm3k__rules_version(char out[PM3K__RULES_VERSION_LEN + 1]);
+
 #endif

@@ -19,6 +19,7 @@
 
 #include "core/medialib.h"
 #include "core/pool.h"
+#include "probe/cache.h"
 #include "probe/carousel.h"
 #include "probe/lane.h"
 #include "probe/probe_int.h"
@@ -31,6 +32,23 @@
 #define LONG_LINE_SHOWN 200
 /* The task's errnum for such an entry (errno values are positive). */
 #define ERRNUM_LINE_TOO_LONG (-1)
+
+/* Cache hits handed to the emitter at once, at the latest after this long. */
+#define HIT_BATCH 64
+#define HIT_BATCH_NS 20000000LL
+/* Ready items the emitter takes under one lock. */
+#define EMIT_BATCH 64
+
+/* With --cache, a file the producer looked up: its path (NULL: none) and
+ * stamp; report is the stored result when it was found (a hit: the emitter
+ * reads it back into the item), NULL when the item is to be stored once
+ * emitted. */
+typedef struct cached {
+    char *path;
+    char *report;
+    int64_t input;
+    pm3k__cache_stamp stamp;
+} cached;
 
 typedef struct input {
     char *arg;  /* path, folder or URL; NULL for a list */
@@ -46,6 +64,8 @@ typedef struct slot {
      * is not reused before its item is emitted, so the pool item can point
      * here. */
     pm3k__task task;
+    /* With --cache: what the producer found for a file (see cached). */
+    cached cache;
 } slot;
 
 typedef enum lane_id { LANE_FILES, LANE_URLS, LANE_COUNT } lane_id;
@@ -71,6 +91,11 @@ struct pm3k_batch {
     void *progress_data;
     pm3k_code (*idle)(void *);
     void *idle_data;
+    pm3k__cache *cache; /* --cache; looked up by the producer, stored by the emitter */
+    /* cache hits the producer has not handed over yet (its own) */
+    cached hits[HIT_BATCH];
+    size_t hit_count;
+    struct timespec hit_start;
 
     /* run state, guarded by mu */
     pthread_mutex_t mu;
@@ -162,10 +187,37 @@ void pm3k_batch_set_idle(pm3k_batch *b, pm3k_code (*idle)(void *userdata), void 
     b->idle_data = userdata;
 }
 
+pm3k_code pm3k_batch_set_cache(pm3k_batch *b, const char *path, pm3k_error *err)
+{
+    pm3k__cache_close(b->cache);
+    b->cache = NULL;
+    return pm3k__cache_open(path, &b->config, &b->cache, err);
+}
+
+const char *pm3k_batch_cache_warning(const pm3k_batch *b)
+{
+    return pm3k__cache_warning(b->cache);
+}
+
+void pm3k_batch_cache_counts(const pm3k_batch *b, uint64_t *hits, uint64_t *misses,
+                             uint64_t *stored)
+{
+    pm3k__cache_counts(b->cache, hits, misses, stored);
+}
+
+int pm3k_shard_of(const char *path, int count)
+{
+    uint64_t hash = 0xcbf29ce484222325ULL; /* FNV-1a, 64 bits */
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        hash = (hash ^ *p) * 0x100000001b3ULL;
+    return count > 1 ? (int)(hash % (uint64_t)count) + 1 : 1;
+}
+
 void pm3k_batch_free(pm3k_batch *b)
 {
     if (!b)
         return;
+    pm3k__cache_close(b->cache);
     for (size_t i = 0; i < b->input_count; i++) {
         free(b->inputs[i].arg);
         free(b->inputs[i].name);
@@ -391,24 +443,85 @@ static const struct lane_kind {
     [LANE_URLS] = {{take_engine, run_engine, NULL}, false, "cannot start the URL thread"},
 };
 
-/* Queue one input for its lane; blocks while the window is full. Takes
- * ownership of path. Returns false when the run is stopping. */
-static bool enqueue(pm3k_batch *b, char *path, int errnum)
+/* With b->mu held: wait for room in the window. False when the run is
+ * stopping. */
+static bool wait_window_locked(pm3k_batch *b)
 {
-    lane_id id = lane_of(path, errnum);
+    while (!b->stop && b->next_index - b->next_emit >= b->window)
+        pthread_cond_wait(&b->space, &b->mu);
+    return !b->stop;
+}
+
+/* Cache hits go straight to their slots: no worker, no media library.
+ * They are handed over HIT_BATCH at a time (one lock, one wakeup of the
+ * emitter), and before anything that may wait: a task for a lane, the
+ * next line of a list, the producer's end, or HIT_BATCH_NS after the
+ * first one waited. */
+static bool publish_hits(pm3k_batch *b)
+{
+    bool wake = false, room = true;
+    size_t placed = 0;
+    if (b->hit_count == 0)
+        return true;
+    pthread_mutex_lock(&b->mu);
+    for (; placed < b->hit_count && (room = wait_window_locked(b)); placed++) {
+        uint64_t index = b->next_index++;
+        slot *s = &b->slots[index % b->window];
+        s->cache = b->hits[placed];
+        s->ready = true;
+        /* The emitter waits for next_emit's slot alone. */
+        wake = wake || index == b->next_emit;
+        if (wake && b->next_index - b->next_emit >= b->window) {
+            pthread_cond_broadcast(&b->ready); /* it must drain before we go on */
+            wake = false;
+        }
+    }
+    if (wake)
+        pthread_cond_broadcast(&b->ready);
+    pthread_mutex_unlock(&b->mu);
+    for (size_t i = placed; i < b->hit_count; i++) {
+        free(b->hits[i].path);
+        free(b->hits[i].report);
+    }
+    b->hit_count = 0;
+    return room;
+}
+
+static bool complete_hit(pm3k_batch *b, char *path, char *report, const pm3k__cache_stamp *stamp)
+{
+    if (b->hit_count == 0)
+        clock_gettime(CLOCK_MONOTONIC, &b->hit_start);
+    b->hits[b->hit_count++] = (cached){path, report, b->input_seen - 1, *stamp};
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t waited = (int64_t)(now.tv_sec - b->hit_start.tv_sec) * 1000000000LL +
+                     (now.tv_nsec - b->hit_start.tv_nsec);
+    if (b->hit_count == HIT_BATCH || waited >= HIT_BATCH_NS)
+        return publish_hits(b);
+    return true;
+}
+
+/* Queue a task for its lane; blocks while the window is full. Takes
+ * ownership of path. Returns false when the run is stopping. */
+static bool queue_task(pm3k_batch *b, lane_id id, char *path, int errnum,
+                       const pm3k__cache_stamp *stamp)
+{
     pm3k__lane *lane = &b->lanes[id];
-    if (errnum == 0 && (id == LANE_FILES || b->config.deep) && !media_ready(b)) {
+    char *cache_path = NULL;
+    if (stamp->valid && !(cache_path = strdup(path))) {
+        fail(b, PM3K_ERR_NOMEM, "out of memory");
         free(path);
         return false;
     }
     pthread_mutex_lock(&b->mu);
-    while (!b->stop && b->next_index - b->next_emit >= b->window)
-        pthread_cond_wait(&b->space, &b->mu);
-    if (b->stop) {
+    if (!wait_window_locked(b)) {
         pthread_mutex_unlock(&b->mu);
+        free(cache_path);
         free(path);
         return false;
     }
+    slot *s = &b->slots[b->next_index % b->window];
+    s->cache = (cached){.path = cache_path, .stamp = *stamp}; /* stored once emitted */
     pm3k__task *t = &lane->tasks[(lane->head + lane->count) % b->window];
     t->index = b->next_index++;
     t->input = b->input_seen - 1;
@@ -422,6 +535,32 @@ static bool enqueue(pm3k_batch *b, char *path, int errnum)
     bool queued = !b->stop;
     pthread_mutex_unlock(&b->mu);
     return queued;
+}
+
+/* One input: dropped when it is another shard's, answered from the cache
+ * when it can be, queued for its lane otherwise. Takes ownership of path.
+ * Returns false when the run is stopping. */
+static bool enqueue(pm3k_batch *b, char *path, int errnum)
+{
+    lane_id id = lane_of(path, errnum);
+    pm3k__cache_stamp stamp = {0};
+    if (b->config.shard_count > 1 &&
+        pm3k_shard_of(path, b->config.shard_count) != b->config.shard_index) {
+        free(path);
+        return true;
+    }
+    if (b->cache && errnum == 0 && id == LANE_FILES) {
+        pm3k__cache_stamp_of(path, &stamp);
+        char *report = pm3k__cache_lookup(b->cache, path, &stamp);
+        if (report)
+            return complete_hit(b, path, report, &stamp);
+    }
+    if (!publish_hits(b) ||
+        (errnum == 0 && (id == LANE_FILES || b->config.deep) && !media_ready(b))) {
+        free(path);
+        return false;
+    }
+    return queue_task(b, id, path, errnum, &stamp);
 }
 
 static bool enqueue_folder(pm3k_batch *b, const char *root)
@@ -512,7 +651,8 @@ static bool enqueue_list(pm3k_batch *b, input *in)
     bool ok = line != NULL, too_long;
     if (!line)
         fail(b, PM3K_ERR_NOMEM, "out of memory");
-    while (ok && read_entry(in->list, in->sep == '\0' ? '\0' : '\n', line, &n, &too_long)) {
+    while (ok && publish_hits(b) &&
+           read_entry(in->list, in->sep == '\0' ? '\0' : '\n', line, &n, &too_long)) {
         if (too_long) {
             ok = enqueue_too_long(b, line);
             continue;
@@ -553,6 +693,7 @@ static void produce(void *userdata, void *item)
         if (!ok)
             break;
     }
+    publish_hits(b);
     pthread_mutex_lock(&b->mu);
     b->producer_done = true;
     for (int i = 0; i < LANE_COUNT; i++) {
@@ -563,40 +704,107 @@ static void produce(void *userdata, void *item)
     pthread_mutex_unlock(&b->mu);
 }
 
-/* Hand items to the callback in order until every task is reported. */
+/* An item taken from its slot by the emitter. */
+typedef struct taken {
+    pm3k_item *item; /* NULL for a cache hit, until read back */
+    cached cache;
+} taken;
+
+/* With b->mu held: take up to max ready items in order from next_emit. */
+static size_t take_ready_locked(pm3k_batch *b, taken *out, size_t max)
+{
+    size_t n = 0;
+    for (slot *s; n < max && (s = &b->slots[b->next_emit % b->window])->ready; n++) {
+        out[n] = (taken){s->item, s->cache};
+        s->item = NULL;
+        s->cache = (cached){0};
+        s->ready = false;
+        b->next_emit++;
+    }
+    /* The producer waits only for a full window: wake it once half of the
+     * window is free, not for every slot (a switch per item). */
+    if (n > 0 && b->next_index - b->next_emit <= b->window / 2)
+        pthread_cond_broadcast(&b->space);
+    return n;
+}
+
+/* A cache hit's item, read back from its stored report on the emitting
+ * thread (which has less to do than the producer). A report that does not
+ * read back is never trusted: the file is checked here and now, and that
+ * result stored. NULL when the run has to stop (it says why). */
+static pm3k_item *read_back(pm3k_batch *b, const cached *c)
+{
+    pm3k_item *item = pm3k__cache_item(b->cache, c->path, c->report);
+    pm3k_error err = {0};
+    if (!item && media_ready(b)) {
+        pm3k_probe_file(&b->config, c->path, &item, &err);
+        if (!item)
+            fail(b, err.code != PM3K_OK ? err.code : PM3K_ERR_NOMEM,
+                 err.message[0] ? err.message : "out of memory");
+        else
+            pm3k__cache_store(b->cache, c->path, &c->stamp, item);
+    }
+    if (item)
+        pm3k_item_set_input(item, c->input);
+    return item;
+}
+
+/* Store (with --cache) and hand out the taken items; after a failing
+ * callback the rest are only freed. */
+static pm3k_code hand_out(pm3k_batch *b, taken *items, size_t n, pm3k_item_fn on_item,
+                          void *userdata, uint64_t *emitted)
+{
+    pm3k_code rc = PM3K_OK;
+    bool stopping = false; /* a hit could not be read back nor checked */
+    for (size_t i = 0; i < n; i++) {
+        cached *c = &items[i].cache;
+        pm3k_item *item = items[i].item;
+        bool going = rc == PM3K_OK && !stopping;
+        if (going && c->report)
+            stopping = !(item = read_back(b, c));
+        else if (going && c->path)
+            pm3k__cache_store(b->cache, c->path, &c->stamp, item);
+        free(c->path);
+        free(c->report);
+        if (rc == PM3K_OK && item && !stopping) {
+            rc = on_item(userdata, item);
+            (*emitted)++;
+            if (b->progress)
+                b->progress(b->progress_data, *emitted, pm3k_item_path(item));
+        }
+        pm3k_item_free(item);
+    }
+    return rc;
+}
+
+/* Hand items to the callback in order until every task is reported. Ready
+ * items are taken EMIT_BATCH at a time, so the lock is taken once for
+ * them, not once each. */
 static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, uint64_t *emitted)
 {
+    taken items[EMIT_BATCH];
     for (;;) {
         pthread_mutex_lock(&b->mu);
         slot *s = &b->slots[b->next_emit % b->window];
-        if (!s->ready && b->idle) {
+        if (!s->ready && (b->idle || b->cache)) {
             /* Nothing to hand out yet: let the caller flush what it wrote.
              * A flush that fails (the reader went away) stops the run now,
-             * not at the next item, which may be a URL timeout away. */
+             * not at the next item, which may be a URL timeout away. The
+             * cache commits too, so no write lock is held while waiting. */
             pthread_mutex_unlock(&b->mu);
-            pm3k_code rc = b->idle(b->idle_data);
+            pm3k__cache_flush(b->cache);
+            pm3k_code rc = b->idle ? b->idle(b->idle_data) : PM3K_OK;
             if (rc != PM3K_OK)
                 return rc;
             pthread_mutex_lock(&b->mu);
         }
         while (!b->stop && !s->ready && !(b->producer_done && b->next_emit == b->next_index))
             pthread_cond_wait(&b->ready, &b->mu);
-        if (b->stop || !s->ready) {
-            pthread_mutex_unlock(&b->mu);
-            return PM3K_OK;
-        }
-        pm3k_item *item = s->item;
-        s->item = NULL;
-        s->ready = false;
-        b->next_emit++;
-        pthread_cond_broadcast(&b->space);
+        size_t n = b->stop ? 0 : take_ready_locked(b, items, EMIT_BATCH);
         pthread_mutex_unlock(&b->mu);
-
-        pm3k_code rc = on_item(userdata, item);
-        (*emitted)++;
-        if (b->progress)
-            b->progress(b->progress_data, *emitted, pm3k_item_path(item));
-        pm3k_item_free(item);
+        if (n == 0)
+            return PM3K_OK;
+        pm3k_code rc = hand_out(b, items, n, on_item, userdata, emitted);
         if (rc != PM3K_OK)
             return rc;
     }
@@ -651,8 +859,11 @@ static void run_join(pm3k_batch *b)
 /* Free the run's state, with anything left over when it stopped early. */
 static void run_free(pm3k_batch *b)
 {
-    for (size_t i = 0; b->slots && i < b->window; i++)
+    for (size_t i = 0; b->slots && i < b->window; i++) {
         pm3k_item_free(b->slots[i].item);
+        free(b->slots[i].cache.path);
+        free(b->slots[i].cache.report);
+    }
     free(b->slots);
     b->slots = NULL;
     for (int i = 0; i < LANE_COUNT; i++) {
@@ -690,6 +901,7 @@ pm3k_code pm3k_batch_run(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, pm
         }
     }
     run_join(b);
+    pm3k__cache_flush(b->cache);
     if (rc == PM3K_OK && b->failure != PM3K_OK)
         rc = pm3k_error_set(err, b->failure, "%s", b->failure_message);
     if (rc == PM3K_OK && b->config.photo_mode)

@@ -34,6 +34,9 @@ typedef struct pm3k_probe_config {
     pm3k_http_options http; /* --cacert, --resolve, --timeout (per URL) */
     bool deep;              /* --deep: also probe the remote media */
     bool force_get;         /* --get: decide with GET, not HEAD */
+    /* --shard I/N: check only the inputs with pm3k_shard_of(path, N) == I
+     * (1..N); every shard still walks everything. shard_count <= 1: all. */
+    int shard_index, shard_count;
 } pm3k_probe_config;
 
 void pm3k_probe_config_init(pm3k_probe_config *config);
@@ -66,6 +69,22 @@ pm3k_code pm3k_batch_add(pm3k_batch *batch, const char *input, pm3k_error *err);
  * (sep '\0'), read lazily during the run. The stream is not closed. */
 pm3k_code pm3k_batch_add_list(pm3k_batch *batch, FILE *stream, char sep, const char *name,
                               pm3k_error *err);
+/* --cache FILE: look results of local files up in (and store them into) the
+ * result cache at path (made if missing). Call before pm3k_batch_run, after
+ * the config is final. On error (a damaged or foreign file, one written by a
+ * newer pm3k, a place that cannot be written) the batch runs without a
+ * cache and err says why, naming the file. URLs are never cached. */
+pm3k_code pm3k_batch_set_cache(pm3k_batch *batch, const char *path, pm3k_error *err);
+/* After the run: why the cache was turned off during it (a read or write
+ * error), or NULL. Valid until pm3k_batch_free. */
+const char *pm3k_batch_cache_warning(const pm3k_batch *batch);
+/* After the run: cache hits, misses and results stored (all 0 without). */
+void pm3k_batch_cache_counts(const pm3k_batch *batch, uint64_t *hits, uint64_t *misses,
+                             uint64_t *stored);
+/* The shard (1..count) of an input as given: FNV-1a (64-bit) of its bytes,
+ * modulo count, plus 1. Stable: it depends on that path alone. */
+int pm3k_shard_of(const char *path, int count);
+
 void pm3k_batch_set_progress(pm3k_batch *batch, pm3k_progress_fn fn, void *userdata);
 /* Called on the run's thread whenever it is about to wait for the next item:
  * the moment to flush buffered output, so streamed reports stay live without

@@ -127,6 +127,22 @@ typedef struct pm3k_summary {
 void pm3k_summary_init(pm3k_summary *summary);
 void pm3k_summary_add(pm3k_summary *summary, const pm3k_item *item, bool strict);
 
+/* One line of an ndjson report read back (docs/report-schema.md), as
+ * `pm3k report merge` reads the shards' reports: an item line gives item
+ * (the caller frees it), the summary line gives summary and, when the run
+ * failed, error_code and error_message. PM3K_ERR_PARSE when the line is
+ * neither, is of another schema version, or names an unknown finding. */
+typedef struct pm3k_report_line {
+    pm3k_item *item;
+    bool is_summary;
+    pm3k_summary summary;
+    char error_code[64];
+    char error_message[PM3K_ERROR_MESSAGE_MAX]; /* "" when the run did not fail */
+} pm3k_report_line;
+
+pm3k_code pm3k_report_line_parse(const char *text, size_t len, pm3k_report_line *out,
+                                 pm3k_error *err);
+
 /* Writers. Output goes through a sink so the library never touches stdout. */
 typedef enum pm3k_format {
     PM3K_FORMAT_TEXT,
