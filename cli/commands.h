@@ -17,5 +17,9 @@ extern const cli_spec cmd_status_spec;
 int cmd_status(int argc, char **argv);
 extern const cli_spec cmd_history_spec;
 int cmd_history(int argc, char **argv);
+extern const cli_spec cmd_upload_spec;
+int cmd_upload(int argc, char **argv);
+extern const cli_spec cmd_publish_spec;
+int cmd_publish(int argc, char **argv);
 
 #endif

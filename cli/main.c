@@ -15,6 +15,8 @@ static const cli_command commands[] = {
     {&cmd_post_spec, cmd_post, CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
     {&cmd_status_spec, cmd_status, CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
     {&cmd_history_spec, cmd_history, CLI_NEEDS_HISTORY},
+    {&cmd_upload_spec, cmd_upload, CLI_NEEDS_MEDIA | CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
+    {&cmd_publish_spec, cmd_publish, CLI_NEEDS_MEDIA | CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
 };
 
 /* The needs pm3k_global_init serves: it starts libcurl and fixes the
