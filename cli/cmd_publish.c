@@ -88,6 +88,7 @@ static int run_publish(const publish_args *a, const char *path, pm3k_api *api,
     cli_body_apply(&a->body, &opt.payload);
     pm3k_payload_lint_options_init(&opt.lint);
     opt.lint.limits = a->common.limits;
+    opt.lint.path = "payload";
     opt.status.max_wait_s = a->max_wait;
     opt.status.max_attempts = a->max_attempts;
     opt.status.first_delay_s = 2.0;

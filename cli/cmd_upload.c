@@ -115,41 +115,38 @@ typedef struct upload_run {
     size_t url_count;
     char album_id[128];
     bool refused_any;
+    size_t input; /* the file's position among the operands */
 } upload_run;
 
-/* The probe first: true when the file may be sent. */
-static pm3k_code probe_first(upload_run *r, const char *path, bool *may_send)
+/* The probe first, on the file's item: *item is NULL when the file is
+ * refused (its item, with upload_refused, is already reported). */
+static pm3k_code probe_first(upload_run *r, const char *path, pm3k_item **item)
 {
     pm3k_probe_config config;
-    pm3k_item *item = NULL;
     pm3k_probe_config_init(&config);
     config.limits = r->a->common.limits;
     config.hosting_given = true;
-    pm3k_code rc = pm3k_probe_file(&config, path, &item, &r->report->err);
+    pm3k_code rc = pm3k_probe_file(&config, path, item, &r->report->err);
     if (rc != PM3K_OK)
         return rc;
-    pm3k_status status = pm3k_item_status(item);
-    *may_send = r->a->storage.force || status == PM3K_STATUS_PASS || status == PM3K_STATUS_WARN;
+    pm3k_item_set_input(*item, (int64_t)r->input);
+    pm3k_status status = pm3k_item_status(*item);
+    if (r->a->storage.force || status == PM3K_STATUS_PASS || status == PM3K_STATUS_WARN)
+        return PM3K_OK;
     char codes[256] = "";
-    for (size_t i = 0, n = 0; i < pm3k_item_finding_count(item) && n + 40 < sizeof codes; i++) {
-        const pm3k_finding *f = pm3k_item_finding(item, i);
+    for (size_t i = 0, n = 0; i < pm3k_item_finding_count(*item) && n + 40 < sizeof codes; i++) {
+        const pm3k_finding *f = pm3k_item_finding(*item, i);
         if (pm3k_finding_severity(f) == PM3K_SEV_ERROR)
             n +=
                 (size_t)snprintf(codes + n, sizeof codes - n, "%s%s", n ? ", " : "", f->rule->code);
     }
-    rc = cli_report_item(r->report, item);
-    pm3k_item_free(item);
-    if (rc != PM3K_OK || *may_send)
-        return rc;
-    pm3k_item *refused = pm3k_item_new(PM3K_KIND_UPLOAD, path);
-    if (!refused)
-        return pm3k_error_set(&r->report->err, PM3K_ERR_NOMEM, "out of memory");
-    pm3k_item_set_input(refused, 0);
-    pm3k_item_fact_bool(refused, "sent", false);
-    pm3k_item_add(refused, PM3K_RULE_UPLOAD_REFUSED, "codes", codes[0] ? codes : "unchecked",
+    pm3k_item_set_kind(*item, PM3K_KIND_UPLOAD);
+    pm3k_item_fact_bool(*item, "sent", false);
+    pm3k_item_add(*item, PM3K_RULE_UPLOAD_REFUSED, "codes", codes[0] ? codes : "unchecked",
                   PM3K_END);
-    rc = cli_report_item(r->report, refused);
-    pm3k_item_free(refused);
+    rc = cli_report_item(r->report, *item);
+    pm3k_item_free(*item);
+    *item = NULL;
     r->refused_any = true;
     return rc;
 }
@@ -168,13 +165,13 @@ static pm3k_code keep_url(upload_run *r, const char *url)
 
 static pm3k_code upload_one(upload_run *r, pm3k_storage *storage, const char *path)
 {
-    bool may_send = false;
+    pm3k_item *item = NULL;
     pm3k_upload_result result;
-    pm3k_code rc = probe_first(r, path, &may_send);
-    if (rc != PM3K_OK || !may_send)
+    pm3k_code rc = probe_first(r, path, &item);
+    if (rc != PM3K_OK || !item)
         return rc;
     rc = pm3k_storage_upload(storage, path, r->a->album && r->album_id[0] ? r->album_id : NULL,
-                             cli_report_item, r->report, &result, &r->report->err);
+                             item, cli_report_item, r->report, &result, &r->report->err);
     cli_upload_progress_end();
     if (rc != PM3K_OK || !result.stored)
         return rc;
@@ -251,8 +248,10 @@ static int run_uploads(upload_args *a, const cli_parse *parse, pm3k_storage *sto
     int exit_code = -1;
     if (a->retain)
         rc = pm3k_storage_retain(storage, a->retain, cli_report_item, report, &report->err);
-    for (size_t i = 0; rc == PM3K_OK && i < parse->operand_count && !cli_stopping(NULL); i++)
+    for (size_t i = 0; rc == PM3K_OK && i < parse->operand_count && !cli_stopping(NULL); i++) {
+        r.input = i;
         rc = upload_one(&r, storage, parse->operands[i]);
+    }
     if (rc == PM3K_OK && a->payload && !cli_stopping(NULL))
         exit_code = print_body(&r, parse->operand_count);
     for (size_t i = 0; i < r.url_count; i++)

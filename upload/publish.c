@@ -163,7 +163,12 @@ static pm3k_code upload_stage(publish_run *r, pm3k_storage *storage, pm3k_upload
                               bool *go, pm3k_error *err)
 {
     stage_begin(r);
-    pm3k_code rc = pm3k_storage_upload(storage, r->o->path, NULL, on_item, r, result, err);
+    pm3k_item *item = pm3k_item_new(PM3K_KIND_UPLOAD, "upload");
+    if (!item)
+        return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    pm3k_item_set_input(item, 0);
+    pm3k_item_fact_str(item, "stage", "upload");
+    pm3k_code rc = pm3k_storage_upload(storage, r->o->path, NULL, item, on_item, r, result, err);
     stage_end(r, "upload", NULL);
     if (rc != PM3K_OK)
         return rc;
@@ -191,7 +196,7 @@ static pm3k_code payload_stage(publish_run *r, const char *url, char **body, boo
 static pm3k_code post_stage(publish_run *r, pm3k_api *api, const char *body, const char *sha256,
                             char *publish_id, bool *go, pm3k_error *err)
 {
-    pm3k_post_options opt = {.path = r->o->path,
+    pm3k_post_options opt = {.path = "post",
                              .body = body,
                              .body_len = strlen(body),
                              .lint = r->o->lint,
@@ -273,9 +278,10 @@ pm3k_code pm3k_publish(pm3k_api *api, pm3k_storage *storage, const pm3k_publish_
     earlier f;
     publish_run r = {.o = o, .emit = emit, .userdata = userdata};
     double start = pm3k__now();
-    if (!(r.summary = pm3k_item_new(PM3K_KIND_PUBLISH, o->path)))
+    if (!(r.summary = pm3k_item_new(PM3K_KIND_PUBLISH, "publish")))
         return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
     pm3k_item_set_input(r.summary, 0);
+    pm3k_item_fact_str(r.summary, "file", o->path);
     pm3k_item_fact_str(r.summary, "target", pm3k_storage_target(storage));
     pm3k_code rc = earlier_post(api, o->path, sha256, &f, err);
     if (rc == PM3K_OK)

@@ -505,16 +505,17 @@ static void upload_facts(const pm3k_storage *s, pm3k_item *item, const pm3k_uplo
 }
 
 pm3k_code pm3k_storage_upload(pm3k_storage *s, const char *path, const char *album_id,
-                              pm3k_item_fn emit, void *userdata, pm3k_upload_result *result,
-                              pm3k_error *err)
+                              pm3k_item *item, pm3k_item_fn emit, void *userdata,
+                              pm3k_upload_result *result, pm3k_error *err)
 {
     struct stat st;
     int fd = -1;
     memset(result, 0, sizeof *result);
-    pm3k_item *item = pm3k_item_new(PM3K_KIND_UPLOAD, path);
+    if (!item && (item = pm3k_item_new(PM3K_KIND_UPLOAD, path)))
+        pm3k_item_set_input(item, 0);
     if (!item)
         return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
-    pm3k_item_set_input(item, 0);
+    pm3k_item_set_kind(item, PM3K_KIND_UPLOAD);
     pm3k_item_fact_bool(item, "sent", false);
     pm3k_code rc = open_file(path, item, &fd, &st, result, err);
     if (rc != PM3K_OK || fd < 0)

@@ -99,13 +99,16 @@ typedef struct pm3k_upload_result {
 } pm3k_upload_result;
 
 /* Upload one file (album_id: the album of a carousel's earlier images, or
- * NULL). Items go to emit as they are made: for S3 the public URL's check
- * (kind url), then the upload (kind upload, path the file). Returns an
- * error only when the run cannot go on (memory, the history cannot be
- * written, a --cacert that cannot be loaded). */
+ * NULL). item is the upload's item, taken over (its kind becomes upload,
+ * the upload's facts and findings are added: pm3k upload passes the
+ * probe's item, so one item per file holds both), or NULL for a new one
+ * with path `path`. Items go to emit as they are made: for S3 the public
+ * URL's check (kind url, path the URL), then the upload. Returns an error
+ * only when the run cannot go on (memory, the history cannot be written, a
+ * --cacert that cannot be loaded). */
 pm3k_code pm3k_storage_upload(pm3k_storage *storage, const char *path, const char *album_id,
-                              pm3k_item_fn emit, void *userdata, pm3k_upload_result *result,
-                              pm3k_error *err);
+                              pm3k_item *item, pm3k_item_fn emit, void *userdata,
+                              pm3k_upload_result *result, pm3k_error *err);
 
 /* POST /api/album/retain for album_id (PM3K storage): one item to emit. */
 pm3k_code pm3k_storage_retain(pm3k_storage *storage, const char *album_id, pm3k_item_fn emit,
