@@ -2492,12 +2492,18 @@ static const struct {
     const char *path;
     void (*handle)(cJSON *in, struct emu_reply *r);
 } CONTROL[] = {
-    {"/__control/health", control_health}, {"/__control/reset", control_reset},
-    {"/__control/key", control_key},       {"/__control/clock", control_clock},
-    {"/__control/fault", control_fault},   {"/__control/status", control_status},
-    {"/__control/calls", control_calls},   {"/__control/last", control_last},
-    {"/__control/posts", control_posts},   {"/__control/uploads", control_uploads},
-    {"/__control/album", control_album},   {"/__control/account", control_get_account},
+    {"/__control/health", control_health},
+    {"/__control/reset", control_reset},
+    {"/__control/key", control_key},
+    {"/__control/clock", control_clock},
+    {"/__control/fault", control_fault},
+    {"/__control/status", control_status},
+    {"/__control/calls", control_calls},
+    {"/__control/last", control_last},
+    {"/__control/posts", control_posts},
+    {"/__control/uploads", control_uploads},
+    {"/__control/album", control_album},
+    {"/__control/account", control_get_account},
 };
 
 static void control_dispatch(const struct emu_request *req, struct emu_reply *r)
