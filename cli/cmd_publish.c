@@ -57,8 +57,8 @@ const cli_spec cmd_publish_spec = {
         "and never re-sends a post whose outcome is unknown.",
     .options = publish_options,
     .examples = "pm3k publish clip.mp4 --to pm3k --title \"Drop\" --privacy public\n"
-                "pm3k publish clip.mp4 --to s3://media-bucket/tiktok/ --public-base "
-                "https://media.example.com/tiktok/ --title \"Drop\" --privacy public",
+                "pm3k publish clip.mp4 --to s3://media-bucket/tiktok/ \\\n"
+                "    --public-base https://media.example.com/tiktok/ --privacy public",
 };
 
 static int check_args(publish_args *a, const cli_parse *parse)

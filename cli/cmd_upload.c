@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -51,6 +52,9 @@ static const cli_option upload_options[] = {
              "--force."),
     CLI_INCLUDE(cli_http_options, upload_args, http, pm3k_http_options),
     CLI_INCLUDE(cli_common_options, upload_args, common, cli_common),
+    CLI_TEXT("A folder is walked as pm3k probe walks it (its media files, sorted by path); "
+             "files are uploaded one after the other, an S3 file's parts -j at a time (default "
+             "4)."),
     CLI_TEXT("Exit: 0 uploaded (and, for S3, the public URL passes PM3K's fetch rules), 1 a "
              "file refused by the probe or the store, or a public URL PM3K cannot fetch, 2 "
              "usage or configuration, 3 transient (network, 5xx, a URL not checkable now), "
@@ -71,12 +75,11 @@ const cli_spec cmd_upload_spec = {
         "public URL per file, or with --payload only the ready-to-post direct_post body; the "
         "report goes to stderr (with --format json to stdout, unless --payload).",
     .options = upload_options,
-    .examples =
-        "pm3k upload clip.mp4 --to pm3k --payload --privacy public --title \"Drop\" > body.json\n"
-        "pm3k upload a.jpg b.jpg c.webp --to pm3k --album --payload --cover 0 --privacy public\n"
-        "pm3k upload --retain alb123\n"
-        "pm3k upload clip.mp4 --to s3://media-bucket/tiktok/ --public-base "
-        "https://media.example.com/tiktok/",
+    .examples = "pm3k upload clip.mp4 --to pm3k --payload --privacy public > body.json\n"
+                "pm3k upload a.jpg b.webp --to pm3k --album --payload --privacy public\n"
+                "pm3k upload --retain alb123\n"
+                "pm3k upload clip.mp4 --to s3://media-bucket/tiktok/ \\\n"
+                "    --public-base https://media.example.com/tiktok/",
 };
 
 static int check_args(upload_args *a, const cli_parse *parse)
@@ -237,6 +240,78 @@ static int print_body(upload_run *r, size_t files)
     return rc == PM3K_OK ? -1 : PM3K_EXIT_USAGE;
 }
 
+/* The files to upload: the operands, a folder walked as pm3k probe walks
+ * it (its media files, sorted by path). */
+typedef struct file_list {
+    char **paths;
+    size_t count;
+    size_t *inputs; /* each file's operand */
+    size_t input;
+} file_list;
+
+static pm3k_code list_add(file_list *l, const char *path)
+{
+    char **paths = realloc(l->paths, (l->count + 1) * sizeof *paths);
+    if (paths)
+        l->paths = paths;
+    size_t *inputs = paths ? realloc(l->inputs, (l->count + 1) * sizeof *inputs) : NULL;
+    if (inputs)
+        l->inputs = inputs;
+    if (!paths || !inputs || !(l->paths[l->count] = strdup(path)))
+        return PM3K_ERR_NOMEM;
+    l->inputs[l->count++] = l->input;
+    return PM3K_OK;
+}
+
+static pm3k_code on_walked(void *userdata, const pm3k_item *item)
+{
+    pm3k_kind kind = pm3k_item_kind(item);
+    if (kind != PM3K_KIND_VIDEO && kind != PM3K_KIND_IMAGE)
+        return PM3K_OK;
+    return list_add(userdata, pm3k_item_path(item));
+}
+
+static int expand(const upload_args *a, const cli_parse *parse, file_list *l)
+{
+    pm3k_error err = {0};
+    struct stat st;
+    for (size_t i = 0; i < parse->operand_count; i++) {
+        const char *path = parse->operands[i];
+        pm3k_code rc = PM3K_OK;
+        l->input = i;
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            rc = list_add(l, path);
+        } else {
+            pm3k_probe_config config;
+            pm3k_batch *batch = NULL;
+            pm3k_probe_config_init(&config);
+            config.limits = a->common.limits;
+            config.jobs = a->common.jobs;
+            if ((rc = pm3k_batch_new(&config, &batch, &err)) == PM3K_OK &&
+                (rc = pm3k_batch_add(batch, path, &err)) == PM3K_OK)
+                rc = pm3k_batch_run(batch, on_walked, l, &err);
+            pm3k_batch_free(batch);
+        }
+        if (rc != PM3K_OK) {
+            cli_error("%s", err.message[0] ? err.message : "out of memory");
+            return PM3K_EXIT_USAGE;
+        }
+    }
+    if (l->count == 0) {
+        cli_error("no media found in the folders given");
+        return PM3K_EXIT_USAGE;
+    }
+    return -1;
+}
+
+static void list_free(file_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->paths[i]);
+    free(l->paths);
+    free(l->inputs);
+}
+
 static int run_uploads(upload_args *a, const cli_parse *parse, pm3k_storage *storage,
                        cli_report *report)
 {
@@ -245,15 +320,20 @@ static int run_uploads(upload_args *a, const cli_parse *parse, pm3k_storage *sto
     /* stdout carries URLs, or the body, or the JSON report: never two */
     r.urls = a->payload ? stderr : json_report && !a->common.output ? NULL : stdout;
     pm3k_code rc = PM3K_OK;
-    int exit_code = -1;
+    file_list files = {0};
+    int exit_code = a->retain ? -1 : expand(a, parse, &files);
+    if (exit_code >= 0)
+        goto done;
     if (a->retain)
         rc = pm3k_storage_retain(storage, a->retain, cli_report_item, report, &report->err);
-    for (size_t i = 0; rc == PM3K_OK && i < parse->operand_count && !cli_stopping(NULL); i++) {
-        r.input = i;
-        rc = upload_one(&r, storage, parse->operands[i]);
+    for (size_t i = 0; rc == PM3K_OK && i < files.count && !cli_stopping(NULL); i++) {
+        r.input = files.inputs[i];
+        rc = upload_one(&r, storage, files.paths[i]);
     }
     if (rc == PM3K_OK && a->payload && !cli_stopping(NULL))
-        exit_code = print_body(&r, parse->operand_count);
+        exit_code = print_body(&r, files.count);
+done:
+    list_free(&files);
     for (size_t i = 0; i < r.url_count; i++)
         free(r.url_list[i]);
     free(r.url_list);

@@ -88,8 +88,16 @@ int cli_storage_open(const cli_storage *st, const cli_common *common, const pm3k
 
 static volatile sig_atomic_t stop_signal;
 
+/* The first signal stops the run at the next check (an upload within a
+ * second, claiming nothing); a second one, or one while nothing checks (a
+ * status wait), ends the process as the signal would. */
 static void on_stop_signal(int sig)
 {
+    if (stop_signal) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
     stop_signal = sig;
 }
 

@@ -231,6 +231,16 @@ static pm3k_code status_stage(publish_run *r, pm3k_api *api, const char *publish
     return pm3k_item_add(r->summary, PM3K_RULE_PUBLISH_DONE, "publish_id", publish_id, PM3K_END);
 }
 
+/* A stop (SIGINT/SIGTERM) between stages: nothing more is started. */
+static bool stopping(const publish_run *r, pm3k_storage *storage)
+{
+    const pm3k_storage_options *o = &storage->opt;
+    if (!o->stopping || !o->stopping(o->stopping_userdata))
+        return false;
+    pm3k_item_fact_bool(r->summary, "interrupted", true);
+    return true;
+}
+
 /* The stages after the resume check. */
 static pm3k_code fresh(publish_run *r, pm3k_api *api, pm3k_storage *storage, const char *sha256,
                        pm3k_error *err)
@@ -239,15 +249,15 @@ static pm3k_code fresh(publish_run *r, pm3k_api *api, pm3k_storage *storage, con
     char *body = NULL, publish_id[64] = "";
     pm3k_upload_result result;
     pm3k_code rc = probe_stage(r, &go, err);
-    if (rc == PM3K_OK && go)
+    if (rc == PM3K_OK && go && (go = !stopping(r, storage)))
         rc = budget_stage(r, api, &go, err);
     if (rc == PM3K_OK && go)
         rc = upload_stage(r, storage, &result, &go, err);
-    if (rc == PM3K_OK && go) {
+    if (rc == PM3K_OK && go && (go = !stopping(r, storage))) {
         pm3k_item_fact_str(r->summary, "url", result.url);
         rc = payload_stage(r, result.url, &body, &go, err);
     }
-    if (rc == PM3K_OK && go)
+    if (rc == PM3K_OK && go && (go = !stopping(r, storage)))
         rc = post_stage(r, api, body, result.sha256[0] ? result.sha256 : sha256, publish_id, &go,
                         err);
     if (rc == PM3K_OK && go)

@@ -257,6 +257,7 @@ typedef struct s3_call {
     const char *content_type; /* NULL: none */
     pm3k__http_body body;
     pm3k__upload_slot *slot; /* progress, or NULL */
+    long timeout_ms;         /* 0: long for a body streamed from the file, else --timeout */
 } s3_call;
 
 /* The request of a call, its header lines in lines (4 at least). */
@@ -278,7 +279,9 @@ static pm3k__http_request s3_request(const pm3k_storage *s, const s3_call *c, ch
         .header_count = n,
         .body = c->body,
         .sink = {.kind = PM3K__HTTP_SINK_MEMORY, .cap = PM3K__STORAGE_ANSWER_MAX},
-        .timeout_ms = c->body.read ? PM3K__STORAGE_TRANSFER_MS : 0,
+        .timeout_ms = c->timeout_ms  ? c->timeout_ms
+                      : c->body.read ? PM3K__STORAGE_TRANSFER_MS
+                                     : 0,
         .userpwd = s->s3.userpwd,
         .aws_sigv4 = s->s3.sigv4,
         .progress = c->slot ? pm3k__upload_on_progress : NULL,
@@ -562,11 +565,18 @@ static pm3k_code complete_upload(multipart *m, pm3k__http_response *resp, pm3k_e
     char *body = complete_body(m, &len);
     if (!body)
         return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory");
+    /* S3 joins the parts before it answers (real S3 sends spaces
+     * meanwhile, an S3-compatible server may send nothing for long): no
+     * stall cut and a long deadline, so a slow join is not cut and sent
+     * again */
     s3_call c = {.method = PM3K__HTTP_POST,
                  .url = url,
                  .content_type = "application/xml",
-                 .body = {.data = body, .len = len}};
+                 .body = {.data = body, .len = len},
+                 .timeout_ms = PM3K__STORAGE_TRANSFER_MS};
+    curl_easy_setopt(m->s->handle, CURLOPT_LOW_SPEED_TIME, 0L);
     pm3k_code rc = s3_perform(m->s, NULL, &c, resp, &m->out->attempt, err);
+    curl_easy_setopt(m->s->handle, CURLOPT_LOW_SPEED_TIME, (m->s->http.timeout_ms + 999) / 1000);
     free(body);
     if (rc != PM3K_OK)
         return rc;
