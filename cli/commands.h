@@ -21,5 +21,9 @@ extern const cli_spec cmd_fix_spec;
 int cmd_fix(int argc, char **argv);
 extern const cli_spec cmd_report_spec;
 int cmd_report(int argc, char **argv);
+extern const cli_spec cmd_upload_spec;
+int cmd_upload(int argc, char **argv);
+extern const cli_spec cmd_publish_spec;
+int cmd_publish(int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static const cli_command commands[] = {
     {&cmd_history_spec, cmd_history, CLI_NEEDS_HISTORY},
     {&cmd_fix_spec, cmd_fix, CLI_NEEDS_MEDIA},
     {&cmd_report_spec, cmd_report, CLI_NEEDS_NOTHING},
+    {&cmd_upload_spec, cmd_upload, CLI_NEEDS_MEDIA | CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
+    {&cmd_publish_spec, cmd_publish, CLI_NEEDS_MEDIA | CLI_NEEDS_HTTP | CLI_NEEDS_HISTORY},
 };
 
 /* The needs pm3k_global_init serves: it starts libcurl and fixes the

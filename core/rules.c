@@ -487,6 +487,58 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     {PM3K_RULE_FIX_OUTPUT_FAILS, "fix_output_fails", "fix", E, DEF, NULL,
      "the fixed file would still fail probe ({codes}); nothing was written",
      "the output_probe fact holds the output's findings; fix those by hand"},
+    /* ---- pm3k upload: PM3K storage and S3-compatible targets ---- */
+    {PM3K_RULE_UPLOADED, "uploaded", "upload", I, DEF, NULL, "stored {size} bytes at {url}",
+     "pm3k payload --video URL builds the direct_post body; pm3k publish does every stage"},
+    {PM3K_RULE_ALREADY_UPLOADED, "already_uploaded", "upload", I, DEF, NULL,
+     "the same bytes (SHA-256 {sha256}) were uploaded to {target} before: {url}; not sent "
+     "again",
+     "give --force to upload them again"},
+    {PM3K_RULE_UPLOAD_REFUSED, "upload_refused", "upload", E, DEF, NULL,
+     "not uploaded: the probe found what PM3K would refuse ({codes}); not one byte was sent",
+     "fix the file (the probe's findings say how; pm3k fix does what it can) or give --force to "
+     "upload it anyway"},
+    {PM3K_RULE_UPLOAD_REJECTED, "upload_rejected", "upload", E, DEF, NULL,
+     "the storage refused the upload: {said}; nothing is recorded as uploaded",
+     "PM3K storage: the key, the plan, the type or size of the file; S3: AWS_ACCESS_KEY_ID, "
+     "AWS_SECRET_ACCESS_KEY, AWS_REGION, the bucket and its policy"},
+    {PM3K_RULE_UPLOAD_FAILED, "upload_failed", "upload", E, TRANS, NULL,
+     "the upload did not complete: {reason}; nothing is recorded as uploaded",
+     "run it again (transient failures were retried with back-off); the history has no trace "
+     "of it"},
+    {PM3K_RULE_PUBLIC_URL_FAILED, "public_url_failed", "upload", E, DEF, NULL,
+     "PM3K will not be able to fetch the public URL {url}: {why}",
+     "--public-base must be the public https URL of s3://BUCKET/PREFIX on the verified domain "
+     "(--domain), serving the stored file with 200, no redirect and its Content-Length"},
+    {PM3K_RULE_PUBLIC_URL_UNCHECKED, "public_url_unchecked", "upload", E, TRANS, NULL,
+     "the public URL {url} could not be checked now: {why}",
+     "the file is stored; check the URL later with pm3k probe URL --domain HOST"},
+    {PM3K_RULE_ALBUM_RETAINED, "album_retained", "upload", I, DEF, NULL,
+     "PM3K retains album {album_id}",
+     "its images stay on PM3K storage for the carousel post"},
+
+    /* ---- pm3k publish: the stages ---- */
+    {PM3K_RULE_PUBLISH_WAIT, "publish_wait", "publish", E, TRANS, NULL,
+     "the posting history says {code}: the next post is allowed {retry_when}; nothing was "
+     "uploaded",
+     "run pm3k publish again then; pm3k history --next prints the time"},
+    {PM3K_RULE_PUBLISH_STOPPED, "publish_stopped", "publish", E, DEF, NULL,
+     "stopped at the {stage} stage: {codes}",
+     "the {stage} item says why; a re-run skips the stages already done"},
+    {PM3K_RULE_PUBLISH_STOPPED_TRANSIENT, "publish_stopped", "publish", E, TRANS, NULL,
+     "stopped at the {stage} stage: {codes}",
+     "run it again later: a re-run skips the stages already done and never re-sends a post "
+     "whose outcome is unknown"},
+    {PM3K_RULE_PUBLISH_DONE, "publish_done", "publish", I, DEF, NULL,
+     "published: publish_id {publish_id}", "nothing to do: the post is on TikTok"},
+    {PM3K_RULE_PUBLISH_RESUMED, "publish_resumed", "publish", I, DEF, NULL,
+     "this file was posted at {posted_at} (publish_id {publish_id}): probe, upload and post are "
+     "skipped",
+     "the status is followed; pm3k history lists the post"},
+    {PM3K_RULE_OUTCOME_UNKNOWN_PUBLISH, "outcome_unknown", "publish", E, TRANS, NULL,
+     "an earlier post of this file ({posted_at}) got no answer: it may have been posted, so it "
+     "is not sent again",
+     "check the TikTok account first; to send it anyway: pm3k payload ... | pm3k post --resend -"},
 };
 
 /* ---- fixes: the hint of a rule whose row says "{fix}", by cause ---- */

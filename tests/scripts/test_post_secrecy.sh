@@ -49,6 +49,10 @@ chmod 600 "$tmp/key"
 PM3K_API_KEY='' run 0 history --key-file "$tmp/key" --format json
 PM3K_API_KEY='' run 3 status --key-file "$tmp/key" --cacert "$EMU_CA" "$id"
 grep -q 'readable by group' "$out/$n.stderr" && fail "a 0600 key file warned"
+# Uploads carry the key too (PM3K storage), and publish every call.
+run 0 upload -v --format json --to pm3k --cacert "$EMU_CA" "${DATA:?}/video/vertical.mp4"
+run 0 upload -v --to pm3k --force --payload --privacy public --cacert "$EMU_CA" "$DATA/video/vertical.mp4"
+run 3 publish -v --format json --to pm3k --privacy public --cacert "$EMU_CA" "$DATA/video/vertical.mp4"
 
 for f in "$out"/* "$tmp"/state/*; do
     [ -f "$f" ] || continue

@@ -2439,6 +2439,31 @@ static void control_uploads(cJSON *in, struct emu_reply *r)
     }
 }
 
+/* {"key","album_id"}: an empty album of the account, as a first image
+ * would start it (so a test knows its id beforehand) */
+static void control_album(cJSON *in, struct emu_reply *r)
+{
+    struct emu_account *a = control_account(in, r);
+    const char *id = a ? string_field(in, "album_id") : NULL;
+    if (!a)
+        return;
+    if (!id || !*id || strlen(id) >= sizeof g.albums[0].id || find_album(a->open_id, id)) {
+        control_error(r, "album_id: a new id of at most 31 characters");
+        return;
+    }
+    void *albums = grow(g.albums, &g.cap_albums, g.n_albums, sizeof *g.albums);
+    if (!albums) {
+        reply_error(r, "emulator_full", NULL);
+        return;
+    }
+    g.albums = albums;
+    struct emu_album *album = &g.albums[g.n_albums++];
+    memset(album, 0, sizeof *album);
+    copy_string(album->id, sizeof album->id, id);
+    copy_string(album->open_id, sizeof album->open_id, a->open_id);
+    cJSON_AddStringToObject(control_ok(r), "album_id", id);
+}
+
 /* {"key"}: the account's settings and limit counters */
 static void control_get_account(cJSON *in, struct emu_reply *r)
 {
@@ -2482,6 +2507,7 @@ static const struct {
     {"/__control/last", control_last},
     {"/__control/posts", control_posts},
     {"/__control/uploads", control_uploads},
+    {"/__control/album", control_album},
     {"/__control/account", control_get_account},
 };
 
