@@ -273,8 +273,11 @@ static int check_build_args(const payload_args *a, const cli_parse *parse)
     size_t urls = parse->operand_count;
     if (a->fix)
         return cli_usage_error("payload", "--fix goes with --check FILE");
-    if (cli_given(parse, "format"))
+    if (cli_given(parse, "format")) {
+        /* --format is no report format here: no error document either. */
+        cli_run_set_format(PM3K_FORMAT_TEXT);
         return cli_usage_error("payload", "--format applies to --check; a built body is JSON");
+    }
     if (a->video && a->photo)
         return cli_usage_error("payload", "--video and --photo do not go together");
     if (!a->video && !a->photo)

@@ -243,7 +243,7 @@ static void values_by_kind(void **state)
                        "--jobs expects a whole number from 1 to 256, not '0'");
     /* --format takes its names exactly, --plan and --hosting in any case */
     expect_usage_error(parse_words("test", "--format", "JSON", NULL),
-                       "--format must be text, json, ndjson or junit, not 'JSON'");
+                       "--format must be text, json, ndjson, junit or github, not 'JSON'");
     expect_usage_error(parse_words("test", "--plan", "gold", NULL),
                        "--plan must be free or paid, not 'gold'");
 }
