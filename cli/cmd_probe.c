@@ -138,8 +138,9 @@ static int no_media(cli_report *report, const cli_parse *parse)
     size_t len = (size_t)snprintf(message, sizeof message, "no media found in ");
     for (size_t i = 0; i < parse->operand_count && len < sizeof message; i++) {
         const char *input = parse->operands[i];
-        len += (size_t)snprintf(message + len, sizeof message - len, "%s'%s'", i ? ", " : "",
-                                strcmp(input, "-") == 0 ? "the list on stdin" : input);
+        bool list = strcmp(input, "-") == 0;
+        len += (size_t)snprintf(message + len, sizeof message - len, list ? "%s%s" : "%s'%s'",
+                                i ? ", " : "", list ? "the list on stdin" : input);
     }
     return cli_report_fail(report, "no_media", message);
 }

@@ -337,9 +337,11 @@ static int long_option_at(cli_parse *p, int argc, char **argv, int *i, int at, b
         snprintf(wanted, sizeof wanted, "%.*s", (int)(eq ? (size_t)(eq - name) : strlen(name)),
                  name);
         const char *near = closest_long(p, wanted);
+        /* The name alone: a value given with it may be a secret. */
         if (near)
-            return mistake(p, first_pass, "unknown option '%s'; did you mean '--%s'?", arg, near);
-        return mistake(p, first_pass, "unknown option '%s'", arg);
+            return mistake(p, first_pass, "unknown option '--%s'; did you mean '--%s'?", wanted,
+                           near);
+        return mistake(p, first_pass, "unknown option '--%s'", wanted);
     }
     if (row->option->value_name) {
         if (eq)
@@ -628,8 +630,14 @@ int cli_parse_args(cli_parse *p, const cli_spec *spec, void *args, int argc, cha
     /* The config's CLI_FIRST rows, the command line's, then the others in
      * the same order: a line of the config never undoes the command line. */
     int rc = config_load(p, argc, argv);
-    if (rc == GO_ON)
-        rc = config_scan(p, true);
+    if (rc != GO_ON) {
+        /* The config is broken: the command line's --format still says
+         * how to report it. */
+        scan(p, argc, argv, true);
+        note_format(p);
+        return rc;
+    }
+    rc = config_scan(p, true);
     reset_times(p);
     if (rc == GO_ON || rc == STOP)
         rc = scan(p, argc, argv, true);
