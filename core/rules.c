@@ -152,8 +152,12 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     {PM3K_RULE_VERIFY_FILE_MISSING, "verify_file_missing", "domain", E, DEF, "domain_not_verified",
      "{url}: {reason}", "{fix}"},
     {PM3K_RULE_VERIFY_TOKEN_MISMATCH, "verify_token_mismatch", "domain", E, DEF,
-     "domain_not_verified", "{url} does not hold the expected token (found: {found})",
+     "domain_not_verified",
+     "{url} does not contain the expected token '{token}' (found: '{found}')",
      "put exactly the token from the PM3K dashboard in pm3k-verify.txt"},
+    {PM3K_RULE_VERIFY_TOKEN_UNCHECKED, "verify_token_unchecked", "domain", W, DEF, NULL,
+     "{url} answers, but its token was not compared (no --token given; it holds '{found}')",
+     "give the token from the PM3K dashboard: pm3k domain verify {host} --token TOKEN"},
 
     /* ---- payload lint ---- */
     {PM3K_RULE_INVALID_JSON, "invalid_json", "payload", E, DEF, "bad_request",

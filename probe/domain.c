@@ -100,8 +100,12 @@ static void check_token(const pm3k_domain_config *config, const char *url,
     char *content = trim(resp->body ? resp->body : empty, &body_len);
     shown_text(content, body_len, found, sizeof found);
     pm3k_item_fact_str(item, "token_found", found);
-    if (!config->token)
+    if (!config->token) {
+        /* A 200 alone does not say the domain is verified. */
+        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_UNCHECKED, "url", url, "found", found,
+                      PM3K_END);
         return;
+    }
     char *want = strdup(config->token);
     if (!want) {
         pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", "out of memory", PM3K_END);
@@ -110,7 +114,8 @@ static void check_token(const pm3k_domain_config *config, const char *url,
     size_t want_len = strlen(want);
     char *token = trim(want, &want_len);
     if (resp->body_truncated || body_len != want_len || memcmp(content, token, want_len) != 0)
-        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_MISMATCH, "url", url, "found", found, PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_MISMATCH, "url", url, "token", token, "found",
+                      found, PM3K_END);
     free(want);
 }
 
