@@ -19,6 +19,7 @@
 
 #include "core/medialib.h"
 #include "core/pool.h"
+#include "core/rules_int.h"
 #include "probe/carousel.h"
 #include "probe/lane.h"
 #include "probe/probe_int.h"
@@ -371,7 +372,10 @@ static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task, 
         else
             snprintf(reason, sizeof reason, "%s", strerror(task->errnum));
         if (item)
-            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", reason, PM3K_END);
+            pm3k__item_add_fix(item, PM3K_RULE_INPUT_UNREADABLE,
+                               task->errnum == ERRNUM_LINE_TOO_LONG ? PM3K__FIX_INPUT_NAME_TOO_LONG
+                                                                    : pm3k__input_fix(task->errnum),
+                               "reason", reason, PM3K_END);
         return item;
     }
     pm3k_probe_file(config, task->path, &item, err);
