@@ -295,7 +295,10 @@ static void text_writer_shows_status_code_and_hint(void **state)
                                      "1920x1080 (landscape)"));
     assert_non_null(strstr(out.data, "[bad_request]"));
     assert_non_null(strstr(out.data, "      info moov_at_end — "));
-    assert_non_null(strstr(out.data, "      fix: crop or pad to 1080x1920"));
+    /* the hint names the file, quoted for the shell (issue 13) */
+    assert_non_null(strstr(out.data, "      fix: crop the middle to 9:16: ffmpeg -i "
+                                     "'dir/clip <1>&\"x\".mp4' -vf"));
+    assert_non_null(strstr(out.data, "'dir/clip <1>&\"x\"-fixed.mp4'"));
     assert_non_null(strstr(out.data, "WARN  photo.jpg: extension_mismatch"));
     assert_non_null(strstr(out.data, "2 items: 0 passed, 1 warned, 1 failed, 0 errors"));
     assert_null(strstr(out.data, "\033[")); /* no colour unless asked */
