@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/docgen.h"
 
 /* Each command: its spec and run function (cli/cmd_<name>.c), and what it
  * needs set up before it runs. */
@@ -78,6 +79,20 @@ static int unknown_main_option(const char *arg)
         cli_error("unknown option '%s': options go after the command (pm3k probe -v FILE)", arg);
     fputs("see 'pm3k --help'\n", stderr);
     return PM3K_EXIT_USAGE;
+}
+
+/* pm3k --generate man|bash|zsh DIR, for the build (see CMakeLists.txt). */
+static int generate(int argc, char **argv)
+{
+    const cli_spec *specs[sizeof commands / sizeof commands[0]];
+    size_t count = sizeof commands / sizeof commands[0];
+    if (argc != 4) {
+        cli_error("usage: pm3k --generate man|bash|zsh DIR");
+        return PM3K_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < count; i++)
+        specs[i] = commands[i].spec;
+    return cli_docgen(argv[2], argv[3], specs, count, pm3k_version());
 }
 
 static void main_usage(FILE *out)
@@ -160,6 +175,8 @@ int main(int argc, char **argv)
         return print_help(NULL);
     if (strcmp(name, "help") == 0)
         return print_help(argc < 3 ? NULL : argv[2]);
+    if (strcmp(name, "--generate") == 0)
+        return generate(argc, argv);
     if (name[0] == '-')
         return unknown_main_option(name);
     const cli_command *cmd = cli_find_command(name);

@@ -41,8 +41,3 @@ ln -s nowhere.mp4 "$s/broken.mp4"
 o=$out/only-sidecars
 mkdir -p "$o"
 cp "$s/.DS_Store" "$s/Thumbs.db" "$s/ok.txt" "$s/app.ts" "$o/"
-# a symlink loop is no dangling symlink: it stays unreadable
-l=$out/loop
-mkdir -p "$l"
-cp "$out/ok.mp4" "$l/ok.mp4"
-ln -s loop.mp4 "$l/loop.mp4"

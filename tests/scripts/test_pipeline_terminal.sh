@@ -176,6 +176,25 @@ rc = subprocess.run([pm3k, "probe", landscape], env=env, capture_output=True).re
 if rc != 0:
     fail("~/.config/pm3k/config (XDG's default) was not read (exit %d)" % rc)
 
+# ---- a symlink loop met in a walk stays input_unreadable (exit 2); one to
+# nothing is skipped with a note ----
+walk = os.path.join(tmp, "walk")
+os.makedirs(walk)
+with open(os.path.join(data, "batch", "ok.mp4"), "rb") as f, \
+        open(os.path.join(walk, "ok.mp4"), "wb") as g:
+    g.write(f.read())
+os.symlink("loop.mp4", os.path.join(walk, "loop.mp4"))
+os.symlink("nowhere.mp4", os.path.join(walk, "broken.mp4"))
+done = subprocess.run([pm3k, "probe", "--format", "json", walk], capture_output=True, text=True)
+report = json.loads(done.stdout)
+codes = {i["path"].rsplit("/", 1)[1]: [f["code"] for f in i["findings"]] for i in report["items"]}
+if done.returncode != 2 or codes != {"loop.mp4": ["input_unreadable"], "ok.mp4": []}:
+    fail("a symlink loop: exit %d, items %r" % (done.returncode, codes))
+if "note: skipped " + os.path.join(walk, "broken.mp4") not in done.stderr:
+    fail("no note for the dangling symlink: %r" % done.stderr)
+if report["summary"]["skipped"] != 1:
+    fail("the dangling symlink is not counted as skipped: %r" % report["summary"])
+
 # ---- --format github: file names escaped as properties ----
 odd = os.path.join(tmp, "a%b,c:d\r\ne.mp4")
 with open(odd, "w") as f:
