@@ -206,6 +206,14 @@ static pm3k_code verify_url(const char *host_arg, pm3k__url *url, pm3k_error *er
     return PM3K_OK;
 }
 
+/* The request's progress hook: false (stop) once the caller says so. */
+static bool keep_going(void *userdata, const pm3k__http_progress *progress)
+{
+    const pm3k_domain_config *config = userdata;
+    (void)progress;
+    return !config->stop(config->stop_userdata);
+}
+
 /* What the request saw, as facts. */
 static void add_request_facts(pm3k_item *item, const pm3k__url *url,
                               const pm3k__http_response *resp, int64_t elapsed_ms)
@@ -268,9 +276,15 @@ pm3k_code pm3k_domain_verify(const pm3k_domain_config *config, pm3k_item **out, 
         goto out;
     }
     req.url = url.text;
+    if (config->stop) {
+        req.progress = keep_going;
+        req.progress_userdata = (void *)config;
+    }
     clock_gettime(CLOCK_MONOTONIC, &start);
     rc = pm3k__http_perform(easy, &http, &req, resp, err);
     clock_gettime(CLOCK_MONOTONIC, &end);
+    if (rc == PM3K_OK && resp->result.stopped)
+        rc = pm3k_error_set(err, PM3K_ERR_ABORTED, "interrupted");
     if (rc != PM3K_OK)
         goto out;
     add_request_facts(item, &url, resp, ms_between(&start, &end));

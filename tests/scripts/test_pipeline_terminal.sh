@@ -83,6 +83,21 @@ for sig, want in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
     if left:
         fail("signal %d left a temporary file: %r" % (sig, left))
 
+# domain verify stops within a second too, its document complete
+proc = subprocess.Popen([pm3k, "domain", "verify", "--format", "json", "--timeout", "60",
+                         "--resolve", "media.example.com:%d:127.0.0.1" % port,
+                         "media.example.com:%d" % port],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+time.sleep(1.5)
+sent = time.monotonic()
+proc.send_signal(signal.SIGINT)
+stdout, _ = proc.communicate(timeout=10)
+if proc.returncode != 130 or time.monotonic() - sent > 5:
+    fail("domain verify after SIGINT: exit %d after %.1f s" % (proc.returncode,
+                                                                time.monotonic() - sent))
+if not check_report("json", stdout.decode())["interrupted"]:
+    fail("domain verify: the summary is not interrupted: %r" % stdout)
+
 # ndjson on stdout: the summary line still comes
 proc = subprocess.Popen([pm3k, "probe", "--format", "ndjson", "--timeout", "60"] + url_args,
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
