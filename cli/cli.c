@@ -19,20 +19,15 @@ static struct {
 
 /* ---- the options every command takes ---- */
 
-static const cli_choice format_choices[] = {{"text", PM3K_FORMAT_TEXT},
-                                            {"json", PM3K_FORMAT_JSON},
-                                            {"ndjson", PM3K_FORMAT_NDJSON},
-                                            {"junit", PM3K_FORMAT_JUNIT},
-                                            {"github", PM3K_FORMAT_GITHUB},
-                                            {NULL, 0}};
+static const cli_choice format_choices[] = {
+    {"text", PM3K_FORMAT_TEXT},   {"json", PM3K_FORMAT_JSON},     {"ndjson", PM3K_FORMAT_NDJSON},
+    {"junit", PM3K_FORMAT_JUNIT}, {"github", PM3K_FORMAT_GITHUB}, {NULL, 0}};
 static const cli_choice fail_on_choices[] = {{"error", CLI_FAIL_ON_ERROR},
                                              {"warning", CLI_FAIL_ON_WARNING},
                                              {"none", CLI_FAIL_ON_NONE},
                                              {NULL, 0}};
-static const cli_choice color_choices[] = {{"auto", CLI_COLOR_AUTO},
-                                           {"always", CLI_COLOR_ALWAYS},
-                                           {"never", CLI_COLOR_NEVER},
-                                           {NULL, 0}};
+static const cli_choice color_choices[] = {
+    {"auto", CLI_COLOR_AUTO}, {"always", CLI_COLOR_ALWAYS}, {"never", CLI_COLOR_NEVER}, {NULL, 0}};
 static const cli_choice plan_choices[] = {
     {"free", PM3K_PLAN_FREE}, {"paid", PM3K_PLAN_PAID}, {NULL, 0}};
 
@@ -354,7 +349,6 @@ int cli_exit_policy(cli_fail_on fail_on, int exit_code)
 }
 
 /* ---- the run as a whole ---- */
-
 
 void cli_run_set_format(int format)
 {

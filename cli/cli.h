@@ -42,7 +42,7 @@ typedef enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER }
 /* Options every command takes: cli_common_options, a table over this. */
 typedef struct cli_common {
     pm3k_format format;
-    const char *output; /* -o FILE, NULL for stdout */
+    const char *output;          /* -o FILE, NULL for stdout */
     bool quiet, verbose, strict; /* strict: --strict or --fail-on warning */
     cli_fail_on fail_on;
     cli_color color;
@@ -154,9 +154,9 @@ int cli_exit_policy(cli_fail_on fail_on, int exit_code);
 
 /* The progress line on stderr (cli/progress.c). */
 typedef struct cli_progress {
-    bool enabled;        /* stderr is a terminal (-q does not turn it off) */
-    bool same_terminal;  /* stdout is one too: clear the line before report bytes */
-    bool shown;          /* a line is on the screen */
+    bool enabled;       /* stderr is a terminal (-q does not turn it off) */
+    bool same_terminal; /* stdout is one too: clear the line before report bytes */
+    bool shown;         /* a line is on the screen */
     struct timespec start, last;
 } cli_progress;
 

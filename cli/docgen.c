@@ -101,9 +101,10 @@ static void man_page(FILE *out, const cli_spec *spec, const char *version)
 
 static void man_index(FILE *out, const cli_spec *const *specs, size_t count, const char *version)
 {
-    fprintf(out, ".TH PM3K 1 \"\" \"pm3k %s\" \"pm3k manual\"\n.SH NAME\npm3k \\- preflight and "
-                 "publish TikTok posts through PM3K\n.SH SYNOPSIS\n.B pm3k\n\\fICOMMAND\\fR "
-                 "[\\fIOPTIONS\\fR]\n.SH COMMANDS\n",
+    fprintf(out,
+            ".TH PM3K 1 \"\" \"pm3k %s\" \"pm3k manual\"\n.SH NAME\npm3k \\- preflight and "
+            "publish TikTok posts through PM3K\n.SH SYNOPSIS\n.B pm3k\n\\fICOMMAND\\fR "
+            "[\\fIOPTIONS\\fR]\n.SH COMMANDS\n",
             version);
     for (size_t i = 0; i < count; i++) {
         fprintf(out, ".TP\n.BR pm3k\\-%s (1)\n", specs[i]->name);

@@ -57,8 +57,7 @@ static int unknown_command(const char *name)
         }
     }
     if (near && cli_near_enough(name, best))
-        cli_error("'%s' is not a pm3k command; did you mean '%s'? (see 'pm3k --help')", name,
-                  near);
+        cli_error("'%s' is not a pm3k command; did you mean '%s'? (see 'pm3k --help')", name, near);
     else
         cli_error("'%s' is not a pm3k command; see 'pm3k --help'", name);
     return PM3K_EXIT_USAGE;

@@ -81,6 +81,12 @@ typedef struct cli_spec {
     const char *examples;      /* one command a line, printed as written */
 } cli_spec;
 
+/* A line of the config file, as the option it gives. */
+struct cli_config_entry {
+    char *arg; /* "--name=value" */
+    unsigned line;
+};
+
 /* A command line being parsed into a command's struct. */
 typedef struct cli_parse {
     const cli_spec *spec;
@@ -93,10 +99,7 @@ typedef struct cli_parse {
     void **owned; /* what cli_parse_free frees: lists, copies */
     size_t owned_count, owned_cap;
     unsigned given_next;
-    struct cli_config_entry {
-        char *arg; /* "--name=value" */
-        unsigned line;
-    } *config; /* the config file's lines, read before the command line */
+    struct cli_config_entry *config; /* the config file's lines, read before the command line */
     size_t config_count, config_cap;
     char *config_path;
 } cli_parse;

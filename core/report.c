@@ -438,8 +438,9 @@ static char *limit_text(const pm3k_limits *limits, const char *key)
 
 static bool shell_safe(const char *s)
 {
-    return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-,:@%=") ==
-                     strlen(s);
+    return *s &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-,:@%=") ==
+               strlen(s);
 }
 
 static char *shell_quote(const char *s)
@@ -541,8 +542,7 @@ char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char 
         bool output = close && strncmp(p + 1, "out_q:", 6) == 0 && name_len > 6 &&
                       strcspn(p + 1, " \t") >= name_len;
         if (close && close > p + 1 &&
-            (output ||
-             strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == name_len)) {
+            (output || strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == name_len)) {
             char *value = template_value(item, p + 1, (size_t)(close - p - 1), pairs, pair_count);
             if (value) {
                 pm3k__strbuf_add(&out, value);

@@ -531,9 +531,9 @@ static const struct {
     {PM3K__FIX_INPUT_LOOP,
      "a symlink leads back to itself (or the folders nest too deep): fix or remove it"},
     {PM3K__FIX_INPUT_CHANGED, "the file changed while it was checked: check it again once it is "
-                             "written"},
+                              "written"},
     {PM3K__FIX_INPUT_OTHER, "check whether it is a special file (a device, a socket, a FIFO) or "
-                           "the disk reports errors"},
+                            "the disk reports errors"},
 };
 
 #undef E

@@ -102,8 +102,7 @@ static void check_token(const pm3k_domain_config *config, const char *url,
     pm3k_item_fact_str(item, "token_found", found);
     if (!config->token) {
         /* A 200 alone does not say the domain is verified. */
-        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_UNCHECKED, "url", url, "found", found,
-                      PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_UNCHECKED, "url", url, "found", found, PM3K_END);
         return;
     }
     char *want = strdup(config->token);

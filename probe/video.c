@@ -476,8 +476,8 @@ static void add_not_vertical(pm3k_item *item, const pm3k__video_geometry *g,
     bool turned = g->rotation == 90 || g->rotation == 270;
     int frame_w = turned ? g->coded_height : g->coded_width;
     int frame_h = turned ? g->coded_width : g->coded_height;
-    double sar = turned || g->sar_den <= 0 || g->sar_num <= 0 ? 1.0
-                                                               : (double)g->sar_num / g->sar_den;
+    double sar =
+        turned || g->sar_den <= 0 || g->sar_num <= 0 ? 1.0 : (double)g->sar_num / g->sar_den;
     long crop_w = (long)((double)frame_h * 9.0 / 16.0 / sar) / 2 * 2;
     long crop_h = frame_h;
     if (crop_w > frame_w) { /* a frame narrower than 9:16 can only lose height */
@@ -785,10 +785,10 @@ static void check_file_size(const pm3k_probe_config *config, const pm3k__source 
     double seconds = 0;
     /* A bitrate that fits: 90% of the limit over the measured duration,
      * less 128 kb/s of audio. */
-    long target = pm3k_item_fact_get_num(item, "duration_s", &seconds) && seconds > 0
-                      ? (long)((double)config->limits.max_video_bytes * 8.0 * 0.9 / seconds / 1000.0) -
-                            128
-                      : 0;
+    long target =
+        pm3k_item_fact_get_num(item, "duration_s", &seconds) && seconds > 0
+            ? (long)((double)config->limits.max_video_bytes * 8.0 * 0.9 / seconds / 1000.0) - 128
+            : 0;
     if (target < 100) {
         pm3k__item_add_fix(item, PM3K_RULE_TOO_LARGE_VIDEO, PM3K__FIX_TOO_LARGE_TRIM, "size_mb",
                            size_mb, PM3K_END);

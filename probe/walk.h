@@ -15,8 +15,7 @@ pm3k_code pm3k__walk_open(const char *root, const char *const *exts, size_t ext_
 /* A file the walk leaves out: its path, why, and whether it is worth a note
  * even when the skipped entries are not listed (a symlink whose target
  * does not exist). */
-typedef void (*pm3k__walk_skip_fn)(void *userdata, const char *path, const char *reason,
-                                   bool note);
+typedef void (*pm3k__walk_skip_fn)(void *userdata, const char *path, const char *reason, bool note);
 /* The same, telling skip about every file it leaves out (dotfiles, names
  * without a listed extension, dangling symlinks; not dot-folders). */
 pm3k_code pm3k__walk_open_skipping(const char *root, const char *const *exts, size_t ext_count,

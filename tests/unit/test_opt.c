@@ -393,8 +393,8 @@ static void config_mistakes_name_file_and_line(void **state)
     expect_usage_error(r, want);
     write_config("tag \"unclosed\n");
     r = parse_words("test", "--config", config_path, NULL);
-    snprintf(want, sizeof want,
-             "%s:1: cannot read this line (an option name, then its value)", config_path);
+    snprintf(want, sizeof want, "%s:1: cannot read this line (an option name, then its value)",
+             config_path);
     expect_usage_error(r, want);
     unlink(config_path);
     r = parse_words("test", "--config", config_path, NULL);

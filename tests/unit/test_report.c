@@ -405,9 +405,9 @@ static void run_errors_end_valid_documents(void **state)
         s.skipped = 4;
         s.interrupted = true;
         assert_int_equal(pm3k_writer_new(&opt, capture_sink, &out, &w, NULL), PM3K_OK);
-        assert_int_equal(pm3k_writer_finish_error(w, &s, "invalid_arg",
-                                                  "unknown option '--bogus'", NULL),
-                         PM3K_OK);
+        assert_int_equal(
+            pm3k_writer_finish_error(w, &s, "invalid_arg", "unknown option '--bogus'", NULL),
+            PM3K_OK);
         pm3k_writer_free(w);
         if (formats[i] == PM3K_FORMAT_TEXT) {
             assert_non_null(strstr(out.data, ", 4 skipped ("));
