@@ -156,7 +156,9 @@ int cli_exit_policy(cli_fail_on fail_on, int exit_code);
 typedef struct cli_progress {
     bool enabled;       /* stderr is a terminal (-q does not turn it off) */
     bool same_terminal; /* stdout is one too: clear the line before report bytes */
-    bool shown;         /* a line is on the screen */
+    /* a line is on the screen; atomic: the skip notes of the walk's thread
+     * clear it too */
+    _Atomic bool shown;
     struct timespec start, last;
 } cli_progress;
 

@@ -3,6 +3,7 @@
  * ten times a second, and cleared before a report line goes to the same
  * terminal (cli_output's before_write hook), so report lines never run
  * into it. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -12,17 +13,15 @@ void cli_progress_init(cli_progress *p, const struct timespec *start)
 {
     p->enabled = isatty(STDERR_FILENO);
     p->same_terminal = p->enabled && isatty(STDOUT_FILENO);
-    p->shown = false;
+    atomic_init(&p->shown, false);
     p->start = p->last = *start;
 }
 
 void cli_progress_clear(void *userdata)
 {
     cli_progress *p = userdata;
-    if (p && p->shown) {
+    if (p && atomic_exchange(&p->shown, false))
         fputs("\r\033[K", stderr);
-        p->shown = false;
-    }
 }
 
 void cli_progress_clear_for_report(void *userdata)
@@ -59,5 +58,5 @@ void cli_progress_show(cli_progress *p, uint64_t done, uint64_t total, const cha
         fprintf(stderr, "\r\033[K%llu checked, %.0f/s  %.60s", (unsigned long long)done, rate,
                 what ? what : "");
     }
-    p->shown = true;
+    atomic_store(&p->shown, true);
 }
