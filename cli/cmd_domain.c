@@ -119,7 +119,13 @@ int cmd_domain(int argc, char **argv)
         .host = args.host, .token = args.token, .http = args.http, .stop = interrupted};
     pm3k_code rc = pm3k_domain_verify(&config, &item, &err);
     if (rc == PM3K_ERR_INVALID_ARG) {
-        exit_code = cli_usage_error("domain", "%s", err.message);
+        /* the report is open: json and ndjson still end with the error */
+        bool document =
+            args.common.format == PM3K_FORMAT_JSON || args.common.format == PM3K_FORMAT_NDJSON;
+        exit_code = document ? cli_report_fail(&report, "usage", err.message)
+                             : cli_usage_error("domain", "%s", err.message);
+        if (document)
+            cli_usage_hint("domain");
         goto out;
     }
     if (rc != PM3K_OK)

@@ -16,8 +16,9 @@
 struct cli_row {
     const cli_option *option;
     size_t base;  /* where the struct of the row's table sits in args */
-    int given_at; /* argv index of the first use; 0: not given */
+    int given_at; /* argv index of the first use (negative: a config line); 0: not given */
     unsigned times;
+    bool on_command_line; /* given there, not only in the config file */
 };
 
 enum { GO_ON = -1, STOP = -2 };
@@ -280,6 +281,8 @@ static int take(cli_parse *p, struct cli_row *row, const char *text, int at, boo
     row->times++;
     if (!row->given_at)
         row->given_at = at;
+    if (at > 0)
+        row->on_command_line = true;
     return store(&v) ? GO_ON : cli_usage_hint(p->spec->name);
 }
 
@@ -685,6 +688,14 @@ bool cli_given(const cli_parse *p, const char *long_name)
     for (size_t i = 0; i < p->row_count; i++)
         if (is_option(p->rows[i].option) && strcmp(p->rows[i].option->long_name, long_name) == 0)
             return p->rows[i].given_at != 0;
+    return false;
+}
+
+bool cli_given_on_command_line(const cli_parse *p, const char *long_name)
+{
+    for (size_t i = 0; i < p->row_count; i++)
+        if (is_option(p->rows[i].option) && strcmp(p->rows[i].option->long_name, long_name) == 0)
+            return p->rows[i].on_command_line;
     return false;
 }
 

@@ -132,6 +132,10 @@ bool cli_spec_has_option(const cli_spec *spec, const char *long_name);
 
 /* Was the option of this long name given? */
 bool cli_given(const cli_parse *parse, const char *long_name);
+/* Was it given on the command line itself (not only by the config file)?
+ * For checks of what a command line means, which a shared config file's
+ * defaults must not trip. */
+bool cli_given_on_command_line(const cli_parse *parse, const char *long_name);
 /* The first given (in command-line order) of a table's own rows, or NULL. */
 const cli_option *cli_first_given(const cli_parse *parse, const cli_option *table);
 
