@@ -77,10 +77,19 @@ static pm3k_code check_sample(const domain_args *a, cli_report *report)
     if ((rc = pm3k_url_options_check(&config, &report->err)) != PM3K_OK)
         return rc;
     if ((rc = pm3k_batch_new(&config, &batch, &report->err)) == PM3K_OK &&
-        (rc = pm3k_batch_add(batch, a->sample, &report->err)) == PM3K_OK)
+        (rc = pm3k_batch_add(batch, a->sample, &report->err)) == PM3K_OK) {
+        pm3k_batch_set_idle(batch, cli_report_idle, report);
         rc = pm3k_batch_run(batch, cli_report_item, report, &report->err);
+    }
     pm3k_batch_free(batch);
     return rc;
+}
+
+/* A signal stops the verify request within a second. */
+static bool interrupted(void *userdata)
+{
+    (void)userdata;
+    return cli_interrupted() != 0;
 }
 
 int cmd_domain(int argc, char **argv)
@@ -106,17 +115,24 @@ int cmd_domain(int argc, char **argv)
     }
     if (cli_report_open(&report, &args.common, "domain") != 0)
         goto out;
-    pm3k_domain_config config = {.host = args.host, .token = args.token, .http = args.http};
+    pm3k_domain_config config = {
+        .host = args.host, .token = args.token, .http = args.http, .stop = interrupted};
     pm3k_code rc = pm3k_domain_verify(&config, &item, &err);
     if (rc == PM3K_ERR_INVALID_ARG) {
-        exit_code = cli_usage_error("domain", "%s", err.message);
+        /* the report is open: json and ndjson still end with the error */
+        bool document =
+            args.common.format == PM3K_FORMAT_JSON || args.common.format == PM3K_FORMAT_NDJSON;
+        exit_code = document ? cli_report_fail(&report, "usage", err.message)
+                             : cli_usage_error("domain", "%s", err.message);
+        if (document)
+            cli_usage_hint("domain");
         goto out;
     }
     if (rc != PM3K_OK)
         report.err = err;
     else
         rc = cli_report_item(&report, item);
-    if (rc == PM3K_OK && args.sample)
+    if (rc == PM3K_OK && args.sample && !cli_interrupted())
         rc = check_sample(&args, &report);
     exit_code = cli_report_finish(&report, rc, "domain verify failed");
 out:

@@ -258,7 +258,7 @@ static int run_check(const payload_args *a, const cli_parse *parse, pm3k_payload
         return check_files(a, parse, lopt);
     if (parse->operand_count != 1)
         return cli_usage_error("payload", "--fix takes one FILE");
-    if (cli_given(parse, "format") && a->common.format != PM3K_FORMAT_TEXT)
+    if (cli_given_on_command_line(parse, "format") && a->common.format != PM3K_FORMAT_TEXT)
         return cli_usage_error("payload", "with --fix the body goes to stdout and the findings "
                                           "to stderr as text: --format does not apply");
     return fix_file(a, lopt, parse->operands[0]);
@@ -271,10 +271,14 @@ static int run_check(const payload_args *a, const cli_parse *parse, pm3k_payload
 static int check_build_args(const payload_args *a, const cli_parse *parse)
 {
     size_t urls = parse->operand_count;
+    /* --format is no report format here (a config file's included): the
+     * builder prints the body, and its mistakes as text. */
+    cli_run_set_format(PM3K_FORMAT_TEXT);
     if (a->fix)
         return cli_usage_error("payload", "--fix goes with --check FILE");
-    if (cli_given(parse, "format"))
+    if (cli_given_on_command_line(parse, "format")) {
         return cli_usage_error("payload", "--format applies to --check; a built body is JSON");
+    }
     if (a->video && a->photo)
         return cli_usage_error("payload", "--video and --photo do not go together");
     if (!a->video && !a->photo)

@@ -32,12 +32,18 @@ static bool set_hosting(const cli_value *v)
     return true;
 }
 
-/* --ext mp4,.MOV,jpg: each name without its dots; given again, more. */
+/* --ext mp4,.MOV,jpg: each name without its dots; given again, more.
+ * --ext +jfif,raw adds to the default list. */
 static bool add_extensions(const cli_value *v)
 {
-    char *list = cli_keep_copy(v, v->text);
+    bool additive = v->text[0] == '+';
+    char *list = cli_keep_copy(v, v->text + additive);
     if (!list)
         return cli_value_error(v, "out of memory");
+    if (additive && *v->count == 0)
+        for (const char *const *ext = pm3k_walk_default_extensions(); *ext; ext++)
+            if (!cli_list_add(v, *ext))
+                return cli_value_error(v, "out of memory");
     for (char *save = NULL, *name = strtok_r(list, ",", &save); name;
          name = strtok_r(NULL, ",", &save)) {
         while (*name == '.' || *name == ' ')
@@ -87,7 +93,8 @@ static const cli_option probe_options[] = {
              "extensions a folder walk takes, comma-separated, any case (default mp4, m4v, mov, "
              "3gp, 3g2, webm, mkv, avi, ts, mts, m2ts, flv, wmv, mpg, mpeg, ogv, jpg, jpeg, jpe, "
              "jfif, png, webp, gif, tif, tiff, bmp, heic, heif, avif, and the other images pm3k "
-             "recognises, as the README lists: psd, svg, tga, ...). Named files are always checked",
+             "recognises, as the README lists: psd, svg, tga, ...); +LIST adds to the default "
+             "list. Named files are always checked",
              .call = add_extensions),
     CLI_FLAG('0', "null", probe_args, null_separated, "'-' lists are NUL-separated"),
     CLI_SECTION("Scale-out options"),
@@ -129,23 +136,47 @@ const cli_spec cmd_probe_spec = {
                 "pm3k probe --hosting pm3k --photo --cover 1 a.jpg b.webp c.jpg",
 };
 
-/* Progress on a terminal, beside the report. */
-typedef struct progress {
-    bool enabled, shown;
-    struct timespec start, last;
-} progress;
+/* What the batch's hooks share: the progress line, the report whose
+ * summary counts the skipped entries, and whether to list them. */
+typedef struct probe_run {
+    cli_progress progress;
+    cli_report *report;
+    pm3k_batch *batch;
+    bool verbose;
+} probe_run;
 
-/* A progress line on stderr, only on a terminal and only for runs longer
- * than a second; redrawn at most 10 times a second. */
 static void on_progress(void *userdata, uint64_t done, const char *path)
 {
-    progress *p = userdata;
-    if (!p->enabled || cli_seconds_since(&p->start) < 1.0 || cli_seconds_since(&p->last) < 0.1)
+    probe_run *run = userdata;
+    (void)done;
+    cli_progress_show(&run->progress, pm3k_batch_done(run->batch), pm3k_batch_total(run->batch),
+                      path);
+}
+
+/* An entry the walk or a list left out: counted; listed with -v, and a
+ * dangling symlink always noted. */
+static void on_skip(void *userdata, const char *path, const char *reason, bool note)
+{
+    probe_run *run = userdata;
+    run->report->summary.skipped++;
+    if (!note && !run->verbose)
         return;
-    clock_gettime(CLOCK_MONOTONIC, &p->last);
-    fprintf(stderr, "\r\033[K%llu checked, %.0f/s  %.60s", (unsigned long long)done,
-            (double)done / cli_seconds_since(&p->start), path);
-    p->shown = true;
+    cli_progress_clear(&run->progress);
+    fprintf(stderr, "%s%s: %s\n", note ? "note: skipped " : "skipped ", path, reason);
+}
+
+/* A run that checked nothing is no pass: which inputs held no media. */
+static int no_media(cli_report *report, const cli_parse *parse)
+{
+    char message[PM3K_ERROR_MESSAGE_MAX];
+    size_t len = (size_t)snprintf(message, sizeof message, "no media found in ");
+    for (size_t i = 0; i < parse->operand_count && len < sizeof message; i++) {
+        const char *input = parse->operands[i];
+        bool list = strcmp(input, "-") == 0;
+        len += (size_t)snprintf(message + len, sizeof message - len, list ? "%s%s" : "%s'%s'",
+                                i ? ", " : "", list ? "the list on stdin" : input);
+    }
+    return cli_report_fail(report, "no_media", message);
 }
 
 /* After the run: why the cache stopped, and with -v what it did. */
@@ -214,7 +245,7 @@ int cmd_probe(int argc, char **argv)
     probe_args args = {0};
     cli_parse parse;
     cli_report report = {0};
-    progress prog = {0};
+    probe_run run = {.report = &report};
     pm3k_batch *batch = NULL;
     pm3k_error err = {0};
     int exit_code;
@@ -244,15 +275,22 @@ int cmd_probe(int argc, char **argv)
     exit_code = PM3K_EXIT_USAGE;
     if (cli_report_open(&report, &args.common, "probe") != 0)
         goto out;
-    prog.enabled = !args.common.quiet && isatty(STDERR_FILENO);
-    prog.start = prog.last = report.start;
-    pm3k_batch_set_progress(batch, on_progress, &prog);
-    pm3k_batch_set_idle(batch, cli_output_flush, &report.output);
+    cli_progress_init(&run.progress, &report.start);
+    run.batch = batch;
+    run.verbose = args.common.verbose;
+    report.output.before_write = cli_progress_clear_for_report;
+    report.output.before_write_data = &run.progress;
+    pm3k_batch_set_progress(batch, on_progress, &run);
+    pm3k_batch_set_skip(batch, on_skip, &run);
+    pm3k_batch_set_idle(batch, cli_report_idle, &report);
     pm3k_code rc = pm3k_batch_run(batch, cli_report_item, &report, &report.err);
-    if (prog.shown)
-        fputs("\r\033[K", stderr);
+    cli_progress_clear(&run.progress);
+    report.output.before_write = NULL;
     report_cache(batch, &args);
-    exit_code = cli_report_finish(&report, rc, "probe failed");
+    if (rc == PM3K_OK && report.summary.items == 0 && !cli_interrupted())
+        exit_code = no_media(&report, &parse);
+    else
+        exit_code = cli_report_finish(&report, rc, "probe failed");
 out:
     cli_report_close(&report);
     pm3k_batch_free(batch);

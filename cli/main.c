@@ -1,10 +1,12 @@
 /* pm3k CLI — entry point and the command table. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/docgen.h"
 
 /* Each command: its spec and run function (cli/cmd_<name>.c), and what it
  * needs set up before it runs. */
@@ -35,6 +37,67 @@ const cli_command *cli_find_command(const char *name)
     return NULL;
 }
 
+/* Whether any command has this long option: a config file is shared by
+ * them all, and a line for another command is no mistake. */
+static bool known_elsewhere(const char *long_name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (cli_spec_has_option(commands[i].spec, long_name))
+            return true;
+    }
+    return false;
+}
+
+/* "'comit' is not a pm3k command", with git's "did you mean". */
+static int unknown_command(const char *name)
+{
+    const char *near = NULL;
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        size_t d = cli_edit_distance(name, commands[i].spec->name);
+        if (d < best) {
+            best = d;
+            near = commands[i].spec->name;
+        }
+    }
+    if (near && cli_near_enough(name, best))
+        cli_error("'%s' is not a pm3k command; did you mean '%s'? (see 'pm3k --help')", name, near);
+    else
+        cli_error("'%s' is not a pm3k command; see 'pm3k --help'", name);
+    return PM3K_EXIT_USAGE;
+}
+
+/* An option before any command: pm3k knows only --help and --version
+ * there. */
+static int unknown_main_option(const char *arg)
+{
+    static const char *const main_options[] = {"--help", "--version"};
+    const char *near = NULL;
+    for (size_t i = 0; i < 2; i++)
+        if (cli_near_enough(arg, cli_edit_distance(arg, main_options[i])))
+            near = main_options[i];
+    if (near)
+        cli_error("unknown option '%s'; did you mean '%s'?", arg, near);
+    else
+        cli_error("unknown option '%s': options go after the command (pm3k probe -v FILE)", arg);
+    fputs("see 'pm3k --help'\n", stderr);
+    return PM3K_EXIT_USAGE;
+}
+
+/* pm3k --generate man|bash|zsh DIR, for the build (see CMakeLists.txt). */
+static int generate(int argc, char **argv)
+{
+    const cli_spec *specs[sizeof commands / sizeof commands[0]];
+    size_t count = sizeof commands / sizeof commands[0];
+    if (argc != 4) {
+        cli_error("usage: pm3k --generate man|bash|zsh DIR");
+        return PM3K_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < count; i++)
+        specs[i] = commands[i].spec;
+    return cli_docgen(argv[2], argv[3], specs, count, pm3k_version());
+}
+
 static void main_usage(FILE *out)
 {
     fputs("usage: pm3k [--version] [--help] COMMAND [ARGS]\n"
@@ -61,8 +124,13 @@ static int run(const cli_command *cmd, int argc, char **argv)
         return PM3K_EXIT_USAGE;
     }
     int rc = cmd->run(argc, argv);
+    if (rc == PM3K_EXIT_USAGE)
+        cli_usage_document();
     if (init)
         pm3k_global_cleanup();
+    /* A reader that went away (| head) ends the run as SIGPIPE would have. */
+    if (cli_run_epipe() && !cli_interrupted())
+        return 128 + SIGPIPE;
     return rc;
 }
 
@@ -86,18 +154,19 @@ static int print_help(const char *name)
         return PM3K_EXIT_OK;
     }
     const cli_command *cmd = cli_find_command(name);
-    if (!cmd) {
-        cli_error("'%s' is not a pm3k command; see 'pm3k --help'", name);
-        return PM3K_EXIT_USAGE;
-    }
+    if (!cmd)
+        return unknown_command(name);
     cli_help(cmd->spec, stdout);
     return PM3K_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    /* A closed pipe (pm3k probe ... | head) is a write error, not a kill. */
+    /* A closed pipe (pm3k probe ... | head) is a write error, not a kill:
+     * the run ends quietly with the SIGPIPE status. */
     signal(SIGPIPE, SIG_IGN);
+    cli_signals_install();
+    cli_option_known_elsewhere = known_elsewhere;
     if (argc < 2) {
         main_usage(stderr);
         return PM3K_EXIT_USAGE;
@@ -109,10 +178,12 @@ int main(int argc, char **argv)
         return print_help(NULL);
     if (strcmp(name, "help") == 0)
         return print_help(argc < 3 ? NULL : argv[2]);
+    if (strcmp(name, "--generate") == 0)
+        return generate(argc, argv);
+    if (name[0] == '-')
+        return unknown_main_option(name);
     const cli_command *cmd = cli_find_command(name);
-    if (!cmd) {
-        cli_error("'%s' is not a pm3k command; see 'pm3k --help'", name);
-        return PM3K_EXIT_USAGE;
-    }
+    if (!cmd)
+        return unknown_command(name);
     return run(cmd, argc - 1, argv + 1);
 }

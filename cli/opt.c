@@ -1,11 +1,13 @@
 /* pm3k CLI — the option engine (see cli/opt.h): parsing by the rows, and
  * --help from them. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opt.h"
@@ -14,8 +16,9 @@
 struct cli_row {
     const cli_option *option;
     size_t base;  /* where the struct of the row's table sits in args */
-    int given_at; /* argv index of the first use; 0: not given */
+    int given_at; /* argv index of the first use (negative: a config line); 0: not given */
     unsigned times;
+    bool on_command_line; /* given there, not only in the config file */
 };
 
 enum { GO_ON = -1, STOP = -2 };
@@ -247,7 +250,7 @@ static int mistake(const cli_parse *p, bool first_pass, const char *fmt, ...)
 static int mistake(const cli_parse *p, bool first_pass, const char *fmt, ...)
 {
     if (first_pass)
-        return STOP;
+        return GO_ON; /* the second pass says so, in order */
     va_list ap;
     va_start(ap, fmt);
     cli_verror(fmt, ap);
@@ -278,6 +281,8 @@ static int take(cli_parse *p, struct cli_row *row, const char *text, int at, boo
     row->times++;
     if (!row->given_at)
         row->given_at = at;
+    if (at > 0)
+        row->on_command_line = true;
     return store(&v) ? GO_ON : cli_usage_hint(p->spec->name);
 }
 
@@ -306,14 +311,41 @@ static struct cli_row *find_short(cli_parse *p, char c)
     return NULL;
 }
 
-static int long_option(cli_parse *p, int argc, char **argv, int *i, bool first_pass)
+/* The long name nearest to a mistyped one, as git suggests; NULL when none
+ * is near enough to be what was meant. */
+static const char *closest_long(const cli_parse *p, const char *wanted)
+{
+    const char *best = NULL;
+    size_t best_distance = SIZE_MAX;
+    for (size_t i = 0; i < p->row_count; i++) {
+        const cli_option *o = p->rows[i].option;
+        if (!is_option(o))
+            continue;
+        size_t d = cli_edit_distance(wanted, o->long_name);
+        if (d < best_distance) {
+            best_distance = d;
+            best = o->long_name;
+        }
+    }
+    return best && cli_near_enough(wanted, best_distance) ? best : NULL;
+}
+
+static int long_option_at(cli_parse *p, int argc, char **argv, int *i, int at, bool first_pass)
 {
     const char *arg = argv[*i], *name = arg + 2, *eq = strchr(name, '=');
-    int at = *i;
     struct cli_row *row = find_long(p, name, eq ? (size_t)(eq - name) : strlen(name));
     const char *text = NULL;
-    if (!row)
-        return mistake(p, first_pass, "unknown option '%s'", arg);
+    if (!row) {
+        char wanted[64];
+        snprintf(wanted, sizeof wanted, "%.*s", (int)(eq ? (size_t)(eq - name) : strlen(name)),
+                 name);
+        const char *near = closest_long(p, wanted);
+        /* The name alone: a value given with it may be a secret. */
+        if (near)
+            return mistake(p, first_pass, "unknown option '--%s'; did you mean '--%s'?", wanted,
+                           near);
+        return mistake(p, first_pass, "unknown option '--%s'", wanted);
+    }
     if (row->option->value_name) {
         if (eq)
             text = eq + 1;
@@ -325,6 +357,11 @@ static int long_option(cli_parse *p, int argc, char **argv, int *i, bool first_p
         return mistake(p, first_pass, "option '--%s' takes no value", row->option->long_name);
     }
     return take(p, row, text, at, first_pass);
+}
+
+static int long_option(cli_parse *p, int argc, char **argv, int *i, bool first_pass)
+{
+    return long_option_at(p, argc, argv, i, *i, first_pass);
 }
 
 /* -q, -qv, -j4, -j 4, -qj4. */
@@ -374,6 +411,213 @@ static int scan(cli_parse *p, int argc, char **argv, bool first_pass)
     return GO_ON;
 }
 
+/* ---- the config file ----
+ *
+ * curl's .curlrc: one long option a line, "name value", "name=value" or
+ * "name: value" (a leading "--" allowed, the value optionally in double
+ * quotes with \" and \\ escapes), '#' comments and blank lines. Each line
+ * becomes "--name=value" and goes through the same rows as the command
+ * line, before it: the command line wins. */
+
+#define CONFIG_MAX_BYTES (1u << 20)
+
+bool (*cli_option_known_elsewhere)(const char *long_name);
+
+static bool has_row(const cli_parse *p, const char *long_name)
+{
+    for (size_t i = 0; i < p->row_count; i++)
+        if (is_option(p->rows[i].option) && strcmp(p->rows[i].option->long_name, long_name) == 0)
+            return true;
+    return false;
+}
+
+/* --config FILE and --no-config, looked for before the options are read. */
+static void config_from_args(int argc, char **argv, const char **path, bool *skip)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--no-config") == 0)
+            *skip = true;
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            *path = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            *path = argv[i] + 9;
+    }
+}
+
+/* One line into "--name" or "--name=value" (a copy), or NULL for a line
+ * that holds nothing; *bad when it cannot be read. */
+static char *config_line(char *line, bool *bad)
+{
+    *bad = false;
+    while (*line == ' ' || *line == '\t')
+        line++;
+    size_t len = strlen(line);
+    while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+    if (!*line || *line == '#')
+        return NULL;
+    if (line[0] == '-' && line[1] == '-')
+        line += 2;
+    size_t name_len = strcspn(line, " \t=:");
+    char *value = line + name_len;
+    bool has_value = *value != '\0';
+    if (has_value) {
+        *value++ = '\0';
+        value += strspn(value, " \t");
+        if (*value == '=' || *value == ':')
+            value += 1 + strspn(value + 1, " \t");
+    }
+    if (has_value && *value == '"') {
+        char *out = value, *in = value + 1;
+        for (; *in && *in != '"'; in++)
+            *out++ = *in == '\\' && in[1] ? *++in : *in;
+        if (*in != '"' || in[1]) {
+            *bad = true;
+            return NULL;
+        }
+        *out = '\0';
+    }
+    if (!*line) {
+        *bad = true;
+        return NULL;
+    }
+    size_t size = strlen(line) + strlen(value) + 4;
+    char *arg = malloc(size);
+    if (arg)
+        snprintf(arg, size, has_value ? "--%s=%s" : "--%s", line, value);
+    return arg;
+}
+
+static int config_add(cli_parse *p, char *arg, unsigned line)
+{
+    if (p->config_count == p->config_cap) {
+        size_t cap = p->config_cap ? p->config_cap * 2 : 16;
+        struct cli_config_entry *grown = realloc(p->config, cap * sizeof *grown);
+        if (!grown) {
+            free(arg);
+            cli_error("out of memory");
+            return PM3K_EXIT_USAGE;
+        }
+        p->config = grown;
+        p->config_cap = cap;
+    }
+    p->config[p->config_count++] = (struct cli_config_entry){arg, line};
+    return GO_ON;
+}
+
+static int config_parse(cli_parse *p, char *text)
+{
+    unsigned line_no = 0;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        bool bad;
+        line_no++;
+        char *arg = config_line(line, &bad);
+        if (bad) {
+            cli_error("%s:%u: cannot read this line (an option name, then its value)",
+                      p->config_path, line_no);
+            return cli_usage_hint(p->spec->name);
+        }
+        int rc = arg ? config_add(p, arg, line_no) : GO_ON;
+        if (rc != GO_ON)
+            return rc;
+    }
+    return GO_ON;
+}
+
+/* Which file: --config FILE, else $PM3K_CONFIG, else the XDG one when it
+ * exists. Only a named file must exist. */
+static int config_load(cli_parse *p, int argc, char **argv)
+{
+    const char *path = NULL, *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    bool skip = false, named = true;
+    char fallback[4096];
+    if (!has_row(p, "config"))
+        return GO_ON;
+    config_from_args(argc, argv, &path, &skip);
+    if (skip)
+        return GO_ON;
+    if (!path && (path = getenv("PM3K_CONFIG")) && !*path)
+        path = NULL;
+    if (!path) {
+        named = false;
+        if (xdg && *xdg)
+            snprintf(fallback, sizeof fallback, "%s/pm3k/config", xdg);
+        else if (home && *home)
+            snprintf(fallback, sizeof fallback, "%s/.config/pm3k/config", home);
+        else
+            return GO_ON;
+        path = fallback;
+        if (access(path, F_OK) != 0)
+            return GO_ON;
+    }
+    pm3k_error err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    if (!(p->config_path = strdup(path)) ||
+        pm3k_file_read(path, CONFIG_MAX_BYTES, &text, &len, &err) != PM3K_OK) {
+        cli_error("cannot read the config file%s: %s", named ? "" : " (--no-config skips it)",
+                  p->config_path ? err.message : "out of memory");
+        return cli_usage_hint(p->spec->name);
+    }
+    if (memchr(text, '\0', len)) {
+        free(text);
+        cli_error("%s: a config file is text, one option a line", path);
+        return cli_usage_hint(p->spec->name);
+    }
+    int rc = config_parse(p, text);
+    free(text);
+    return rc;
+}
+
+static int config_scan(cli_parse *p, bool first_pass)
+{
+    char where[4200];
+    int rc = GO_ON;
+    for (size_t i = 0; rc == GO_ON && i < p->config_count; i++) {
+        char *arg = p->config[i].arg, *one[2] = {arg, NULL};
+        const char *name = arg + 2;
+        size_t len = strcspn(name, "=");
+        snprintf(where, sizeof where, "%s:%u", p->config_path, p->config[i].line);
+        if ((len == 6 && strncmp(name, "config", 6) == 0) ||
+            (len == 9 && strncmp(name, "no-config", 9) == 0))
+            continue;
+        if (!find_long(p, name, len)) {
+            char wanted[128];
+            snprintf(wanted, sizeof wanted, "%.*s", (int)len, name);
+            /* A line for another command (domain for probe, key-file for
+             * post) is that command's. */
+            if (cli_option_known_elsewhere && cli_option_known_elsewhere(wanted))
+                continue;
+        }
+        int at = INT_MIN / 2 + (int)i, index = 0;
+        cli_error_context(where);
+        rc = long_option_at(p, 1, one, &index, at, first_pass);
+        cli_error_context(NULL);
+    }
+    return rc;
+}
+
+/* The report format as far as the options say yet, for an error document
+ * when the rest of them turn out wrong. */
+static void note_format(const cli_parse *p)
+{
+    for (size_t i = 0; i < p->row_count; i++) {
+        const cli_option *o = p->rows[i].option;
+        if (o->kind == CLI_OPT_CHOICE && strcmp(o->long_name, "format") == 0) {
+            int format;
+            memcpy(&format, (const char *)p->args + p->rows[i].base + o->offset, sizeof format);
+            cli_run_set_format(format);
+        }
+    }
+}
+
+static void reset_times(cli_parse *p)
+{
+    for (size_t i = 0; i < p->row_count; i++)
+        p->rows[i].times = 0;
+}
+
 int cli_parse_args(cli_parse *p, const cli_spec *spec, void *args, int argc, char **argv)
 {
     memset(p, 0, sizeof *p);
@@ -386,7 +630,24 @@ int cli_parse_args(cli_parse *p, const cli_spec *spec, void *args, int argc, cha
         return PM3K_EXIT_USAGE;
     }
     p->row_count = flatten(spec->options, 0, p->rows, 0);
-    int rc = scan(p, argc, argv, true);
+    /* The config's CLI_FIRST rows, the command line's, then the others in
+     * the same order: a line of the config never undoes the command line. */
+    int rc = config_load(p, argc, argv);
+    if (rc != GO_ON) {
+        /* The config is broken: the command line's --format still says
+         * how to report it. */
+        scan(p, argc, argv, true);
+        note_format(p);
+        return rc;
+    }
+    rc = config_scan(p, true);
+    reset_times(p);
+    if (rc == GO_ON || rc == STOP)
+        rc = scan(p, argc, argv, true);
+    note_format(p);
+    if (rc == GO_ON || rc == STOP)
+        rc = config_scan(p, false);
+    reset_times(p);
     if (rc == GO_ON || rc == STOP)
         rc = scan(p, argc, argv, false);
     return rc;
@@ -394,6 +655,10 @@ int cli_parse_args(cli_parse *p, const cli_spec *spec, void *args, int argc, cha
 
 void cli_parse_free(cli_parse *p)
 {
+    for (size_t i = 0; i < p->config_count; i++)
+        free(p->config[i].arg);
+    free(p->config);
+    free(p->config_path);
     for (size_t i = 0; i < p->owned_count; i++)
         free(p->owned[i]);
     free(p->owned);
@@ -402,11 +667,35 @@ void cli_parse_free(cli_parse *p)
     memset(p, 0, sizeof *p);
 }
 
+static bool table_has(const cli_option *t, const char *long_name)
+{
+    for (; t->kind != CLI_OPT_END; t++) {
+        if (t->kind == CLI_OPT_INCLUDE && table_has(t->table, long_name))
+            return true;
+        if (is_option(t) && strcmp(t->long_name, long_name) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool cli_spec_has_option(const cli_spec *spec, const char *long_name)
+{
+    return table_has(spec->options, long_name);
+}
+
 bool cli_given(const cli_parse *p, const char *long_name)
 {
     for (size_t i = 0; i < p->row_count; i++)
         if (is_option(p->rows[i].option) && strcmp(p->rows[i].option->long_name, long_name) == 0)
             return p->rows[i].given_at != 0;
+    return false;
+}
+
+bool cli_given_on_command_line(const cli_parse *p, const char *long_name)
+{
+    for (size_t i = 0; i < p->row_count; i++)
+        if (is_option(p->rows[i].option) && strcmp(p->rows[i].option->long_name, long_name) == 0)
+            return p->rows[i].on_command_line;
     return false;
 }
 

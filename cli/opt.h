@@ -81,6 +81,12 @@ typedef struct cli_spec {
     const char *examples;      /* one command a line, printed as written */
 } cli_spec;
 
+/* A line of the config file, as the option it gives. */
+struct cli_config_entry {
+    char *arg; /* "--name=value" */
+    unsigned line;
+};
+
 /* A command line being parsed into a command's struct. */
 typedef struct cli_parse {
     const cli_spec *spec;
@@ -93,7 +99,14 @@ typedef struct cli_parse {
     void **owned; /* what cli_parse_free frees: lists, copies */
     size_t owned_count, owned_cap;
     unsigned given_next;
+    struct cli_config_entry *config; /* the config file's lines, read before the command line */
+    size_t config_count, config_cap;
+    char *config_path;
 } cli_parse;
+
+/* Set by the program: whether another command has this long option (a
+ * config file line for it is then no mistake, only not this command's). */
+extern bool (*cli_option_known_elsewhere)(const char *long_name);
 
 /* One value on its way into its field, for a CALL or LIST row's call. */
 struct cli_value {
@@ -107,12 +120,22 @@ struct cli_value {
 /* Parse argv[1..argc) (argv[0] names the command) into args. Returns -1 to
  * go on, or the exit code once it has printed: 0 after --help, 2 after a
  * usage error ("error: ...", then "see 'pm3k NAME --help'"). Free with
- * cli_parse_free in either case. */
+ * cli_parse_free in either case. A spec with a "config" row first reads
+ * the config file (--config FILE, $PM3K_CONFIG, $XDG_CONFIG_HOME/pm3k/config;
+ * --no-config skips it) through the same rows; its mistakes name the file
+ * and line. */
 int cli_parse_args(cli_parse *parse, const cli_spec *spec, void *args, int argc, char **argv);
 void cli_parse_free(cli_parse *parse);
 
+/* Does the command take an option of this long name? */
+bool cli_spec_has_option(const cli_spec *spec, const char *long_name);
+
 /* Was the option of this long name given? */
 bool cli_given(const cli_parse *parse, const char *long_name);
+/* Was it given on the command line itself (not only by the config file)?
+ * For checks of what a command line means, which a shared config file's
+ * defaults must not trip. */
+bool cli_given_on_command_line(const cli_parse *parse, const char *long_name);
 /* The first given (in command-line order) of a table's own rows, or NULL. */
 const cli_option *cli_first_given(const cli_parse *parse, const cli_option *table);
 

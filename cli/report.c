@@ -1,6 +1,7 @@
 /* pm3k CLI — the report a checking command prints: output, writer and run
  * totals in one place, shared by probe, domain and payload --check. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -17,6 +18,9 @@ int cli_report_open(cli_report *report, const cli_common *common, const char *co
     memset(report, 0, sizeof *report);
     clock_gettime(CLOCK_MONOTONIC, &report->start);
     report->strict = common->strict;
+    report->fail_on = common->fail_on;
+    report->ignore = common->ignore;
+    report->ignore_count = common->ignore_count;
     pm3k_summary_init(&report->summary);
     if (cli_output_open(&report->output, common->output) != 0)
         return -1;
@@ -33,8 +37,24 @@ int cli_report_open(cli_report *report, const cli_common *common, const char *co
 pm3k_code cli_report_item(void *userdata, const pm3k_item *item)
 {
     cli_report *report = userdata;
+    if (cli_interrupted())
+        return pm3k_error_set(&report->err, PM3K_ERR_ABORTED, "interrupted");
+    /* The item is the caller's until this returns, and the caller frees it
+     * after: marking its findings ignored here is the one place every
+     * command's items pass. */
+    pm3k_item *own = (pm3k_item *)(uintptr_t)item;
+    for (size_t i = 0; i < report->ignore_count; i++)
+        pm3k_item_ignore(own, report->ignore[i]);
     pm3k_summary_add(&report->summary, item, report->strict);
     return pm3k_writer_item(report->writer, item, &report->err);
+}
+
+pm3k_code cli_report_idle(void *userdata)
+{
+    cli_report *report = userdata;
+    if (cli_interrupted())
+        return pm3k_error_set(&report->err, PM3K_ERR_ABORTED, "interrupted");
+    return cli_output_flush(&report->output);
 }
 
 /* Say why the report stopped; a reader that went away (| head) is not an
@@ -53,8 +73,15 @@ static void say_failure(const cli_report *report, const char *fallback)
 int cli_report_finish(cli_report *report, pm3k_code run_rc, const char *fallback)
 {
     int exit_code = PM3K_EXIT_USAGE;
-    if (run_rc != PM3K_OK)
+    if (cli_interrupted() && !cli_run_epipe()) {
+        /* Stopped by a signal: what was checked, completed as a document. */
+        report->summary.interrupted = true;
+        report->summary.exit_code = cli_interrupt_exit_code();
+    } else if (run_rc != PM3K_OK) {
         goto fail;
+    } else {
+        report->summary.exit_code = cli_exit_policy(report->fail_on, report->summary.exit_code);
+    }
     report->summary.elapsed_ms = (int64_t)(cli_seconds_since(&report->start) * 1000.0);
     if (pm3k_writer_finish(report->writer, &report->summary, &report->err) != PM3K_OK)
         goto fail;
@@ -115,4 +142,29 @@ void cli_client_close(cli_client *c)
     pm3k_history_close(c->history);
     pm3k_api_key_free(c->key);
     memset(c, 0, sizeof *c);
+}
+
+static pm3k_code stdout_sink(void *userdata, const char *data, size_t len)
+{
+    (void)userdata;
+    return fwrite(data, 1, len, stdout) == len ? PM3K_OK : PM3K_ERR_IO;
+}
+
+void cli_usage_document(void)
+{
+    int format = cli_run_format();
+    if (cli_run_has_report() || (format != PM3K_FORMAT_JSON && format != PM3K_FORMAT_NDJSON))
+        return;
+    pm3k_writer_options opt = {.format = (pm3k_format)format};
+    pm3k_writer *writer = NULL;
+    pm3k_summary summary;
+    pm3k_error err = {0};
+    pm3k_summary_init(&summary);
+    summary.exit_code = PM3K_EXIT_USAGE;
+    const char *message = cli_run_last_error();
+    if (pm3k_writer_new(&opt, stdout_sink, NULL, &writer, &err) == PM3K_OK)
+        pm3k_writer_finish_error(writer, &summary, "usage", *message ? message : "usage error",
+                                 &err);
+    pm3k_writer_free(writer);
+    fflush(stdout);
 }

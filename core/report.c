@@ -11,6 +11,7 @@
 
 #include "core/redact.h"
 #include "core/report_int.h"
+#include "core/rules_int.h"
 #include "core/strbuf.h"
 #include "core/utf_int.h"
 #include "pm3k/exit.h"
@@ -438,6 +439,72 @@ static char *limit_text(const pm3k_limits *limits, const char *key)
     return NULL;
 }
 
+/* ---- shell-quoted paths: {path_q} and {out_q:SUFFIX} ----
+ * A hint is a command to paste: the file's real name goes in quoted for
+ * any POSIX shell (zsh and bash's failglob too), and the output beside it
+ * as NAME-fixed.SUFFIX, where SUFFIX may carry libvips save options
+ * ("jpg[Q=90]"), which must sit inside the quotes. */
+
+static bool shell_safe(const char *s)
+{
+    return *s &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-,:@%=") ==
+               strlen(s);
+}
+
+static char *shell_quote(const char *s)
+{
+    pm3k__strbuf out;
+    pm3k__strbuf_init(&out);
+    /* a name starting with '-' would read as an option */
+    const char *prefix = s[0] == '-' ? "./" : "";
+    if (shell_safe(s)) {
+        pm3k__strbuf_add(&out, prefix);
+        pm3k__strbuf_add(&out, s);
+        return pm3k__strbuf_detach(&out);
+    }
+    pm3k__strbuf_add(&out, "'");
+    pm3k__strbuf_add(&out, prefix);
+    for (const char *p = s; *p; p++)
+        pm3k__strbuf_add(&out, *p == '\'' ? "'\\''" : (char[]){*p, '\0'});
+    pm3k__strbuf_add(&out, "'");
+    return pm3k__strbuf_detach(&out);
+}
+
+/* The output a hint writes: beside a local file, or in the current folder
+ * for a URL's file, its name with "-fixed." and suffix for the extension. */
+static char *output_path(const char *path, const char *suffix)
+{
+    pm3k__strbuf name;
+    pm3k__strbuf_init(&name);
+    const char *start = path, *end = path + strlen(path);
+    if (strstr(path, "://")) {
+        end = path + strcspn(path, "?#");
+        const char *slash = end;
+        while (slash > path && slash[-1] != '/')
+            slash--;
+        start = slash;
+    }
+    const char *base = end;
+    while (base > start && base[-1] != '/')
+        base--;
+    const char *dot = NULL;
+    for (const char *p = base + 1; p < end; p++)
+        if (*p == '.')
+            dot = p;
+    const char *stem_end = dot ? dot : end;
+    if (stem_end == start)
+        pm3k__strbuf_add(&name, "video");
+    else
+        pm3k__strbuf_addn(&name, start, (size_t)(stem_end - start));
+    pm3k__strbuf_add(&name, "-fixed.");
+    pm3k__strbuf_add(&name, suffix);
+    char *plain = pm3k__strbuf_detach(&name);
+    char *quoted = plain ? shell_quote(plain) : NULL;
+    free(plain);
+    return quoted;
+}
+
 /* ---- findings ---- */
 
 /* Look a template name up in the (name, value) pairs, then in the limits,
@@ -462,6 +529,10 @@ static char *template_value(const pm3k_item *item, const char *name, size_t name
     }
     if (strcmp(key, "path") == 0)
         return strdup(item->path);
+    if (strcmp(key, "path_q") == 0)
+        return shell_quote(item->path);
+    if (strncmp(key, "out_q:", 6) == 0)
+        return output_path(item->path, key + 6);
     return pm3k_item_fact_text(item, key);
 }
 
@@ -476,8 +547,11 @@ char *pm3k__render_template(const pm3k_item *item, const char *tmpl, const char 
             close = strchr(p + 1, '}');
         /* Only "{name}" with a plain identifier is a placeholder; other
          * braces (JSON examples in hints) are copied as they are. */
+        size_t name_len = close ? (size_t)(close - p - 1) : 0;
+        bool output = close && strncmp(p + 1, "out_q:", 6) == 0 && name_len > 6 &&
+                      strcspn(p + 1, " \t") >= name_len;
         if (close && close > p + 1 &&
-            strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(close - p - 1)) {
+            (output || strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == name_len)) {
             char *value = template_value(item, p + 1, (size_t)(close - p - 1), pairs, pair_count);
             if (value) {
                 pm3k__strbuf_add(&out, value);
@@ -633,4 +707,35 @@ void pm3k_summary_add(pm3k_summary *summary, const pm3k_item *item, bool strict)
         break;
     }
     summary->exit_code = pm3k_exit_merge(summary->exit_code, pm3k_item_exit_code(item, strict));
+}
+
+pm3k_code pm3k__item_add_fix(pm3k_item *item, pm3k_rule_id rule, pm3k__fix fix, ...)
+{
+    const char *pairs[2 * (PM3K_MAX_TEMPLATE_PAIRS + 1)];
+    size_t count = 0;
+    va_list ap;
+    va_start(ap, fix);
+    for (;;) {
+        const char *name = va_arg(ap, const char *);
+        if (!name)
+            break;
+        const char *value = va_arg(ap, const char *);
+        if (count < PM3K_MAX_TEMPLATE_PAIRS) {
+            pairs[2 * count] = name;
+            pairs[2 * count + 1] = value;
+            count++;
+        }
+    }
+    va_end(ap);
+    const char *tmpl = pm3k__rule_fix(fix);
+    char *text = pm3k__render_template(item, tmpl ? tmpl : "", pairs, count);
+    if (!text) {
+        item->incomplete = true;
+        return PM3K_ERR_NOMEM;
+    }
+    pairs[2 * count] = "fix";
+    pairs[2 * count + 1] = text;
+    pm3k_code rc = pm3k__item_add_pairs(item, rule, pairs, count + 1);
+    free(text);
+    return rc;
 }

@@ -6,6 +6,7 @@
  * ...: the limit placeholders of core/report.c, listed in docs/rules.md),
  * then {path} and the item's facts. tests/unit/test_rules.c checks that every
  * row is complete and that docs/rules.md lists every code. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,59 +27,53 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     {PM3K_RULE_INPUT_MISSING, "input_missing", "any", E, INPUT, NULL, "'{path}' does not exist",
      "check the path; files named on the command line or on stdin must exist"},
     {PM3K_RULE_INPUT_UNREADABLE, "input_unreadable", "any", E, INPUT, NULL,
-     "cannot read '{path}': {reason}",
-     "check the file's permissions, or whether it is a special file"},
+     "cannot read '{path}': {reason}", "{fix}"},
 
     /* ---- video ---- */
     {PM3K_RULE_UNREADABLE_MEDIA_VIDEO, "unreadable_media", "video", E, DEF,
-     "file_format_check_failed", "cannot be read as a video: {reason}",
-     "re-export or re-copy the file: a half-copied MP4 has no moov box or has samples past "
-     "the end of the file"},
+     "file_format_check_failed", "cannot be read as a video: {reason}", "{fix}"},
     {PM3K_RULE_UNSUPPORTED_CONTAINER, "unsupported_container", "video", E, DEF,
-     "file_format_check_failed", "container is {container}; PM3K takes MP4 or MOV",
-     "remux to MP4 (no re-encode when the codec is H.264/H.265): "
-     "ffmpeg -i IN -c copy -movflags +faststart OUT.mp4, or re-encode with libx264"},
+     "file_format_check_failed", "container is {container}; PM3K takes MP4 or MOV", "{fix}"},
     {PM3K_RULE_NO_VIDEO_STREAM, "no_video_stream", "video", E, DEF, "bad_request",
      "no video stream (audio-only or empty container)",
      "export the video track too; TikTok needs a video"},
     {PM3K_RULE_UNSUPPORTED_CODEC, "unsupported_codec", "video", E, DEF, "file_format_check_failed",
      "video codec is {codec}; TikTok via PM3K needs H.264 or H.265 in MP4/MOV",
-     "re-encode: ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p -c:a aac -movflags +faststart "
-     "OUT.mp4"},
+     "re-encode: ffmpeg -i {path_q} -c:v libx264 -pix_fmt yuv420p -c:a aac -movflags +faststart "
+     "{out_q:mp4}"},
     {PM3K_RULE_NOT_VERTICAL, "not_vertical", "video", E, DEF, "bad_request",
      "displayed {display_width}x{display_height} ({orientation}); TikTok via PM3K needs "
      "9:16 vertical",
-     "crop or pad to 1080x1920; a phone video shot upright keeps its rotation flag, so "
-     "do not bake a landscape frame; to pad: ffmpeg -i IN -vf "
-     "\"scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:-1:-1\" -c:v libx264 "
-     "-c:a copy -movflags +faststart OUT.mp4"},
+     "crop the middle to 9:16: ffmpeg -i {path_q} -vf 'crop={crop_width}:{crop_height},"
+     "scale=1080:1920,setsar=1' -c:v libx264 -pix_fmt yuv420p -c:a aac -movflags +faststart "
+     "{out_q:mp4} (or pad it: -vf 'scale=1080:-2,pad=1080:1920:(ow-iw)/2:(oh-ih)/2,setsar=1')"},
     {PM3K_RULE_NOT_9_16, "not_9_16", "video", W, DEF, NULL,
      "vertical but displayed {display_width}x{display_height} is not 9:16 "
      "(aspect {display_aspect}, 0.5625 within {aspect_tolerance_percent} % expected)",
-     "crop or pad to 9:16 (e.g. 1080x1920) so TikTok does not add bars: ffmpeg -i IN -vf "
-     "\"scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:-1:-1\" -c:v libx264 "
-     "-c:a copy -movflags +faststart OUT.mp4"},
+     "pad to 9:16 so TikTok does not add bars: ffmpeg -i {path_q} -vf "
+     "'scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:(ow-iw)/2:(oh-ih)/2,"
+     "setsar=1' -c:v libx264 -pix_fmt yuv420p -c:a aac -movflags +faststart {out_q:mp4}"},
     {PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, "picture_size_out_of_range", "video", E, DEF,
      "picture_size_check_failed",
      "coded picture {coded_width}x{coded_height} has a side outside {min_side}..{max_side} px",
-     "scale so each side is between {min_side} and {max_side} px; 1080x1920 is ideal: "
-     "ffmpeg -i IN -vf scale=1080:1920 -c:v libx264 -c:a copy -movflags +faststart OUT.mp4"},
+     "scale it (each side between {min_side} and {max_side} px; 1080x1920 is ideal): ffmpeg -i "
+     "{path_q} -vf 'scale={scale_width}:{scale_height},setsar=1' -c:v libx264 -pix_fmt yuv420p "
+     "-c:a aac -movflags +faststart {out_q:mp4}"},
     {PM3K_RULE_FRAME_RATE_OUT_OF_RANGE, "frame_rate_out_of_range", "video", E, DEF,
      "frame_rate_check_failed", "frame rate {fps} fps is outside {min_fps}..{max_fps} fps",
-     "re-encode at 24, 25, 30 or 60 fps: ffmpeg -i IN -r 30 -c:v libx264 OUT.mp4"},
+     "re-encode at 30 fps (or 24, 25, 60): ffmpeg -i {path_q} -r 30 -c:v libx264 -pix_fmt "
+     "yuv420p -c:a aac -movflags +faststart {out_q:mp4}"},
     {PM3K_RULE_DURATION_TOO_LONG, "duration_too_long", "video", E, DEF, "duration_check_failed",
      "duration {duration_s} s is over the {max_duration} s limit",
-     "trim the video (ffmpeg -i IN -t {max_duration} -c:v libx264 -c:a aac -movflags +faststart "
-     "OUT.mp4), or pass --max-duration with the creator's max_video_post_duration_sec"},
+     "keep the first {max_duration} s: ffmpeg -i {path_q} -t {max_duration} -c copy -movflags "
+     "+faststart {out_q:mp4}; or pass --max-duration with the creator's "
+     "max_video_post_duration_sec"},
     {PM3K_RULE_TOO_LARGE_VIDEO, "too_large", "video", E, DEF, "too_large",
-     "file is {size_mb} MB, over the {plan} plan's {max_video_mb} MB limit",
-     "compress or trim it (ffmpeg -i IN -c:v libx264 -crf 23 -c:a copy -movflags +faststart "
-     "OUT.mp4); the {plan} plan allows {max_video_mb} MB and PM3K may also answer "
-     "too_large_need_proxy"},
+     "file is {size_mb} MB, over the {plan} plan's {max_video_mb} MB limit", "{fix}"},
     {PM3K_RULE_MOOV_AT_END, "moov_at_end", "video", I, DEF, NULL,
      "not fast-start: the moov box comes after the media data",
      "PM3K accepts it as is; for streaming and --deep probes remux with "
-     "ffmpeg -i IN -c copy -movflags +faststart OUT.mp4"},
+     "ffmpeg -i {path_q} -c copy -movflags +faststart {out_q:mp4}"},
     {PM3K_RULE_EXTENSION_MISMATCH_VIDEO, "extension_mismatch", "video", W, DEF, NULL,
      "content is {content_type} but the name ends in .{extension}",
      "rename the file to match its content"},
@@ -88,22 +83,21 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "cannot be read as an image: {reason}",
      "re-export or re-copy the image: a cut-off file fails PM3K's conversion"},
     {PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "unsupported_image_type", "image", E, DEF,
-     "unsupported_image_type", "{content_type} is not accepted here; use {accepted}",
-     "convert it: vips copy IN OUT.jpg[Q=90]"},
+     "unsupported_image_type", "{content_type} is not accepted here; use {accepted}", "{fix}"},
     {PM3K_RULE_IMAGE_TOO_LARGE_IMAGE, "image_too_large", "image", E, DEF, "image_too_large",
      "image is {size_mb} MB, over the {max_image_mb} MB limit",
-     "re-save it smaller: vips copy IN OUT.jpg[Q=85,strip]"},
+     "re-save it smaller: vips copy {path_q} {out_q:jpg[Q=85,strip]}"},
     {PM3K_RULE_IMAGE_TOO_LARGE_PX, "image_too_large_px", "image", E, DEF, "image_too_large_px",
      "image is {width}x{height}; PM3K refuses images over {max_image_side} px on any side",
-     "resize so neither side exceeds {max_image_side} px: vips thumbnail IN OUT.jpg "
+     "resize so neither side exceeds {max_image_side} px: vips thumbnail {path_q} {out_q:jpg} "
      "{max_image_side}"},
     {PM3K_RULE_EXTENSION_MISMATCH_IMAGE, "extension_mismatch", "image", W, DEF, NULL,
      "content is {content_type} but the name ends in .{extension}",
      "rename the file to match its content"},
     {PM3K_RULE_ANIMATED_IMAGE, "animated_image", "image", W, DEF, NULL,
      "animated {content_type} of {frames} frames: a photo post shows one still frame",
-     "export the frame you want as a still image (vips copy IN OUT.jpg takes the first), or "
-     "post the animation as a video"},
+     "keep the first frame as a still image: vips copy {path_q} {out_q:jpg}; or post the "
+     "animation as a video"},
 
     /* ---- carousels ---- */
     {PM3K_RULE_TOO_FEW_IMAGES_CAROUSEL, "too_few_images", "carousel", E, DEF, "too_few_images",
@@ -161,8 +155,12 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
     {PM3K_RULE_VERIFY_FILE_MISSING, "verify_file_missing", "domain", E, DEF, "domain_not_verified",
      "{url}: {reason}", "{fix}"},
     {PM3K_RULE_VERIFY_TOKEN_MISMATCH, "verify_token_mismatch", "domain", E, DEF,
-     "domain_not_verified", "{url} does not hold the expected token (found: {found})",
+     "domain_not_verified",
+     "{url} does not contain the expected token '{token}' (found: '{found}')",
      "put exactly the token from the PM3K dashboard in pm3k-verify.txt"},
+    {PM3K_RULE_VERIFY_TOKEN_UNCHECKED, "verify_token_unchecked", "domain", W, DEF, NULL,
+     "{url} answers, but its token was not compared (no --token given; it holds '{found}')",
+     "give the token from the PM3K dashboard: pm3k domain verify {host} --token TOKEN"},
 
     /* ---- payload lint ---- */
     {PM3K_RULE_INVALID_JSON, "invalid_json", "payload", E, DEF, "bad_request",
@@ -323,7 +321,7 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "checks the files"},
     {PM3K_RULE_IMAGE_TOO_LARGE_POST, "image_too_large", "post", E, DEF, "image_too_large",
      "an image is over the size limit: {said}",
-     "re-save it under 20 MB: vips copy IN OUT.jpg[Q=85,strip]"},
+     "re-save it under 20 MB: vips copy IN 'OUT.jpg[Q=85,strip]'"},
     {PM3K_RULE_IMAGE_TOO_LARGE_PX_POST, "image_too_large_px", "post", E, DEF, "image_too_large_px",
      "an image is over 1080 px on a side: {said}", "resize it: vips thumbnail IN OUT.jpg 1080"},
     {PM3K_RULE_IMAGE_CONVERT_FAILED, "image_convert_failed", "post", E, DEF, "image_convert_failed",
@@ -543,6 +541,10 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
 
 /* ---- fixes: the hint of a rule whose row says "{fix}", by cause ---- */
 
+/* The re-encode every video hint ends in: H.264 and AAC in a fast-start
+ * MP4, which PM3K and TikTok take. */
+#define REENCODE "-c:v libx264 -pix_fmt yuv420p -c:a aac -movflags +faststart {out_q:mp4}"
+
 static const struct {
     pm3k__fix fix; /* rows are indexed by it */
     const char *hint;
@@ -583,6 +585,48 @@ static const struct {
      "the server has no TLS setup for this host name (it refuses the name sent in SNI): "
      "configure the host's certificate on it; this fails the same way on every try, for PM3K "
      "too"},
+    {PM3K__FIX_MEDIA_BROKEN,
+     "re-export or re-copy the file: a half-copied {container} has no moov box or has samples "
+     "past the end of the file"},
+    {PM3K__FIX_MEDIA_NOT_MEDIA,
+     "the content is not a video or an image at all, whatever its name says: check that this "
+     "is the file you meant to post"},
+    {PM3K__FIX_MEDIA_EMPTY, "the file is empty: copy it again from where it was made"},
+    {PM3K__FIX_CONTAINER_REMUX,
+     "remux to MP4, the {codec} streams copied: ffmpeg -i {path_q} -c copy -movflags +faststart "
+     "{out_q:mp4}"},
+    {PM3K__FIX_CONTAINER_REENCODE,
+     "re-encode to H.264 in MP4 ({codec} cannot be copied into what PM3K takes): ffmpeg -i "
+     "{path_q} " REENCODE},
+    {PM3K__FIX_CONTAINER_UNKNOWN, "re-encode to H.264 in MP4: ffmpeg -i {path_q} " REENCODE},
+    {PM3K__FIX_TOO_LARGE_BITRATE,
+     "re-encode at {target_kbps} kb/s to fit {max_video_mb} MB over {duration_s} s: ffmpeg -i "
+     "{path_q} -c:v libx264 -b:v {target_kbps}k -maxrate {target_kbps}k -bufsize "
+     "{target_kbps}k -pix_fmt yuv420p -c:a aac -b:a 128k -movflags +faststart {out_q:mp4}; the "
+     "{plan} plan allows {max_video_mb} MB and PM3K may also answer too_large_need_proxy"},
+    {PM3K__FIX_TOO_LARGE_TRIM,
+     "compress or trim it: ffmpeg -i {path_q} -c:v libx264 -crf 28 -pix_fmt yuv420p -c:a aac "
+     "-movflags +faststart {out_q:mp4}; the {plan} plan allows {max_video_mb} MB"},
+    {PM3K__FIX_IMAGE_CONVERT, "convert it: vips copy {path_q} {out_q:jpg[Q=90]}"},
+    {PM3K__FIX_IMAGE_IS_VIDEO,
+     "this is a video ({content_type}), not a photo: post it as a video, or take a still "
+     "from it: ffmpeg -i {path_q} -frames:v 1 -vf 'scale={max_image_side}:{max_image_side}:"
+     "force_original_aspect_ratio=decrease' -q:v 2 {out_q:jpg}"},
+    {PM3K__FIX_IMAGE_UNKNOWN,
+     "the content is no image pm3k knows, whatever its name says: check that this is the file "
+     "you meant, and export it as JPEG or WebP"},
+    {PM3K__FIX_INPUT_PERMISSIONS,
+     "check the file's permissions: ls -l {path_q} (the user running pm3k must be able to read "
+     "it)"},
+    {PM3K__FIX_INPUT_NAME_TOO_LONG,
+     "the path or one of its names is longer than the system allows (255 bytes a name): "
+     "rename or move the file"},
+    {PM3K__FIX_INPUT_LOOP,
+     "a symlink leads back to itself (or the folders nest too deep): fix or remove it"},
+    {PM3K__FIX_INPUT_CHANGED, "the file changed while it was checked: check it again once it is "
+                              "written"},
+    {PM3K__FIX_INPUT_OTHER, "check whether it is a special file (a device, a socket, a FIFO) or "
+                            "the disk reports errors"},
 };
 
 #undef E
@@ -597,6 +641,21 @@ const pm3k_rule *pm3k_rule_get(pm3k_rule_id id)
     if ((int)id < 0 || id >= PM3K_RULE__COUNT)
         return NULL;
     return &rules[id];
+}
+
+pm3k__fix pm3k__input_fix(int errnum)
+{
+    switch (errnum) {
+    case EACCES:
+    case EPERM:
+        return PM3K__FIX_INPUT_PERMISSIONS;
+    case ENAMETOOLONG:
+        return PM3K__FIX_INPUT_NAME_TOO_LONG;
+    case ELOOP:
+        return PM3K__FIX_INPUT_LOOP;
+    default:
+        return PM3K__FIX_INPUT_OTHER;
+    }
 }
 
 const char *pm3k__rule_fix(pm3k__fix fix)

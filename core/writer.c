@@ -32,7 +32,8 @@ pm3k_code pm3k_format_parse(const char *text, pm3k_format *out)
     } names[] = {{"text", PM3K_FORMAT_TEXT},
                  {"json", PM3K_FORMAT_JSON},
                  {"ndjson", PM3K_FORMAT_NDJSON},
-                 {"junit", PM3K_FORMAT_JUNIT}};
+                 {"junit", PM3K_FORMAT_JUNIT},
+                 {"github", PM3K_FORMAT_GITHUB}};
     for (size_t i = 0; text && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(text, names[i].name) == 0) {
             *out = names[i].format;
@@ -249,9 +250,16 @@ static const char *status_color(pm3k_status status)
 /* Text goes to terminals: a file named "a\033[31m.mp4" or "a\nb.mp4" must
  * neither drive the terminal nor break the one-line-per-item layout, so
  * control bytes are shown as C escapes. */
-static void add_printable(pm3k__strbuf *sb, const char *s)
+static void add_escaped(pm3k__strbuf *sb, const char *s, bool backslashes)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        /* In a path or a fact a backslash doubles, so "new\\nline" (a real
+         * backslash) and "new\nline" (a newline) never read the same. Hints
+         * keep theirs: they are commands to paste. */
+        if (*p == '\\' && backslashes) {
+            pm3k__strbuf_add(sb, "\\\\");
+            continue;
+        }
         if (*p >= 0x20 && *p != 0x7F) {
             pm3k__strbuf_addn(sb, (const char *)p, 1);
             continue;
@@ -271,6 +279,17 @@ static void add_printable(pm3k__strbuf *sb, const char *s)
             break;
         }
     }
+}
+
+static void add_printable(pm3k__strbuf *sb, const char *s)
+{
+    add_escaped(sb, s, false);
+}
+
+/* A path or a fact value: control bytes and backslashes escaped. */
+static void add_printable_path(pm3k__strbuf *sb, const char *s)
+{
+    add_escaped(sb, s, true);
 }
 
 /* Most severe finding first (errors, then warnings, then infos), stable. */
@@ -311,7 +330,7 @@ static void text_facts(pm3k__strbuf *sb, const pm3k_item *item)
     {
         char *value = pm3k__json_value_text(fact);
         pm3k__strbuf_addf(sb, " %s=", fact->string);
-        add_printable(sb, value ? value : "?");
+        add_printable_path(sb, value ? value : "?");
         free(value);
     }
     pm3k__strbuf_add(sb, "\n");
@@ -329,7 +348,7 @@ static pm3k_code text_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *er
         pm3k__strbuf_addf(&sb, "%s%-5s\033[0m ", status_color(status), status_label(status));
     else
         pm3k__strbuf_addf(&sb, "%-5s ", status_label(status));
-    add_printable(&sb, pm3k_item_path(item));
+    add_printable_path(&sb, pm3k_item_path(item));
     if (count == 0) {
         pm3k__strbuf_add(&sb, "\n");
     } else {
@@ -431,7 +450,11 @@ static pm3k_code junit_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *e
     pm3k__strbuf_add(&sb, pm3k_kind_name(pm3k_item_kind(item)));
     pm3k__strbuf_add(&sb, "\" name=\"");
     xml_escape(&sb, pm3k_item_path(item));
-    pm3k__strbuf_add(&sb, "\">\n");
+    pm3k__strbuf_add(&sb, "\" file=\"");
+    xml_escape(&sb, pm3k_item_path(item));
+    int64_t elapsed_ms = 0;
+    pm3k_item_fact_get_int(item, "elapsed_ms", &elapsed_ms);
+    pm3k__strbuf_addf(&sb, "\" time=\"%.3f\">\n", (double)elapsed_ms / 1000.0);
     bool failing = status == PM3K_STATUS_FAIL || (w->opt.strict && status == PM3K_STATUS_WARN);
     if (failing || status == PM3K_STATUS_ERROR) {
         const pm3k_finding *f = pm3k_item_finding(item, headline_finding(item));
@@ -489,6 +512,115 @@ static pm3k_code junit_finish(pm3k_writer *w, const pm3k_summary *s, pm3k_error 
     return emit(w, tail, sizeof tail - 1, err);
 }
 
+/* ---- github ----
+ * GitHub Actions workflow commands, one line each: a finding is
+ * "::error file=PATH,title=CODE::MESSAGE" (warnings "::warning"), the
+ * summary a "::notice". GitHub reads %, CR and LF as escapes in the
+ * message, and ':' and ',' too in the properties. */
+
+static void github_escape(pm3k__strbuf *sb, const char *s, bool property)
+{
+    char *clean = pm3k__utf8_sanitize(s, strlen(s));
+    if (!clean) {
+        sb->failed = true;
+        return;
+    }
+    for (const char *p = clean; *p; p++) {
+        if (*p == '%')
+            pm3k__strbuf_add(sb, "%25");
+        else if (*p == '\r')
+            pm3k__strbuf_add(sb, "%0D");
+        else if (*p == '\n')
+            pm3k__strbuf_add(sb, "%0A");
+        else if (property && *p == ':')
+            pm3k__strbuf_add(sb, "%3A");
+        else if (property && *p == ',')
+            pm3k__strbuf_add(sb, "%2C");
+        else
+            pm3k__strbuf_addn(sb, p, 1);
+    }
+    free(clean);
+}
+
+static void github_finding(pm3k__strbuf *sb, const pm3k_item *item, const pm3k_finding *f,
+                           const char *command)
+{
+    const char *path = pm3k_item_path(item);
+    bool is_url = strstr(path, "://") != NULL;
+    pm3k__strbuf_add(sb, command);
+    pm3k__strbuf_add(sb, " ");
+    if (!is_url) {
+        pm3k__strbuf_add(sb, "file=");
+        github_escape(sb, path, true);
+        pm3k__strbuf_add(sb, ",");
+    }
+    pm3k__strbuf_add(sb, "title=");
+    github_escape(sb, f->rule->code, true);
+    pm3k__strbuf_add(sb, "::");
+    if (is_url) {
+        github_escape(sb, path, false);
+        pm3k__strbuf_add(sb, ": ");
+    }
+    github_escape(sb, f->message, false);
+    if (f->rule->predicts) {
+        pm3k__strbuf_add(sb, " [");
+        github_escape(sb, f->rule->predicts, false);
+        pm3k__strbuf_add(sb, "]");
+    }
+    if (f->hint && *f->hint) {
+        pm3k__strbuf_add(sb, "%0Afix: ");
+        github_escape(sb, f->hint, false);
+    }
+    pm3k__strbuf_add(sb, "\n");
+}
+
+static pm3k_code github_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *err)
+{
+    pm3k__strbuf sb;
+    pm3k__strbuf_init(&sb);
+    for (size_t i = 0; i < pm3k_item_finding_count(item); i++) {
+        const pm3k_finding *f = pm3k_item_finding(item, i);
+        pm3k_severity sev = pm3k_finding_severity(f);
+        if (sev == PM3K_SEV_ERROR)
+            github_finding(&sb, item, f, "::error");
+        else if (sev == PM3K_SEV_WARNING)
+            github_finding(&sb, item, f, w->opt.strict ? "::error" : "::warning");
+    }
+    pm3k_code rc = emit_sb(w, &sb, err);
+    pm3k__strbuf_free(&sb);
+    return rc;
+}
+
+static pm3k_code github_summary(pm3k_writer *w, const pm3k_summary *s, const char *run_error,
+                                pm3k_error *err)
+{
+    pm3k__strbuf sb, text;
+    pm3k__strbuf_init(&sb);
+    pm3k__strbuf_init(&text);
+    pm3k__strbuf_addf(&text, "%llu item%s: %llu passed, %llu warned, %llu failed, %llu error%s",
+                      (unsigned long long)s->items, s->items == 1 ? "" : "s",
+                      (unsigned long long)s->passed, (unsigned long long)s->warned,
+                      (unsigned long long)s->failed, (unsigned long long)s->errors,
+                      s->errors == 1 ? "" : "s");
+    if (s->skipped)
+        pm3k__strbuf_addf(&text, ", %llu skipped", (unsigned long long)s->skipped);
+    if (s->interrupted)
+        pm3k__strbuf_add(&text, ", interrupted");
+    if (run_error) {
+        pm3k__strbuf_add(&sb, "::error title=pm3k::");
+        github_escape(&sb, run_error, false);
+        pm3k__strbuf_add(&sb, "\n");
+    }
+    pm3k__strbuf_addf(&sb, "::notice title=pm3k %s::", w->opt.command ? w->opt.command : "probe");
+    github_escape(&sb, text.data ? text.data : "", false);
+    pm3k__strbuf_add(&sb, "\n");
+    sb.failed = sb.failed || text.failed;
+    pm3k_code rc = emit_sb(w, &sb, err);
+    pm3k__strbuf_free(&sb);
+    pm3k__strbuf_free(&text);
+    return rc;
+}
+
 /* ---- dispatch ---- */
 
 pm3k_code pm3k_writer_new(const pm3k_writer_options *options, pm3k_sink_fn sink, void *userdata,
@@ -521,6 +653,9 @@ pm3k_code pm3k_writer_item(pm3k_writer *w, const pm3k_item *item, pm3k_error *er
     case PM3K_FORMAT_JUNIT:
         rc = junit_item(w, item, err);
         break;
+    case PM3K_FORMAT_GITHUB:
+        rc = github_item(w, item, err);
+        break;
     case PM3K_FORMAT_JSON:
     case PM3K_FORMAT_NDJSON: {
         if (w->opt.format == PM3K_FORMAT_JSON && w->written == 0)
@@ -552,11 +687,14 @@ static cJSON *error_to_json(const char *code, const char *message)
 }
 
 static pm3k_code finish(pm3k_writer *w, const pm3k_summary *summary, cJSON *run_error,
-                        pm3k_error *err)
+                        const char *run_message, pm3k_error *err)
 {
     pm3k_code rc = PM3K_OK;
     cJSON *sum = NULL, *line = NULL;
     switch (w->opt.format) {
+    case PM3K_FORMAT_GITHUB:
+        rc = github_summary(w, summary, run_message, err);
+        break;
     case PM3K_FORMAT_TEXT:
         rc = text_summary(w, summary, err);
         break;
@@ -609,7 +747,7 @@ static pm3k_code finish(pm3k_writer *w, const pm3k_summary *summary, cJSON *run_
 
 pm3k_code pm3k_writer_finish(pm3k_writer *w, const pm3k_summary *summary, pm3k_error *err)
 {
-    return finish(w, summary, NULL, err);
+    return finish(w, summary, NULL, NULL, err);
 }
 
 pm3k_code pm3k_writer_finish_error(pm3k_writer *w, const pm3k_summary *summary, const char *code,
@@ -621,7 +759,7 @@ pm3k_code pm3k_writer_finish_error(pm3k_writer *w, const pm3k_summary *summary, 
         if (!run_error)
             return pm3k_error_set(err, PM3K_ERR_NOMEM, "out of memory while writing the report");
     }
-    return finish(w, summary, run_error, err);
+    return finish(w, summary, run_error, message, err);
 }
 
 void pm3k_writer_free(pm3k_writer *w)

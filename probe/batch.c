@@ -19,6 +19,7 @@
 
 #include "core/medialib.h"
 #include "core/pool.h"
+#include "core/rules_int.h"
 #include "probe/cache.h"
 #include "probe/carousel.h"
 #include "probe/lane.h"
@@ -60,6 +61,7 @@ typedef struct input {
 typedef struct slot {
     bool ready;
     pm3k_item *item;
+    char *skipped; /* instead of an item: the path of a file whose content is not media */
     /* The task while a files-lane worker checks it: the slot of an index
      * is not reused before its item is emitted, so the pool item can point
      * here. */
@@ -91,6 +93,8 @@ struct pm3k_batch {
     void *progress_data;
     pm3k_code (*idle)(void *);
     void *idle_data;
+    pm3k_skip_fn skip;
+    void *skip_data;
     pm3k__cache *cache; /* --cache; looked up by the producer, stored by the emitter */
     /* cache hits the producer has not handed over yet (its own) */
     cached hits[HIT_BATCH];
@@ -185,6 +189,28 @@ void pm3k_batch_set_idle(pm3k_batch *b, pm3k_code (*idle)(void *userdata), void 
 {
     b->idle = idle;
     b->idle_data = userdata;
+}
+
+void pm3k_batch_set_skip(pm3k_batch *b, pm3k_skip_fn fn, void *userdata)
+{
+    b->skip = fn;
+    b->skip_data = userdata;
+}
+
+uint64_t pm3k_batch_total(pm3k_batch *b)
+{
+    pthread_mutex_lock(&b->mu);
+    uint64_t total = b->producer_done ? b->next_index : 0;
+    pthread_mutex_unlock(&b->mu);
+    return total;
+}
+
+uint64_t pm3k_batch_done(pm3k_batch *b)
+{
+    pthread_mutex_lock(&b->mu);
+    uint64_t done = b->next_emit;
+    pthread_mutex_unlock(&b->mu);
+    return done;
 }
 
 pm3k_code pm3k_batch_set_cache(pm3k_batch *b, const char *path, pm3k_error *err)
@@ -372,6 +398,30 @@ static lane_id lane_of(const char *path, int errnum)
     return errnum == 0 && pm3k__is_url(path) ? LANE_URLS : LANE_FILES;
 }
 
+/* The task's file is not media and its name did not say it was: skipped,
+ * told in its turn by the emitting thread. */
+static void lane_skip(pm3k__lane *lane, pm3k__task *task)
+{
+    pm3k_batch *b = lane->batch;
+    pthread_mutex_lock(&b->mu);
+    slot *s = &b->slots[task->index % b->window];
+    s->skipped = task->path;
+    task->path = NULL;
+    s->ready = true;
+    pthread_cond_broadcast(&b->ready);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Whether the content of a checked file is media of some kind: not for
+ * content no format row recognises, or none at all. */
+static bool is_media(const pm3k_item *item)
+{
+    char *type = pm3k_item_fact_text(item, "content_type");
+    bool media = !type || (strcmp(type, "unknown") != 0 && strcmp(type, "empty") != 0);
+    free(type);
+    return media;
+}
+
 static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task, pm3k_error *err)
 {
     pm3k_item *item = NULL;
@@ -384,7 +434,10 @@ static pm3k_item *probe_task(const pm3k_probe_config *config, pm3k__task *task, 
         else
             snprintf(reason, sizeof reason, "%s", strerror(task->errnum));
         if (item)
-            pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason", reason, PM3K_END);
+            pm3k__item_add_fix(item, PM3K_RULE_INPUT_UNREADABLE,
+                               task->errnum == ERRNUM_LINE_TOO_LONG ? PM3K__FIX_INPUT_NAME_TOO_LONG
+                                                                    : pm3k__input_fix(task->errnum),
+                               "reason", reason, PM3K_END);
         return item;
     }
     pm3k_probe_file(config, task->path, &item, err);
@@ -409,6 +462,11 @@ static void check_file(void *userdata, void *item)
     pm3k__task task = *(pm3k__task *)item; /* the slot is the batch's again once completed */
     pm3k_error err = {0};
     pm3k_item *result = probe_task(&lane->batch->config, &task, &err);
+    if (result && task.content_decides && !is_media(result)) {
+        pm3k_item_free(result);
+        lane_skip(lane, &task);
+        return;
+    }
     if (!result && err.code != PM3K_OK) {
         /* Memory ran out, or FFmpeg/libvips could not be loaded (which
          * media_ready reports first). */
@@ -503,7 +561,7 @@ static bool complete_hit(pm3k_batch *b, char *path, char *report, const pm3k__ca
 
 /* Queue a task for its lane; blocks while the window is full. Takes
  * ownership of path. Returns false when the run is stopping. */
-static bool queue_task(pm3k_batch *b, lane_id id, char *path, int errnum,
+static bool queue_task(pm3k_batch *b, lane_id id, char *path, int errnum, bool content_decides,
                        const pm3k__cache_stamp *stamp)
 {
     pm3k__lane *lane = &b->lanes[id];
@@ -527,6 +585,7 @@ static bool queue_task(pm3k_batch *b, lane_id id, char *path, int errnum,
     t->input = b->input_seen - 1;
     t->path = path;
     t->errnum = errnum;
+    t->content_decides = content_decides && id == LANE_FILES;
     lane->count++;
     pthread_cond_signal(&lane->work);
     if (!pm3k__pool_signal(lane->pool, lane->count))
@@ -540,7 +599,7 @@ static bool queue_task(pm3k_batch *b, lane_id id, char *path, int errnum,
 /* One input: dropped when it is another shard's, answered from the cache
  * when it can be, queued for its lane otherwise. Takes ownership of path.
  * Returns false when the run is stopping. */
-static bool enqueue(pm3k_batch *b, char *path, int errnum)
+static bool enqueue_task(pm3k_batch *b, char *path, int errnum, bool content_decides)
 {
     lane_id id = lane_of(path, errnum);
     pm3k__cache_stamp stamp = {0};
@@ -560,20 +619,49 @@ static bool enqueue(pm3k_batch *b, char *path, int errnum)
         free(path);
         return false;
     }
-    return queue_task(b, id, path, errnum, &stamp);
+    return queue_task(b, id, path, errnum, content_decides, &stamp);
+}
+
+static bool enqueue(pm3k_batch *b, char *path, int errnum)
+{
+    return enqueue_task(b, path, errnum, false);
+}
+
+/* ---- what a walk or a list leaves out ---- */
+
+static void tell_skip(void *userdata, const char *path, const char *reason, bool note)
+{
+    pm3k_batch *b = userdata;
+    /* another shard's entry is counted there */
+    if (b->config.shard_count > 1 &&
+        pm3k_shard_of(path, b->config.shard_count) != b->config.shard_index)
+        return;
+    pthread_mutex_lock(&b->mu);
+    if (b->skip)
+        b->skip(b->skip_data, path, reason, note);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Whether a name's extension is one that files which are not media go by
+ * too (.ts): its content decides. */
+static bool shared_name(const char *path)
+{
+    char buf[16];
+    return pm3k__extension_shared(pm3k__path_extension(path, buf, sizeof buf));
 }
 
 static bool enqueue_folder(pm3k_batch *b, const char *root)
 {
     pm3k__walk *walk = NULL;
-    pm3k_code rc = pm3k__walk_open(root, b->config.extensions, b->config.extension_count, &walk);
+    pm3k_code rc = pm3k__walk_open_skipping(root, b->config.extensions, b->config.extension_count,
+                                            tell_skip, b, &walk);
     while (rc == PM3K_OK) {
         char *path;
         int errnum;
         rc = pm3k__walk_next(walk, &path, &errnum);
         if (rc != PM3K_OK || !path)
             break;
-        if (!enqueue(b, path, errnum)) {
+        if (!enqueue_task(b, path, errnum, errnum == 0 && shared_name(path))) {
             pm3k__walk_close(walk);
             return false;
         }
@@ -644,6 +732,33 @@ static bool enqueue_too_long(pm3k_batch *b, const char *line)
     return enqueue(b, shown, ERRNUM_LINE_TOO_LONG);
 }
 
+/* A list entry, as from `find -type f`: filtered as a walk filters. A
+ * system or sidecar file is left out by its name; a name without a listed
+ * extension, or with one TypeScript shares, is checked and left out when
+ * its content is not media. */
+static bool enqueue_listed(pm3k_batch *b, const char *entry)
+{
+    struct stat st;
+    if (pm3k__is_url(entry) || (stat(entry, &st) == 0 && S_ISDIR(st.st_mode)))
+        return enqueue_arg(b, entry);
+    const char *slash = strrchr(entry, '/'), *name = slash ? slash + 1 : entry;
+    const char *system_file = pm3k__walk_system_file(name);
+    b->input_seen++;
+    if (system_file) {
+        tell_skip(b, entry, system_file, false);
+        return true;
+    }
+    char *copy = strdup(entry);
+    if (!copy) {
+        fail(b, PM3K_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    bool content_decides =
+        !pm3k__walk_takes(name, b->config.extensions, b->config.extension_count) ||
+        shared_name(entry);
+    return enqueue_task(b, copy, 0, content_decides);
+}
+
 static bool enqueue_list(pm3k_batch *b, input *in)
 {
     char *line = malloc(LIST_LINE_MAX + 1);
@@ -661,7 +776,7 @@ static bool enqueue_list(pm3k_batch *b, input *in)
             line[--n] = '\0';
         if (n == 0)
             continue;
-        ok = enqueue_arg(b, line);
+        ok = enqueue_listed(b, line);
     }
     if (ok && ferror(in->list)) {
         char message[PM3K_ERROR_MESSAGE_MAX];
@@ -704,10 +819,29 @@ static void produce(void *userdata, void *item)
     pthread_mutex_unlock(&b->mu);
 }
 
+/* Wait up to a fifth of a second for an item: the idle hook then runs
+ * again, so a caller that was told to stop (a signal) is heard soon. */
+static void wait_ready(pm3k_batch *b)
+{
+    if (!b->idle) {
+        pthread_cond_wait(&b->ready, &b->mu);
+        return;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 200 * 1000 * 1000;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&b->ready, &b->mu, &until);
+}
+
 /* An item taken from its slot by the emitter. */
 typedef struct taken {
     pm3k_item *item; /* NULL for a cache hit, until read back */
     cached cache;
+    char *skipped; /* a file left out for its content: told, not handed out */
 } taken;
 
 /* With b->mu held: take up to max ready items in order from next_emit. */
@@ -715,9 +849,10 @@ static size_t take_ready_locked(pm3k_batch *b, taken *out, size_t max)
 {
     size_t n = 0;
     for (slot *s; n < max && (s = &b->slots[b->next_emit % b->window])->ready; n++) {
-        out[n] = (taken){s->item, s->cache};
+        out[n] = (taken){s->item, s->cache, s->skipped};
         s->item = NULL;
         s->cache = (cached){0};
+        s->skipped = NULL;
         s->ready = false;
         b->next_emit++;
     }
@@ -760,9 +895,12 @@ static pm3k_code hand_out(pm3k_batch *b, taken *items, size_t n, pm3k_item_fn on
         cached *c = &items[i].cache;
         pm3k_item *item = items[i].item;
         bool going = rc == PM3K_OK && !stopping;
+        if (items[i].skipped && going)
+            tell_skip(b, items[i].skipped, "its content is not media", false);
+        free(items[i].skipped);
         if (going && c->report)
             stopping = !(item = read_back(b, c));
-        else if (going && c->path)
+        else if (going && c->path && item)
             pm3k__cache_store(b->cache, c->path, &c->stamp, item);
         free(c->path);
         free(c->report);
@@ -798,8 +936,11 @@ static pm3k_code emit_loop(pm3k_batch *b, pm3k_item_fn on_item, void *userdata, 
                 return rc;
             pthread_mutex_lock(&b->mu);
         }
-        while (!b->stop && !s->ready && !(b->producer_done && b->next_emit == b->next_index))
-            pthread_cond_wait(&b->ready, &b->mu);
+        if (!b->stop && !s->ready && !(b->producer_done && b->next_emit == b->next_index)) {
+            wait_ready(b);
+            pthread_mutex_unlock(&b->mu);
+            continue;
+        }
         size_t n = b->stop ? 0 : take_ready_locked(b, items, EMIT_BATCH);
         pthread_mutex_unlock(&b->mu);
         if (n == 0)
@@ -863,6 +1004,7 @@ static void run_free(pm3k_batch *b)
         pm3k_item_free(b->slots[i].item);
         free(b->slots[i].cache.path);
         free(b->slots[i].cache.report);
+        free(b->slots[i].skipped);
     }
     free(b->slots);
     b->slots = NULL;

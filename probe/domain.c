@@ -100,8 +100,11 @@ static void check_token(const pm3k_domain_config *config, const char *url,
     char *content = trim(resp->body ? resp->body : empty, &body_len);
     shown_text(content, body_len, found, sizeof found);
     pm3k_item_fact_str(item, "token_found", found);
-    if (!config->token)
+    if (!config->token) {
+        /* A 200 alone does not say the domain is verified. */
+        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_UNCHECKED, "url", url, "found", found, PM3K_END);
         return;
+    }
     char *want = strdup(config->token);
     if (!want) {
         pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason", "out of memory", PM3K_END);
@@ -110,7 +113,8 @@ static void check_token(const pm3k_domain_config *config, const char *url,
     size_t want_len = strlen(want);
     char *token = trim(want, &want_len);
     if (resp->body_truncated || body_len != want_len || memcmp(content, token, want_len) != 0)
-        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_MISMATCH, "url", url, "found", found, PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_VERIFY_TOKEN_MISMATCH, "url", url, "token", token, "found",
+                      found, PM3K_END);
     free(want);
 }
 
@@ -201,6 +205,14 @@ static pm3k_code verify_url(const char *host_arg, pm3k__url *url, pm3k_error *er
     return PM3K_OK;
 }
 
+/* The request's progress hook: false (stop) once the caller says so. */
+static bool keep_going(void *userdata, const pm3k__http_progress *progress)
+{
+    const pm3k_domain_config *config = userdata;
+    (void)progress;
+    return !config->stop(config->stop_userdata);
+}
+
 /* What the request saw, as facts. */
 static void add_request_facts(pm3k_item *item, const pm3k__url *url,
                               const pm3k__http_response *resp, int64_t elapsed_ms)
@@ -263,9 +275,15 @@ pm3k_code pm3k_domain_verify(const pm3k_domain_config *config, pm3k_item **out, 
         goto out;
     }
     req.url = url.text;
+    if (config->stop) {
+        req.progress = keep_going;
+        req.progress_userdata = (void *)config;
+    }
     clock_gettime(CLOCK_MONOTONIC, &start);
     rc = pm3k__http_perform(easy, &http, &req, resp, err);
     clock_gettime(CLOCK_MONOTONIC, &end);
+    if (rc == PM3K_OK && resp->result.stopped)
+        rc = pm3k_error_set(err, PM3K_ERR_ABORTED, "interrupted");
     if (rc != PM3K_OK)
         goto out;
     add_request_facts(item, &url, resp, ms_between(&start, &end));

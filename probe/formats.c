@@ -288,6 +288,8 @@ static const pm3k__format formats[PM3K__MEDIA__COUNT] = {
                     {.test = PM3K__TEST_TS_SYNC, .packet = 192, .sync_offset = 4},
                     {.test = PM3K__TEST_TS_SYNC, .packet = 204, .sync_offset = 0}},
      .extensions = LIST("ts", "mts", "m2ts"),
+     /* TypeScript sources and modules go by these too */
+     .shared_extensions = LIST("ts", "mts"),
      .mime_types = LIST("video/mp2t"),
      .demuxer = "mpegts"},
     /* TGA has no magic: a header whose every field makes sense is the
@@ -345,6 +347,14 @@ bool pm3k__extension_is_image(const char *ext)
 {
     for (size_t i = 0; i < PM3K__MEDIA__COUNT; i++)
         if (formats[i].kind == PM3K__FORMAT_IMAGE && list_has(formats[i].extensions, ext))
+            return true;
+    return false;
+}
+
+bool pm3k__extension_shared(const char *ext)
+{
+    for (size_t i = 0; i < PM3K__MEDIA__COUNT; i++)
+        if (formats[i].shared_extensions && list_has(formats[i].shared_extensions, ext))
             return true;
     return false;
 }

@@ -143,6 +143,10 @@ typedef struct pm3k__format {
      * extension_mismatch. Every listed extension is in the folder walk's
      * default list. */
     const char *const *extensions;
+    /* Those of .extensions that files which are not media go by too (.ts
+     * and .mts: TypeScript): a walked or listed file of such a name whose
+     * content is not media is skipped, not failed. */
+    const char *const *shared_extensions;
     const char *const *mime_types; /* Content-Type essences that name it */
     const char *demuxer;           /* video: libavformat's short name */
     bool iso_bmff;                 /* video: top-level boxes walked first (probe/mp4box.c) */
@@ -165,6 +169,9 @@ bool pm3k__extension_fits(const char *ext, pm3k__media media, bool *known);
 /* Whether an image row lists ext (used to pick the item kind only for
  * content that says nothing, e.g. a missing or empty file). */
 bool pm3k__extension_is_image(const char *ext);
+
+/* Whether files that are not media go by ext too (lowercase, no dot). */
+bool pm3k__extension_shared(const char *ext);
 
 /* Every extension of the table once, in table order, NULL-ended: the folder
  * walk's default list. */

@@ -21,6 +21,7 @@
 
 #include <vips/vips.h>
 
+#include "core/rules_int.h"
 #include "core/medialib_calls.h"
 #include "probe/imgend.h"
 #include "probe/probe_int.h"
@@ -184,10 +185,15 @@ static void check_other_type(const pm3k_probe_config *config, const pm3k__sniff 
                       "the content is not JPEG, WebP, PNG or any other known image format",
                       PM3K_END);
     else if (sniff->media == PM3K__MEDIA_UNKNOWN)
-        pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "content_type",
-                      "content of an unknown type", "accepted", accepted, PM3K_END);
+        pm3k__item_add_fix(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, PM3K__FIX_IMAGE_UNKNOWN,
+                           "content_type", "content of an unknown type", "accepted", accepted,
+                           PM3K_END);
     else
-        pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "accepted", accepted, PM3K_END);
+        pm3k__item_add_fix(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE,
+                           pm3k__format_get(sniff->media)->kind == PM3K__FORMAT_VIDEO
+                               ? PM3K__FIX_IMAGE_IS_VIDEO
+                               : PM3K__FIX_IMAGE_CONVERT,
+                           "accepted", accepted, PM3K_END);
 }
 
 static void check_size(const pm3k_limits *limits, const pm3k__source *src, pm3k_item *item)
@@ -283,21 +289,24 @@ void pm3k__probe_image(const pm3k_probe_config *config, pm3k__source *src, const
     read_image(config, src, format, &rd);
     /* A file that changed, or could not be read, is judged on nothing. */
     if (rd.changed) {
-        pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason",
-                      "the file changed while it was checked", PM3K_END);
+        pm3k__item_add_fix(item, PM3K_RULE_INPUT_UNREADABLE, PM3K__FIX_INPUT_CHANGED, "reason",
+                           "the file changed while it was checked", PM3K_END);
         goto out;
     }
     if (rd.read_error) {
-        pm3k_item_add(item,
-                      src->path ? PM3K_RULE_INPUT_UNREADABLE : PM3K_RULE_FETCH_ERROR_TRANSIENT,
-                      "reason", src->error[0] ? src->error : "read error", PM3K_END);
+        if (src->path)
+            pm3k__item_add_fix(item, PM3K_RULE_INPUT_UNREADABLE, PM3K__FIX_INPUT_OTHER, "reason",
+                               src->error[0] ? src->error : "read error", PM3K_END);
+        else
+            pm3k_item_add(item, PM3K_RULE_FETCH_ERROR_TRANSIENT, "reason",
+                          src->error[0] ? src->error : "read error", PM3K_END);
         goto out;
     }
     /* The accepted types (even a PNG refused for PM3K storage: the other
      * limits still tell the user what to fix). */
     if (format->accept == PM3K__ACCEPT_EXTERNAL && !limits->png_allowed)
-        pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, "accepted", accepted_types(limits),
-                      PM3K_END);
+        pm3k__item_add_fix(item, PM3K_RULE_UNSUPPORTED_IMAGE_TYPE, PM3K__FIX_IMAGE_CONVERT,
+                           "accepted", accepted_types(limits), PM3K_END);
     check_size(limits, src, item);
     report_read(config, format, &rd, item);
 

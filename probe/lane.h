@@ -16,6 +16,10 @@ typedef struct pm3k__task {
     int64_t input;  /* position among the inputs (each argument, each list line) */
     char *path;     /* owned by the task: the input exactly as given */
     int errnum;     /* != 0: a folder that could not be listed */
+    /* A walked or listed file whose name does not make it media (an
+     * extension not listed, or one TypeScript shares): content that is not
+     * media is skipped, not an item. */
+    bool content_decides;
 } pm3k__task;
 
 typedef struct pm3k__lane pm3k__lane;

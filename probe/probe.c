@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/rules_int.h"
 #include "core/medialib.h"
 #include "probe/probe_int.h"
 
@@ -88,8 +89,8 @@ static pm3k_item *missing_item(const pm3k_probe_config *config, const char *path
     if (errnum == ENOENT || errnum == ENOTDIR)
         pm3k_item_add(item, PM3K_RULE_INPUT_MISSING, PM3K_END);
     else
-        pm3k_item_add(item, PM3K_RULE_INPUT_UNREADABLE, "reason",
-                      reason ? reason : strerror(errnum), PM3K_END);
+        pm3k__item_add_fix(item, PM3K_RULE_INPUT_UNREADABLE, pm3k__input_fix(errnum), "reason",
+                           reason ? reason : strerror(errnum), PM3K_END);
     return item;
 }
 

@@ -20,6 +20,7 @@
 #include "core/medialib_calls.h"
 #include "probe/mp4box.h"
 #include "probe/probe_int.h"
+#include "core/rules_int.h"
 #include "probe/video_int.h"
 
 /* libavformat reads through a buffer this big: a fast-start moov of a short
@@ -156,7 +157,35 @@ static void unreadable(pm3k_item *item, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    pm3k_item_add(item, PM3K_RULE_UNREADABLE_MEDIA_VIDEO, "reason", reason, PM3K_END);
+    pm3k__item_add_fix(item, PM3K_RULE_UNREADABLE_MEDIA_VIDEO, PM3K__FIX_MEDIA_BROKEN, "reason",
+                       reason, PM3K_END);
+}
+
+/* Content that is no video or image at all: a text file named .mp4 is not
+ * "a half-copied MP4". */
+static void not_media(pm3k_item *item)
+{
+    pm3k__item_add_fix(item, PM3K_RULE_UNREADABLE_MEDIA_VIDEO, PM3K__FIX_MEDIA_NOT_MEDIA, "reason",
+                       "not a video or image file", PM3K_END);
+}
+
+/* A container PM3K refuses: remux when the codec can be copied into MP4,
+ * re-encode when it cannot (a VP9 WebM remuxed fails again). */
+static void container_refused(pm3k_item *item, const AVStream *st, const char *container)
+{
+    pm3k__fix fix = PM3K__FIX_CONTAINER_UNKNOWN;
+    char codec[32] = "";
+    if (st) {
+        enum AVCodecID id = st->codecpar->codec_id;
+        snprintf(codec, sizeof codec, "%s", avcodec_get_name(id));
+        fix = id == AV_CODEC_ID_H264 || id == AV_CODEC_ID_HEVC ? PM3K__FIX_CONTAINER_REMUX
+                                                               : PM3K__FIX_CONTAINER_REENCODE;
+    }
+    if (container)
+        pm3k__item_add_fix(item, PM3K_RULE_UNSUPPORTED_CONTAINER, fix, "container", container,
+                           "codec", codec, PM3K_END);
+    else
+        pm3k__item_add_fix(item, PM3K_RULE_UNSUPPORTED_CONTAINER, fix, "codec", codec, PM3K_END);
 }
 
 /* FFmpeg's error text, starting lowercase as our messages do. */
@@ -439,6 +468,29 @@ static void check_has_samples(video_probe *v, const AVStream *st)
                             "init segment without its media segments?)");
 }
 
+/* not_vertical with the crop its hint runs: the middle 9:16 of the frame
+ * as ffmpeg filters it (turned upright first), in whole even pixels. */
+static void add_not_vertical(pm3k_item *item, const pm3k__video_geometry *g,
+                             const char *orientation)
+{
+    bool turned = g->rotation == 90 || g->rotation == 270;
+    int frame_w = turned ? g->coded_height : g->coded_width;
+    int frame_h = turned ? g->coded_width : g->coded_height;
+    double sar =
+        turned || g->sar_den <= 0 || g->sar_num <= 0 ? 1.0 : (double)g->sar_num / g->sar_den;
+    long crop_w = (long)((double)frame_h * 9.0 / 16.0 / sar) / 2 * 2;
+    long crop_h = frame_h;
+    if (crop_w > frame_w) { /* a frame narrower than 9:16 can only lose height */
+        crop_w = frame_w / 2 * 2;
+        crop_h = (long)((double)crop_w * sar * 16.0 / 9.0) / 2 * 2;
+    }
+    char width[24], height[24];
+    snprintf(width, sizeof width, "%ld", crop_w);
+    snprintf(height, sizeof height, "%ld", crop_h);
+    pm3k_item_add(item, PM3K_RULE_NOT_VERTICAL, "orientation", orientation, "crop_width", width,
+                  "crop_height", height, PM3K_END);
+}
+
 static void check_geometry(video_probe *v, AVStream *st)
 {
     const pm3k_limits *limits = &v->config->limits;
@@ -475,13 +527,15 @@ static void check_geometry(video_probe *v, AVStream *st)
 
     const char *orientation = pm3k__video_orientation(g.display_width, g.display_height);
     if (strcmp(orientation, "portrait") != 0)
-        pm3k_item_add(item, PM3K_RULE_NOT_VERTICAL, "orientation", orientation, PM3K_END);
+        add_not_vertical(item, &g, orientation);
     else if (pm3k__video_off_9_16(g.display_width, g.display_height, limits->aspect_tolerance))
         pm3k_item_add(item, PM3K_RULE_NOT_9_16, PM3K_END);
 
     if (g.coded_width < limits->min_side || g.coded_height < limits->min_side ||
         g.coded_width > limits->max_side || g.coded_height > limits->max_side)
-        pm3k_item_add(item, PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, PM3K_END);
+        pm3k_item_add(item, PM3K_RULE_PICTURE_SIZE_OUT_OF_RANGE, "scale_width",
+                      g.display_width < g.display_height ? "1080" : "-2", "scale_height",
+                      g.display_width < g.display_height ? "-2" : "1080", PM3K_END);
 }
 
 static double rate_of(AVRational rate)
@@ -688,10 +742,8 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
         }
         if (container->iso_bmff && !check_boxes(v, sniff, &layout))
             return;
-        if (container->accept != PM3K__ACCEPT_YES)
-            pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_CONTAINER, PM3K_END);
     } else if (!(fmt = guess_format(v->src))) {
-        unreadable(item, "not a video or image file");
+        not_media(item);
         return;
     }
 
@@ -699,22 +751,26 @@ static void probe_media(video_probe *v, const pm3k__sniff *sniff)
     if (ret < 0) {
         /* Unknown content that libavformat cannot open is simply not media;
          * a known container that fails is broken. */
+        if (container && container->accept != PM3K__ACCEPT_YES)
+            container_refused(item, NULL, NULL);
         if (container)
             unreadable(item, "%s", av_reason(ret, reason, sizeof reason));
         else
-            unreadable(item, "not a video or image file");
+            not_media(item);
         return;
     }
     pm3k_item_fact_str(item, "format", v->fc->iformat->name);
     AVStream *st = find_video_stream(v);
+    if (container && container->accept != PM3K__ACCEPT_YES)
+        container_refused(item, st, NULL);
     if (!container) {
         if (!st) {
-            unreadable(item, "not a video or image file");
+            not_media(item);
             return;
         }
         const char *name = fmt->long_name ? fmt->long_name : fmt->name;
         pm3k_item_fact_str(item, "container", name);
-        pm3k_item_add(item, PM3K_RULE_UNSUPPORTED_CONTAINER, "container", name, PM3K_END);
+        container_refused(item, st, name);
     }
     check_streams(v, st);
 }
@@ -724,9 +780,23 @@ static void check_file_size(const pm3k_probe_config *config, const pm3k__source 
 {
     if (src->size <= config->limits.max_video_bytes)
         return;
-    char size_mb[32];
-    pm3k_item_add(item, PM3K_RULE_TOO_LARGE_VIDEO, "size_mb",
-                  pm3k__format_mb(src->size, size_mb, sizeof size_mb), PM3K_END);
+    char size_mb[32], kbps[32];
+    pm3k__format_mb(src->size, size_mb, sizeof size_mb);
+    double seconds = 0;
+    /* A bitrate that fits: 90% of the limit over the measured duration,
+     * less 128 kb/s of audio. */
+    long target =
+        pm3k_item_fact_get_num(item, "duration_s", &seconds) && seconds > 0
+            ? (long)((double)config->limits.max_video_bytes * 8.0 * 0.9 / seconds / 1000.0) - 128
+            : 0;
+    if (target < 100) {
+        pm3k__item_add_fix(item, PM3K_RULE_TOO_LARGE_VIDEO, PM3K__FIX_TOO_LARGE_TRIM, "size_mb",
+                           size_mb, PM3K_END);
+        return;
+    }
+    snprintf(kbps, sizeof kbps, "%ld", target);
+    pm3k__item_add_fix(item, PM3K_RULE_TOO_LARGE_VIDEO, PM3K__FIX_TOO_LARGE_BITRATE, "size_mb",
+                       size_mb, "target_kbps", kbps, PM3K_END);
 }
 
 void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const pm3k__sniff *sniff,
@@ -737,7 +807,8 @@ void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const
     /* Messages name the limits the checks compare against. */
     pm3k_item_set_limits(item, &config->limits);
     if (src->size == 0 || sniff->media == PM3K__MEDIA_EMPTY)
-        unreadable(item, "the file is empty (0 bytes)");
+        pm3k__item_add_fix(item, PM3K_RULE_UNREADABLE_MEDIA_VIDEO, PM3K__FIX_MEDIA_EMPTY, "reason",
+                           "the file is empty (0 bytes)", PM3K_END);
     else
         probe_media(&v, sniff);
     close_input(&v);

@@ -4,8 +4,10 @@
  * (bytewise, like `LC_ALL=C sort`): a directory sorts as if its name ended in
  * '/'. Only one sorted listing per open directory level is kept in memory.
  * Dotfiles and AppleDouble "._*" files are skipped; symlinked directories are
- * not followed (no loops); files are taken by the extension list, by default
- * every extension of the format table (probe/formats.c). */
+ * not followed (no loops); symlinks to nothing are left out with a note;
+ * files are taken by the extension list, by default every extension of the
+ * format table (probe/formats.c). Each file left out is told to the
+ * caller's skip hook, so a run can count what it did not check. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@ typedef struct level {
 struct pm3k__walk {
     const char *const *exts;
     size_t ext_count;
+    pm3k__walk_skip_fn skip;
+    void *skip_data;
     level *stack;
     size_t depth, cap;
     char *pending_error_path; /* a directory that could not be listed */
@@ -69,15 +73,82 @@ static int entry_cmp(const void *a, const void *b)
     }
 }
 
-static bool wanted_extension(const pm3k__walk *w, const char *name)
+static char *join(const char *dir, const char *name);
+
+bool pm3k__walk_takes(const char *name, const char *const *exts, size_t ext_count)
 {
     const char *dot = strrchr(name, '.');
+    if (!exts) {
+        exts = pm3k__format_extensions();
+        for (ext_count = 0; exts[ext_count];)
+            ext_count++;
+    }
     if (!dot || dot == name)
         return false;
-    for (size_t i = 0; i < w->ext_count; i++)
-        if (strcasecmp(dot + 1, w->exts[i]) == 0)
+    for (size_t i = 0; i < ext_count; i++)
+        if (strcasecmp(dot + 1, exts[i]) == 0)
             return true;
     return false;
+}
+
+const char *pm3k__walk_system_file(const char *name)
+{
+    if (strncmp(name, "._", 2) == 0)
+        return "an AppleDouble file (Finder metadata)";
+    if (strcmp(name, ".DS_Store") == 0)
+        return "Finder metadata";
+    if (strcasecmp(name, "Thumbs.db") == 0 || strcasecmp(name, "desktop.ini") == 0 ||
+        strcasecmp(name, "ehthumbs.db") == 0)
+        return "Explorer metadata";
+    if (name[0] == '.')
+        return "a hidden file";
+    return NULL;
+}
+
+static bool wanted_extension(const pm3k__walk *w, const char *name)
+{
+    return pm3k__walk_takes(name, w->exts, w->ext_count);
+}
+
+/* Tell the caller about a file left out. */
+static pm3k_code skipped(pm3k__walk *w, const char *dir, const char *name, const char *reason,
+                         bool note)
+{
+    if (!w->skip)
+        return PM3K_OK;
+    char *full = join(dir, name);
+    if (!full)
+        return PM3K_ERR_NOMEM;
+    w->skip(w->skip_data, full, reason, note);
+    free(full);
+    return PM3K_OK;
+}
+
+/* What a directory entry is: a folder to walk, a file to take or leave,
+ * or a symlink whose target does not exist. */
+typedef enum entry_type { ENTRY_FILE, ENTRY_DIR, ENTRY_LINKED_DIR, ENTRY_DANGLING } entry_type;
+
+static entry_type entry_type_of(const char *dir, const struct dirent *de, pm3k_code *rc)
+{
+    if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+        return de->d_type == DT_DIR ? ENTRY_DIR : ENTRY_FILE;
+    char *full = join(dir, de->d_name);
+    struct stat st, lst;
+    if (!full) {
+        *rc = PM3K_ERR_NOMEM;
+        return ENTRY_FILE;
+    }
+    /* a symlink to a file is taken; a symlink to a directory is not
+     * followed; one to nothing is left out with a note. A loop (ELOOP)
+     * stays a file, whose check says it cannot be read. */
+    bool is_link = lstat(full, &lst) == 0 && S_ISLNK(lst.st_mode);
+    int stat_rc = stat(full, &st), stat_errno = errno;
+    free(full);
+    if (stat_rc != 0)
+        return is_link && stat_errno == ENOENT ? ENTRY_DANGLING : ENTRY_FILE;
+    if (S_ISDIR(st.st_mode))
+        return is_link ? ENTRY_LINKED_DIR : ENTRY_DIR;
+    return ENTRY_FILE;
 }
 
 static char *join(const char *dir, const char *name)
@@ -141,26 +212,31 @@ static pm3k_code push_dir(pm3k__walk *w, const char *dir)
                 rc = report_dir_error(w, dir, errno);
             break;
         }
-        if (de->d_name[0] == '.') /* ".", "..", dotfiles and "._*" */
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        bool is_dir = de->d_type == DT_DIR;
-        if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
-            char *full = join(dir, de->d_name);
-            struct stat st, lst;
-            if (!full) {
-                rc = PM3K_ERR_NOMEM;
+        if (de->d_name[0] == '.') { /* dotfiles, "._*", dot-folders */
+            if (de->d_type != DT_DIR &&
+                (rc = skipped(w, dir, de->d_name, pm3k__walk_system_file(de->d_name), false)))
                 goto out;
-            }
-            /* a symlink to a file is taken; a symlink to a directory is not
-             * followed */
-            bool is_link = lstat(full, &lst) == 0 && S_ISLNK(lst.st_mode);
-            is_dir = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
-            free(full);
-            if (is_dir && is_link)
-                continue;
-        }
-        if (!is_dir && !wanted_extension(w, de->d_name))
             continue;
+        }
+        entry_type type = entry_type_of(dir, de, &rc);
+        if (rc != PM3K_OK)
+            goto out;
+        if (type == ENTRY_LINKED_DIR)
+            continue;
+        if (type == ENTRY_DANGLING) {
+            if ((rc = skipped(w, dir, de->d_name, "a symlink whose target does not exist", true)))
+                goto out;
+            continue;
+        }
+        bool is_dir = type == ENTRY_DIR;
+        if (!is_dir && !wanted_extension(w, de->d_name)) {
+            const char *why = pm3k__walk_system_file(de->d_name);
+            if ((rc = skipped(w, dir, de->d_name, why ? why : "not a media file name", false)))
+                goto out;
+            continue;
+        }
         if (lv.count == cap) {
             size_t ncap = cap ? cap * 2 : 32;
             entry *grown = realloc(lv.entries, ncap * sizeof *grown);
@@ -202,9 +278,17 @@ out:
 pm3k_code pm3k__walk_open(const char *root, const char *const *exts, size_t ext_count,
                           pm3k__walk **out)
 {
+    return pm3k__walk_open_skipping(root, exts, ext_count, NULL, NULL, out);
+}
+
+pm3k_code pm3k__walk_open_skipping(const char *root, const char *const *exts, size_t ext_count,
+                                   pm3k__walk_skip_fn skip, void *userdata, pm3k__walk **out)
+{
     pm3k__walk *w = calloc(1, sizeof *w);
     if (!w)
         return PM3K_ERR_NOMEM;
+    w->skip = skip;
+    w->skip_data = userdata;
     if (!exts) {
         exts = pm3k__format_extensions();
         ext_count = 0;

@@ -6,6 +6,8 @@
 #   scripts/dev.sh test           install what is missing, build, run the whole suite
 #   scripts/dev.sh test-sanitize  the suite again, built with ASan + UBSan
 #   scripts/dev.sh fuzz [SECONDS] build the libFuzzer targets with clang and run each
+#   scripts/dev.sh install [PREFIX]  build a release and install pm3k, its man pages
+#                                 and shell completions (default PREFIX /usr/local)
 #   scripts/dev.sh deps           only install missing Debian packages
 #
 # Build folders: build/ (tests), build-release/ (demo), build-asan/, build-fuzz/.
@@ -75,7 +77,14 @@ demo)
     set -e
     echo
     echo "exit status $rc (1 = some files fail the rules, as this test data is meant to)"
+    echo "pm3k is $root/build-release/pm3k; 'scripts/dev.sh install' puts it on PATH"
     [ "$rc" -le 1 ]
+    ;;
+install)
+    deps
+    configure_build build-release -DCMAKE_BUILD_TYPE=Release -DPM3K_TESTS=OFF
+    cmake --install build-release --prefix "${2:-/usr/local}"
+    echo "installed ${2:-/usr/local}/bin/pm3k"
     ;;
 test)
     deps
@@ -99,7 +108,7 @@ fuzz)
         ctest --test-dir build-fuzz -R '^fuzz/' -j"$jobs" --output-on-failure
     ;;
 *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     [ "$cmd" = help ] || exit 2
     ;;
 esac

@@ -90,6 +90,18 @@ void pm3k_batch_set_progress(pm3k_batch *batch, pm3k_progress_fn fn, void *userd
  * the moment to flush buffered output, so streamed reports stay live without
  * a write per item. A non-OK return stops the run as a failing on_item does. */
 void pm3k_batch_set_idle(pm3k_batch *batch, pm3k_code (*idle)(void *userdata), void *userdata);
+/* An entry a folder walk or a list left out (summary.skipped): a system or
+ * sidecar file (.DS_Store, ._*, Thumbs.db, desktop.ini, captions), a name
+ * without a listed extension whose content is not media, a .ts or .mts
+ * that is not MPEG-TS, or a symlink whose target does not exist (note:
+ * worth telling even when skipped entries are not listed). Called from
+ * the batch's threads, one call at a time. */
+typedef void (*pm3k_skip_fn)(void *userdata, const char *path, const char *reason, bool note);
+void pm3k_batch_set_skip(pm3k_batch *batch, pm3k_skip_fn fn, void *userdata);
+/* During a run: how many entries there are in all once every input is
+ * expanded (0 until then), and how many of them are done. */
+uint64_t pm3k_batch_total(pm3k_batch *batch);
+uint64_t pm3k_batch_done(pm3k_batch *batch);
 pm3k_code pm3k_batch_run(pm3k_batch *batch, pm3k_item_fn on_item, void *userdata, pm3k_error *err);
 void pm3k_batch_free(pm3k_batch *batch);
 

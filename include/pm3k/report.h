@@ -148,7 +148,8 @@ typedef enum pm3k_format {
     PM3K_FORMAT_TEXT,
     PM3K_FORMAT_JSON,
     PM3K_FORMAT_NDJSON,
-    PM3K_FORMAT_JUNIT
+    PM3K_FORMAT_JUNIT,
+    PM3K_FORMAT_GITHUB /* GitHub Actions workflow commands: ::error file=...,title=CODE::... */
 } pm3k_format;
 
 pm3k_code pm3k_format_parse(const char *text, pm3k_format *out);

@@ -75,6 +75,7 @@ typedef enum pm3k_rule_id {
     PM3K_RULE_DEEP_UNAVAILABLE,
     PM3K_RULE_VERIFY_FILE_MISSING,
     PM3K_RULE_VERIFY_TOKEN_MISMATCH,
+    PM3K_RULE_VERIFY_TOKEN_UNCHECKED,
     /* payload lint (direct_post bodies) */
     PM3K_RULE_INVALID_JSON,
     PM3K_RULE_NOT_AN_OBJECT,

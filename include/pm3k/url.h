@@ -23,6 +23,11 @@ typedef struct pm3k_domain_config {
     const char *host;       /* HOST or HOST:PORT, as given */
     const char *token;      /* the expected pm3k-verify.txt token, or NULL */
     pm3k_http_options http; /* --cacert, --resolve, --timeout */
+    /* Asked about once a second while the request runs; true stops it and
+     * pm3k_domain_verify returns PM3K_ERR_ABORTED (a signal came). NULL:
+     * never. */
+    bool (*stop)(void *userdata);
+    void *stop_userdata;
 } pm3k_domain_config;
 
 /* Verify a domain: a certificate valid for the host, https://HOST/pm3k-verify.txt

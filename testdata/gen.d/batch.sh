@@ -21,3 +21,23 @@ echo "not media" > "$t/notes.txt"    # not in the walk's extension list
 ln -s a "$t/link-to-a"               # a symlinked folder is not followed
 ln -s a/b/c.mp4 "$t/link.mp4"        # a symlinked file is taken
 printf 'text, not a video\n' > "$out/notes.mp4"
+
+# What every media folder also holds (issue 13): system and sidecar files,
+# a TypeScript file named .ts, a symlink to nothing. A walk or a list skips
+# and counts them; only ok.mp4 is an item.
+s=$out/sidecars
+mkdir -p "$s"
+cp "$out/ok.mp4" "$s/ok.mp4"
+cp "$out/ok.mp4" "$s/._ok.mp4"
+printf 'Bud1\0\0\0\1' > "$s/.DS_Store"
+printf 'not a thumbnail cache' > "$s/Thumbs.db"
+printf '[.ShellClassInfo]\r\n' > "$s/desktop.ini"
+printf '1\n00:00:00,000 --> 00:00:01,000\nhello\n' > "$s/ok.srt"
+printf 'caption\n' > "$s/ok.txt"
+printf 'export const x: number = 1;\n' > "$s/app.ts"
+printf 'export {};\n' > "$s/module.mts"
+ln -s nowhere.mp4 "$s/broken.mp4"
+# only files a walk skips: no media at all
+o=$out/only-sidecars
+mkdir -p "$o"
+cp "$s/.DS_Store" "$s/Thumbs.db" "$s/ok.txt" "$s/app.ts" "$o/"

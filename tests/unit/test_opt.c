@@ -243,7 +243,7 @@ static void values_by_kind(void **state)
                        "--jobs expects a whole number from 1 to 256, not '0'");
     /* --format takes its names exactly, --plan and --hosting in any case */
     expect_usage_error(parse_words("test", "--format", "JSON", NULL),
-                       "--format must be text, json, ndjson or junit, not 'JSON'");
+                       "--format must be text, json, ndjson, junit or github, not 'JSON'");
     expect_usage_error(parse_words("test", "--plan", "gold", NULL),
                        "--plan must be free or paid, not 'gold'");
 }
@@ -336,9 +336,116 @@ static void help_and_mistakes_in_order(void **state)
     run_free(r);
 }
 
+/* ---- the config file (issue 13) ---- */
+
+static char config_path[256];
+
+static void write_config(const char *text)
+{
+    snprintf(config_path, sizeof config_path, "/tmp/pm3k-test-opt-%d.conf", (int)getpid());
+    FILE *f = fopen(config_path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Lines as curl reads them, before the command line, which wins; a
+ * CLI_ONCE option in both is no "given twice". */
+static void config_lines_then_command_line(void **state)
+{
+    (void)state;
+    write_config("# a comment\n\n--video=https://a.test/config.mp4\nphoto\n"
+                 "max-duration: 30\n  tag \"a \\\"b\\\"\"\nplan paid\nfail-on none\n");
+    run *r = parse_words("test", "--config", config_path, "--video", "https://a.test/cli.mp4",
+                         "--max-duration", "40", "x", NULL);
+    assert_int_equal(r->rc, -1);
+    assert_string_equal(r->args.video, "https://a.test/cli.mp4");
+    assert_true(r->args.photo);
+    assert_true(r->args.duration == 40.0);
+    assert_int_equal(r->args.tag_count, 1);
+    assert_string_equal(r->args.tags[0], "a \"b\"");
+    assert_int_equal(r->args.common.limits.plan, PM3K_PLAN_PAID);
+    assert_int_equal(r->args.common.fail_on, CLI_FAIL_ON_NONE);
+    assert_int_equal(r->parse.operand_count, 1);
+    assert_true(cli_given(&r->parse, "photo"));
+    run_free(r);
+    /* --no-config reads none of it */
+    r = parse_words("test", "--no-config", "--config", config_path, NULL);
+    assert_int_equal(r->rc, -1);
+    assert_false(r->args.photo);
+    run_free(r);
+    unlink(config_path);
+}
+
+static void config_mistakes_name_file_and_line(void **state)
+{
+    (void)state;
+    char want[512];
+    write_config("photo\ncover 11\n");
+    run *r = parse_words("test", "--config", config_path, NULL);
+    snprintf(want, sizeof want, "%s:2: --cover expects a whole number from 0 to 10, not '11'",
+             config_path);
+    expect_usage_error(r, want);
+    write_config("phtoo\n");
+    r = parse_words("test", "--config", config_path, NULL);
+    snprintf(want, sizeof want, "%s:1: unknown option '--phtoo'; did you mean '--photo'?",
+             config_path);
+    expect_usage_error(r, want);
+    write_config("tag \"unclosed\n");
+    r = parse_words("test", "--config", config_path, NULL);
+    snprintf(want, sizeof want, "%s:1: cannot read this line (an option name, then its value)",
+             config_path);
+    expect_usage_error(r, want);
+    unlink(config_path);
+    r = parse_words("test", "--config", config_path, NULL);
+    assert_int_equal(r->rc, PM3K_EXIT_USAGE);
+    assert_non_null(strstr(r->err, "error: cannot read the config file"));
+    run_free(r);
+}
+
+/* --strict is --fail-on warning; the last of them counts. */
+static void fail_on_and_strict(void **state)
+{
+    (void)state;
+    run *r = parse_words("test", "--fail-on", "warning", NULL);
+    assert_int_equal(r->args.common.fail_on, CLI_FAIL_ON_WARNING);
+    assert_true(r->args.common.strict);
+    run_free(r);
+    r = parse_words("test", "--strict", "--fail-on", "none", NULL);
+    assert_int_equal(r->args.common.fail_on, CLI_FAIL_ON_NONE);
+    assert_false(r->args.common.strict);
+    run_free(r);
+    assert_int_equal(cli_exit_policy(CLI_FAIL_ON_NONE, PM3K_EXIT_RULE_FAILED), 0);
+    assert_int_equal(cli_exit_policy(CLI_FAIL_ON_NONE, PM3K_EXIT_TRANSIENT), 0);
+    assert_int_equal(cli_exit_policy(CLI_FAIL_ON_NONE, PM3K_EXIT_USAGE), PM3K_EXIT_USAGE);
+    assert_int_equal(cli_exit_policy(CLI_FAIL_ON_ERROR, PM3K_EXIT_RULE_FAILED), 1);
+}
+
+static void did_you_mean(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_edit_distance("fromat", "format"), 1);
+    assert_int_equal(cli_edit_distance("prbe", "probe"), 1);
+    assert_int_equal(cli_edit_distance("", "abc"), 3);
+    assert_true(cli_near_enough("fromat", 1));
+    assert_false(cli_near_enough("x", 2));
+    assert_false(cli_near_enough("format", 0));
+    run *r = parse_words("test", "--max-durtion", "4", NULL);
+    expect_usage_error(r, "unknown option '--max-durtion'; did you mean '--max-duration'?");
+    r = parse_words("test", "--ignore", "not_vertcal", NULL);
+    expect_usage_error(r, "--ignore: no finding code 'not_vertcal'; did you mean 'not_vertical'?");
+}
+
 int main(void)
 {
+    /* no config file of the machine's user */
+    unsetenv("PM3K_CONFIG");
+    setenv("XDG_CONFIG_HOME", "/nonexistent/pm3k-test", 1);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(config_lines_then_command_line),
+        cmocka_unit_test(config_mistakes_name_file_and_line),
+        cmocka_unit_test(fail_on_and_strict),
+        cmocka_unit_test(did_you_mean),
         cmocka_unit_test(long_and_short_forms),
         cmocka_unit_test(prefixes_as_getopt),
         cmocka_unit_test(operands_in_any_order),

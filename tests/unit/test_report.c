@@ -295,7 +295,10 @@ static void text_writer_shows_status_code_and_hint(void **state)
                                      "1920x1080 (landscape)"));
     assert_non_null(strstr(out.data, "[bad_request]"));
     assert_non_null(strstr(out.data, "      info moov_at_end — "));
-    assert_non_null(strstr(out.data, "      fix: crop or pad to 1080x1920"));
+    /* the hint names the file, quoted for the shell (issue 13) */
+    assert_non_null(strstr(out.data, "      fix: crop the middle to 9:16: ffmpeg -i "
+                                     "'dir/clip <1>&\"x\".mp4' -vf"));
+    assert_non_null(strstr(out.data, "'dir/clip <1>&\"x\"-fixed.mp4'"));
     assert_non_null(strstr(out.data, "WARN  photo.jpg: extension_mismatch"));
     assert_non_null(strstr(out.data, "2 items: 0 passed, 1 warned, 1 failed, 0 errors"));
     assert_null(strstr(out.data, "\033[")); /* no colour unless asked */
@@ -402,9 +405,9 @@ static void run_errors_end_valid_documents(void **state)
         s.skipped = 4;
         s.interrupted = true;
         assert_int_equal(pm3k_writer_new(&opt, capture_sink, &out, &w, NULL), PM3K_OK);
-        assert_int_equal(pm3k_writer_finish_error(w, &s, "invalid_arg",
-                                                  "unknown option '--bogus'", NULL),
-                         PM3K_OK);
+        assert_int_equal(
+            pm3k_writer_finish_error(w, &s, "invalid_arg", "unknown option '--bogus'", NULL),
+            PM3K_OK);
         pm3k_writer_free(w);
         if (formats[i] == PM3K_FORMAT_TEXT) {
             assert_non_null(strstr(out.data, ", 4 skipped ("));
@@ -446,12 +449,75 @@ static void text_writer_escapes_control_bytes(void **state)
     free(out.data);
 }
 
+/* GitHub's workflow commands: '%', CR and LF escaped in the message, and
+ * ':' and ',' too in a property (the file name). */
+static void github_writer_escapes_data_and_properties(void **state)
+{
+    (void)state;
+    pm3k_item *missing = pm3k_item_new(PM3K_KIND_VIDEO, "a%b,c:d\r\ne.mp4");
+    pm3k_item_add(missing, PM3K_RULE_INPUT_MISSING, PM3K_END);
+    pm3k_item *warn = sample_warn();
+    pm3k_item *pass = pm3k_item_new(PM3K_KIND_VIDEO, "fine.mp4");
+    capture out = {0};
+    pm3k_writer_options opt = {.format = PM3K_FORMAT_GITHUB, .command = "probe"};
+    pm3k_writer *w = NULL;
+    pm3k_summary summary;
+    pm3k_summary_init(&summary);
+    assert_int_equal(pm3k_writer_new(&opt, capture_sink, &out, &w, NULL), PM3K_OK);
+    pm3k_item *items[] = {missing, warn, pass};
+    for (size_t i = 0; i < 3; i++) {
+        pm3k_summary_add(&summary, items[i], false);
+        assert_int_equal(pm3k_writer_item(w, items[i], NULL), PM3K_OK);
+    }
+    assert_int_equal(pm3k_writer_finish(w, &summary, NULL), PM3K_OK);
+    assert_non_null(strstr(out.data, "::error file=a%25b%2Cc%3Ad%0D%0Ae.mp4,title=input_missing::"
+                                     "'a%25b,c:d%0D%0Ae.mp4' does not exist%0Afix: "));
+    assert_non_null(strstr(out.data, "\n::warning file=photo.jpg,title=extension_mismatch::"));
+    assert_null(strstr(out.data, "fine.mp4"));
+    assert_non_null(strstr(out.data, "\n::notice title=pm3k probe::3 items: 1 passed, 1 warned, "
+                                     "0 failed, 1 error\n"));
+    /* one line per annotation: no raw CR or LF inside one */
+    size_t lines = 0;
+    for (const char *p = out.data; *p; p++) {
+        assert_true(*p != '\r');
+        lines += *p == '\n';
+    }
+    assert_int_equal(lines, 3);
+    pm3k_writer_free(w);
+    pm3k_item_free(missing);
+    pm3k_item_free(warn);
+    pm3k_item_free(pass);
+    free(out.data);
+}
+
+/* Text output doubles a backslash in a path: "new\\nline" is told apart
+ * from "new\nline". */
+static void text_writer_doubles_backslashes_in_paths(void **state)
+{
+    (void)state;
+    pm3k_item *a = pm3k_item_new(PM3K_KIND_VIDEO, "new\\nline.mp4");
+    pm3k_item *b = pm3k_item_new(PM3K_KIND_VIDEO, "new\nline.mp4");
+    capture out = {0};
+    pm3k_writer_options opt = {.format = PM3K_FORMAT_TEXT};
+    pm3k_writer *w = NULL;
+    assert_int_equal(pm3k_writer_new(&opt, capture_sink, &out, &w, NULL), PM3K_OK);
+    assert_int_equal(pm3k_writer_item(w, a, NULL), PM3K_OK);
+    assert_int_equal(pm3k_writer_item(w, b, NULL), PM3K_OK);
+    assert_string_equal(out.data, "PASS  new\\\\nline.mp4\nPASS  new\\nline.mp4\n");
+    pm3k_writer_free(w);
+    pm3k_item_free(a);
+    pm3k_item_free(b);
+    free(out.data);
+}
+
 static void formats_parse(void **state)
 {
     (void)state;
     pm3k_format f;
     assert_int_equal(pm3k_format_parse("ndjson", &f), PM3K_OK);
     assert_int_equal(f, PM3K_FORMAT_NDJSON);
+    assert_int_equal(pm3k_format_parse("github", &f), PM3K_OK);
+    assert_int_equal(f, PM3K_FORMAT_GITHUB);
     assert_int_equal(pm3k_format_parse("xml", &f), PM3K_ERR_INVALID_ARG);
     assert_int_equal(pm3k_format_parse(NULL, &f), PM3K_ERR_INVALID_ARG);
 }
@@ -474,6 +540,8 @@ int main(void)
         cmocka_unit_test(ignored_findings_count_as_info),
         cmocka_unit_test(run_errors_end_valid_documents),
         cmocka_unit_test(formats_parse),
+        cmocka_unit_test(github_writer_escapes_data_and_properties),
+        cmocka_unit_test(text_writer_doubles_backslashes_in_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
