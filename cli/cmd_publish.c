@@ -130,7 +130,6 @@ int cmd_publish(int argc, char **argv)
     }
     if (cli_report_open(&report, &args.common, "publish") != 0)
         goto out;
-    cli_stop_install();
     exit_code = run_publish(&args, parse.operands[0], api, storage, &report);
 out:
     cli_report_close(&report);

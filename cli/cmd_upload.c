@@ -371,7 +371,6 @@ int cmd_upload(int argc, char **argv)
     /* the text report, and any report beside a body, goes to stderr */
     if (!args.common.output && (args.payload || args.common.format == PM3K_FORMAT_TEXT))
         report.output.fp = stderr;
-    cli_stop_install();
     exit_code = run_uploads(&args, &parse, storage, &report);
 out:
     cli_report_close(&report);

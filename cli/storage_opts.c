@@ -86,40 +86,17 @@ int cli_storage_open(const cli_storage *st, const cli_common *common, const pm3k
 
 /* ---- stop ---- */
 
-static volatile sig_atomic_t stop_signal;
-
-/* The first signal stops the run at the next check (an upload within a
- * second, claiming nothing); a second one, or one while nothing checks (a
- * status wait), ends the process as the signal would. */
-static void on_stop_signal(int sig)
-{
-    if (stop_signal) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    stop_signal = sig;
-}
-
-void cli_stop_install(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
+/* The one SIGINT/SIGTERM handler (cli/signal.c, installed for every
+ * command) is what the library's stop check reads. */
 bool cli_stopping(void *unused)
 {
     (void)unused;
-    return stop_signal != 0;
+    return cli_interrupted() != 0;
 }
 
 int cli_stop_exit(int exit_code)
 {
-    return stop_signal ? 128 + (int)stop_signal : exit_code;
+    return cli_interrupted() ? cli_interrupt_exit_code() : exit_code;
 }
 
 /* ---- progress ---- */

@@ -35,9 +35,8 @@ void cli_body_apply(const cli_body *body, pm3k_payload_options *opt);
 int cli_storage_open(const cli_storage *st, const cli_common *common, const pm3k_http_options *http,
                      const pm3k_api_key *key, pm3k_history *history, pm3k_storage **out);
 
-/* SIGINT/SIGTERM stop the run (the library asks cli_stopping); a second
- * signal ends it at once. */
-void cli_stop_install(void);
+/* SIGINT/SIGTERM (cli/signal.c) stop the run: the library asks
+ * cli_stopping; a second signal ends it at once. */
 bool cli_stopping(void *unused);
 /* 130 or 143 after a signal, else exit_code. */
 int cli_stop_exit(int exit_code);

@@ -1,5 +1,6 @@
 /* pm3k — opening SQLite databases (see core/db.h for the decisions). */
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -165,6 +166,23 @@ static pm3k_code check_and_migrate(sqlite3 *db, const char *path, const pm3k__db
     return pm3k__db_exec(db, sql, err);
 }
 
+/* SQLite answers BUSY at once, without its busy handler, where waiting
+ * could deadlock: two connections that both open a new file and switch it
+ * to WAL, or a WAL being recovered. At open nothing is held yet, so wait
+ * here instead, as long as the busy timeout. */
+static pm3k_code exec_patient(sqlite3 *db, const char *sql, pm3k_error *err)
+{
+    const struct timespec pause = {0, 20 * 1000 * 1000};
+    pm3k_code rc = PM3K_OK;
+    for (int tries = 0; tries < PM3K__DB_BUSY_TIMEOUT_MS / 20; tries++) {
+        if ((rc = pm3k__db_exec(db, sql, err)) == PM3K_OK ||
+            (sqlite3_extended_errcode(db) & 0xff) != SQLITE_BUSY)
+            return rc;
+        nanosleep(&pause, NULL);
+    }
+    return rc;
+}
+
 pm3k_code pm3k__db_open(const char *path, const pm3k__db_schema *schema, sqlite3 **out,
                         pm3k_error *err)
 {
@@ -183,11 +201,11 @@ pm3k_code pm3k__db_open(const char *path, const pm3k__db_schema *schema, sqlite3
     sqlite3_extended_result_codes(db, 1);
     /* WAL first: it is what makes concurrent processes cheap and safe. A file
      * that is not a database fails here. */
-    if ((rc = pm3k__db_exec(db, "PRAGMA journal_mode = WAL", err)) != PM3K_OK ||
-        (rc = pm3k__db_exec(db, "PRAGMA synchronous = NORMAL", err)) != PM3K_OK ||
-        (rc = pm3k__db_exec(db, "PRAGMA foreign_keys = ON", err)) != PM3K_OK)
+    if ((rc = exec_patient(db, "PRAGMA journal_mode = WAL", err)) != PM3K_OK ||
+        (rc = exec_patient(db, "PRAGMA synchronous = NORMAL", err)) != PM3K_OK ||
+        (rc = exec_patient(db, "PRAGMA foreign_keys = ON", err)) != PM3K_OK)
         goto out;
-    if ((rc = pm3k__db_begin(db, err)) != PM3K_OK)
+    if ((rc = exec_patient(db, "BEGIN IMMEDIATE", err)) != PM3K_OK)
         goto out;
     if ((rc = check_and_migrate(db, path, schema, err)) != PM3K_OK) {
         pm3k__db_rollback(db);

@@ -717,6 +717,42 @@ static void dead_sender_is_an_unknown_outcome(void **state)
     pm3k_history_close(h);
 }
 
+/* Processes that all open a history file that does not exist yet (the
+ * first runs of a pipeline, side by side): every one of them gets it. */
+static void first_opens_side_by_side(void **state)
+{
+    (void)state;
+    enum { N = 8 };
+    char path[256];
+    int go[2];
+    pid_t pids[N];
+    snprintf(path, sizeof path, "%s/first%d/history.db", dir, ++serial);
+    assert_int_equal(pipe(go), 0);
+    for (int i = 0; i < N; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            char c;
+            close(go[1]);
+            (void)!read(go[0], &c, 1); /* all start at once */
+            pm3k_history *h = NULL;
+            pm3k_error err = {0};
+            pm3k_code rc = pm3k_history_open(path, &h, &err);
+            if (rc != PM3K_OK)
+                fprintf(stderr, "child %d: %s\n", i, err.message);
+            pm3k_history_close(h);
+            _exit(rc == PM3K_OK ? 0 : 1);
+        }
+    }
+    close(go[0]);
+    close(go[1]);
+    for (int i = 0; i < N; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -736,6 +772,7 @@ int main(void)
         cmocka_unit_test(lists_accounts_newest_first),
         cmocka_unit_test(migrates_a_version_1_history),
         cmocka_unit_test(dead_sender_is_an_unknown_outcome),
+        cmocka_unit_test(first_opens_side_by_side),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
