@@ -122,7 +122,8 @@ int cmd_publish(int argc, char **argv)
     pm3k_api_options aopt = {.http = args.http,
                              .key = key,
                              .history = history,
-                             .trace = args.common.verbose ? cli_trace_stderr : NULL};
+                             .trace = args.common.verbose ? cli_trace_stderr : NULL,
+                             .stopping = cli_stopping};
     exit_code = PM3K_EXIT_USAGE;
     if (pm3k_api_new(&aopt, &api, &err) != PM3K_OK) {
         cli_error("%s", err.message);

@@ -116,6 +116,13 @@ int cli_report_fail(cli_report *report, const char *code, const char *message)
     return PM3K_EXIT_USAGE;
 }
 
+/* The library's stop check: a SIGINT or SIGTERM came (cli/signal.c). */
+static bool cli_stopping_hook(void *userdata)
+{
+    (void)userdata;
+    return cli_interrupted() != 0;
+}
+
 int cli_client_open(cli_client *c, const cli_key *key, const pm3k_http_options *http, bool verbose,
                     pm3k_status_progress_fn progress, void *progress_userdata, cli_report *report)
 {
@@ -130,7 +137,8 @@ int cli_client_open(cli_client *c, const cli_key *key, const pm3k_http_options *
                             .history = c->history,
                             .trace = verbose ? cli_trace_stderr : NULL,
                             .progress = progress,
-                            .progress_userdata = progress_userdata};
+                            .progress_userdata = progress_userdata,
+                            .stopping = cli_stopping_hook};
     if (pm3k_api_new(&opt, &c->api, &err) != PM3K_OK)
         return cli_report_fail(report, "config", err.message);
     return -1;

@@ -197,6 +197,28 @@ void pm3k__sleep_until(double at)
     }
 }
 
+bool pm3k__api_stopping(const pm3k_api *api)
+{
+    return api->stopping && api->stopping(api->stopping_userdata);
+}
+
+bool pm3k__api_sleep_until(const pm3k_api *api, double at)
+{
+    for (double now = pm3k__now(); now < at; now = pm3k__now()) {
+        if (pm3k__api_stopping(api))
+            return false;
+        pm3k__sleep_until(at - now > 0.2 ? now + 0.2 : at);
+    }
+    return !pm3k__api_stopping(api);
+}
+
+/* A transfer goes on while the client is not told to stop. */
+static bool transfer_goes_on(void *userdata, const pm3k__http_progress *progress)
+{
+    (void)progress;
+    return !pm3k__api_stopping(userdata);
+}
+
 /* ---- answers ---- */
 
 /* A server's string made fit for a report: control characters become
@@ -441,6 +463,8 @@ pm3k_code pm3k_api_new(const pm3k_api_options *opt, pm3k_api **out, pm3k_error *
     api->trace_userdata = opt->trace_userdata;
     api->progress = opt->progress;
     api->progress_userdata = opt->progress_userdata;
+    api->stopping = opt->stopping;
+    api->stopping_userdata = opt->stopping_userdata;
     *out = api;
     return PM3K_OK;
 }
@@ -599,6 +623,8 @@ pm3k_code pm3k__api_call(pm3k_api *api, pm3k__endpoint endpoint, const char *bod
                           : 0,
         .trace = api->trace ? trace_line : NULL,
         .trace_userdata = api,
+        .progress = api->stopping ? transfer_goes_on : NULL,
+        .progress_userdata = api,
         .secrets = secrets,
         .secret_count = 1,
     };
@@ -607,10 +633,12 @@ pm3k_code pm3k__api_call(pm3k_api *api, pm3k__endpoint endpoint, const char *bod
         call->sent_at = (int64_t)time(NULL);
         if ((rc = pm3k__http_perform(api->handle, &api->http, &req, resp, err)) != PM3K_OK)
             goto out;
-        if (attempt >= PM3K__API_CONNECT_RETRIES || !may_repeat(resp, call))
+        if (attempt >= PM3K__API_CONNECT_RETRIES || !may_repeat(resp, call) ||
+            pm3k__api_stopping(api))
             break;
         call->retries++;
-        pm3k__sleep_until(pm3k__now() + waits[attempt]);
+        if (!pm3k__api_sleep_until(api, pm3k__now() + waits[attempt]))
+            break;
     }
     trace_answer(api, resp);
     conclude(api, resp, call);

@@ -98,6 +98,8 @@ struct pm3k_api {
     void *trace_userdata;
     pm3k_status_progress_fn progress;
     void *progress_userdata;
+    bool (*stopping)(void *userdata);
+    void *stopping_userdata;
 };
 
 /* What one call did. */
@@ -139,6 +141,11 @@ void pm3k__retry_when(int64_t at, bool latest, char *out, size_t out_len);
 
 /* Sleep until the Unix time `at` (fractional); false when it could not. */
 void pm3k__sleep_until(double at);
+/* Has the client been told to stop? */
+bool pm3k__api_stopping(const pm3k_api *api);
+/* Sleep until at in slices of a fifth of a second; false (early) when the
+ * client was told to stop. */
+bool pm3k__api_sleep_until(const pm3k_api *api, double at);
 /* The time now, as Unix seconds with a fraction. */
 double pm3k__now(void);
 

@@ -107,6 +107,7 @@ typedef struct poll {
     pm3k_history_check block; /* the last block of the history */
     bool blocked;
     bool recheck; /* waiting out a status cooldown: read the history as it goes */
+    bool stopped; /* told to stop (a signal) while it waited */
     unsigned rng;
 } poll;
 
@@ -351,7 +352,10 @@ static pm3k_code wait_next(poll *p, pm3k_error *err)
         double until = cooldown && p->next_at - pm3k__now() > COOLDOWN_RECHECK_S
                            ? pm3k__now() + COOLDOWN_RECHECK_S
                            : p->next_at;
-        pm3k__sleep_until(until);
+        if (!pm3k__api_sleep_until(p->api, until)) {
+            p->stopped = true;
+            return PM3K_OK;
+        }
         if (!cooldown)
             break;
         pm3k_history_check now_check;
@@ -397,6 +401,17 @@ static bool plan_next(poll *p)
     return true;
 }
 
+/* Told to stop before the first call: nothing is known yet. */
+static pm3k_code stopped_finding(poll *p, pm3k_error *err)
+{
+    p->last = V_TRANSIENT;
+    p->call.answered = false;
+    snprintf(p->call.reason, sizeof p->call.reason, "stopped by a signal before the first call");
+    answer_finding(p);
+    (void)err;
+    return PM3K_OK;
+}
+
 /* The loop stops on the last answer: its finding. */
 static pm3k_code stop(poll *p, pm3k_error *err)
 {
@@ -419,6 +434,8 @@ static pm3k_code run_loop(poll *p, pm3k_error *err)
                     : p->last == V_TRANSIENT ? "retry"
                                              : "schedule");
         pm3k_code rc = wait_next(p, err);
+        if (rc == PM3K_OK && p->stopped)
+            return p->calls > 0 ? stop(p, err) : stopped_finding(p, err);
         if (rc == PM3K_OK)
             rc = one_call(p, &called, err);
         if (rc != PM3K_OK)

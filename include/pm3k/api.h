@@ -79,6 +79,11 @@ typedef struct pm3k_api_options {
     void *trace_userdata;
     pm3k_status_progress_fn progress; /* status --wait, or NULL */
     void *progress_userdata;
+    /* true: stop now (a signal): a request in flight is cut (a post whose
+     * body may have gone out is then an unknown outcome), no retry starts,
+     * a status wait ends with what it has. NULL: never. */
+    bool (*stopping)(void *userdata);
+    void *stopping_userdata;
 } pm3k_api_options;
 
 typedef struct pm3k_api pm3k_api;

@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/emu_lib.sh"
 export PM3K_BASE_URL="$EMU_URL"
 
-killed() { # SIGNAL
+killed() { # SIGNAL NUMBER
     key="$ns-$1"
     ctl key "{\"key\":\"$key\",\"open_id\":\"open-$key\"}"
     ctl fault "{\"key\":\"$key\",\"endpoint\":\"direct_post\",\"fault\":\"hang\",\"seconds\":20}"
@@ -27,7 +27,8 @@ killed() { # SIGNAL
     kill "-$1" "$pid"
     rc=0
     wait "$pid" || rc=$?
-    [ "$rc" -ge 128 ] || [ "$rc" = 3 ] || fail "$1: the killed post exited $rc"
+    want=$((128 + $2))
+    [ "$rc" = "$want" ] || fail "$1: the killed post exited $rc, expected $want: $(cat "$tmp/first.out")"
     rc=0
     "$PM3K" post --format json --cacert "$EMU_CA" "$tmp/$1.json" >"$tmp/again.json" 2>"$tmp/err" || rc=$?
     [ "$rc" = 3 ] || fail "$1: the second post exited $rc: $(cat "$tmp/again.json" "$tmp/err")"
@@ -40,5 +41,24 @@ killed() { # SIGNAL
     [ "$outcome" = unknown ] || fail "$1: the history says $outcome: $(cat "$tmp/history.json")"
     echo "ok: a post killed by SIG$1 mid-send is an unknown outcome, never re-sent"
 }
-killed TERM
-killed KILL
+killed TERM 15
+killed KILL 9
+
+# status --wait told to stop (SIGINT) while it waits: it ends at once,
+# its report complete and marked interrupted, exit 130.
+key="$ns-wait"
+ctl key "{\"key\":\"$key\",\"open_id\":\"open-$key\"}"
+ctl status "{\"key\":\"$key\",\"pending_polls\":50}"
+export PM3K_API_KEY="$key" PM3K_HISTORY="$tmp/wait.db"
+body "$tmp/wait.json" wait
+"$PM3K" post --format json --cacert "$EMU_CA" "$tmp/wait.json" >"$tmp/post.json" || fail "the post failed"
+id=$(json "$tmp/post.json" '.items[0].facts.publish_id')
+"$PM3K" status --wait --format json --cacert "$EMU_CA" "$id" >"$tmp/wait.out" 2>"$tmp/wait.err" &
+pid=$!
+sleep 2
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 130 ] || fail "status --wait after SIGINT exited $rc: $(cat "$tmp/wait.out")"
+[ "$(json "$tmp/wait.out" '.summary.interrupted')" = true ] || fail "the report is not marked interrupted: $(cat "$tmp/wait.out")"
+echo "ok: status --wait stops at SIGINT with its report complete (exit 130)"
