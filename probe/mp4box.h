@@ -29,6 +29,10 @@
 /* The memory the demuxer's index and tables would take, as the tables
  * declare it: about 40 bytes a sample, so some 4 million samples. */
 #define PM3K__MP4_MAX_INDEX_BYTES (160LL * 1000 * 1000)
+/* A box the demuxer reads into memory whole (a codec configuration, a
+ * handler name, an ICC profile, cover art, a metadata string): real ones
+ * are kilobytes. Its bytes count against the index bound too. */
+#define PM3K__MP4_MAX_WHOLE_BOX (16LL * 1024 * 1024)
 
 /* What the boxes of one trak declare (the counts as written, not checked
  * against each other: pm3k__mp4_walk does that). */

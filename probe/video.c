@@ -375,7 +375,18 @@ static void check_truncation(video_probe *v)
     if (size < 0)
         return;
     int64_t end = indexed_end(v->fc);
-    if (end > size)
+    if (end <= size)
+        return;
+    /* No top-level box claims bytes past the end, yet samples lie beyond
+     * twice the file: a copy cut off to less than half is rare, a corrupt
+     * chunk offset more likely. */
+    if (!v->layout->overrun && end / 2 > size)
+        unreadable(v->item,
+                   "its chunk offsets (stco/co64) point to byte %lld, more than twice the "
+                   "file's %lld bytes, and no box claims bytes past its end: the chunk table is "
+                   "corrupt (or the file was cut off to less than half)",
+                   (long long)end, (long long)size);
+    else
         unreadable(v->item,
                    "cut off: samples are indexed up to byte %lld but the file has %lld bytes",
                    (long long)end, (long long)size);

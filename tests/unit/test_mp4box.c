@@ -462,7 +462,7 @@ static void counts_are_held_against_the_file(void **state)
                        "file's");
     /* a file that big may hold them, but not the index pm3k allows */
     walk_as(&b, 4000000000, &l);
-    assert_problem(&l, "would need over 160 MB of index");
+    assert_problem(&l, "would need over 160 MB of memory");
     /* the same in a file of 60 MB: fine */
     s.samples = s.spc = s.time_count = 4000000;
     movie(&b, &s);
