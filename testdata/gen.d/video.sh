@@ -514,9 +514,10 @@ def append_to_moov(d, new):
 
 def encrypted_senc(src, dst, samples):
     """The video sample entry made 'encv' with a protection scheme ('cenc',
-    a tenc whose constant IV costs a sample no byte) and a senc after the
-    track declaring `samples` samples in 16 bytes: libavformat allocated
-    some 400 bytes per declared sample (3.8 GB for 8 million)."""
+    a tenc whose constant IV costs a sample no byte) and a senc at the end
+    of its sample tables declaring `samples` samples in 16 bytes:
+    libavformat allocated some 400 bytes per declared sample (3.8 GB for 8
+    million)."""
     d = load(src)
     p, end = stbl_box(d, b"vide", "stsd")
     entry_size = get32(d, p + 8)
@@ -529,8 +530,11 @@ def encrypted_senc(src, dst, samples):
     entry[4:8] = b"encv"
     stsd = box(b"stsd", d[p:p + 8] + entry + d[p + 8 + entry_size:end])
     d = replace_box(d, p - 8, end - p + 8, stsd)
+    start, end = track(d, b"vide")
+    off, head, size = find(d, "mdia/minf/stbl", 0, start, end)
     senc = full_box(b"senc", 0, 0, struct.pack(">I", samples))
-    save(append_to_moov(d, senc), dst)
+    stbl = box(b"stbl", d[off + head:off + size] + senc)
+    save(replace_box(d, off, size, stbl), dst)
 
 
 def keys_bomb(src, dst, count):
