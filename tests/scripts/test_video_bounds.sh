@@ -9,7 +9,8 @@
 # assertion), and end well within a wall-clock limit that only catches a
 # hang; alone, and all at once on four workers. A well-formed file at the
 # walk's index bound (6.6 million samples) must still be indexed, under the
-# same bound: the bound is per worker (docs/rules.md, "Engine bounds").
+# same bound, and four of them on four workers too (the workers share the
+# index bound: docs/rules.md, "Engine bounds").
 # Env (from ctest): PM3K, DATA, PYTHON, SRC.
 set -eu
 : "${PM3K:?}" "${DATA:?}" "${SRC:?}"
@@ -110,4 +111,8 @@ check "tiny senc and keys, 300 and 90 MB avcC, four workers" 1 \
     "" --jobs 4 "$DATA/video/encrypted_senc.mp4" "$DATA/video/keys_bomb.mp4" "$tmp/avcc300.mp4" "$tmp/avcc90.mp4"
 # a well-formed index at the bound: read (1 MHz samples are no frame rate)
 check "6.6 million samples" 1 frame_rate_out_of_range "" "$tmp/samples.mp4"
+# four of them on four workers: the workers share the index bound (504 MB
+# before), so the demuxers take turns
+check "6.6 million samples, four files on four workers" 1 frame_rate_out_of_range "" --jobs 4 \
+    "$tmp/samples.mp4" "$tmp/samples_1.mp4" "$tmp/samples_2.mp4" "$tmp/samples_3.mp4"
 echo "ok"
