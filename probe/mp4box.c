@@ -349,6 +349,17 @@ static void read_stsd(walker *w, const box *b, int depth)
         int64_t end = limit - off < (int64_t)size ? limit : off + size;
         if (end - off > head + 8)
             walk_inner(w, off + head, end, FOURCC('s', 't', 's', 'd'), depth + 1);
+        /* The rest of some entries (timecode, data) is read whole too. */
+        if (!w->failed && end - off > PM3K__MP4_MAX_WHOLE_BOX) {
+            char type[5], track[32];
+            fourcc_text(be32(e + 4), type);
+            problem(w,
+                    "its '%s' sample description%s is %lld bytes, which the demuxer may read "
+                    "into memory whole: pm3k reads such a box up to %lld MiB",
+                    type, track_text(w, track, sizeof track), (long long)(end - off),
+                    PM3K__MP4_MAX_WHOLE_BOX / (1024 * 1024));
+            return;
+        }
         off += size;
     }
 }

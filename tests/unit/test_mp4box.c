@@ -505,6 +505,17 @@ static void avcc_of(buf *b, size_t payload)
     close_box(b);
 }
 
+/* a timecode entry whose rest the demuxer reads whole */
+static void tmcd_big(buf *b)
+{
+    open_full(b, "stsd", 0, 0);
+    u32(b, 1);
+    open_box(b, "tmcd");
+    zeros(b, 16 * 1024 * 1024);
+    close_box(b);
+    close_box(b);
+}
+
 static void avcc_big(buf *b)
 {
     avcc_of(b, 16 * 1024 * 1024);
@@ -570,6 +581,9 @@ static void boxes_beyond_the_sample_tables(void **state)
     walk(&b, &l);
     assert_problem(&l, "its 'avcC' box of track 1 is 16777224 bytes, which the demuxer would read "
                        "into memory whole: pm3k reads such a box up to 16 MiB");
+    movie_with(&b, tmcd_big);
+    walk(&b, &l);
+    assert_problem(&l, "its 'tmcd' sample description of track 1 is 16777224 bytes");
     movie_with(&b, avcc_1mb);
     walk(&b, &l);
     assert_string_equal(l.problem, "");
