@@ -3,7 +3,9 @@
  * through pm3k__source_read, to tell where moov and mdat are, whether a box
  * runs past the end of the file (a half-copied MP4), and whether the tables
  * declare more than the file can hold, before libavformat allocates an
- * index from them. It visits the boxes libavformat's mov demuxer parses,
+ * index from them; so is everything else the demuxer allocates from a
+ * count or a length (keys, data references, boxes it reads whole), and
+ * encrypted media is refused. It visits the boxes libavformat's mov demuxer parses,
  * wherever they stand (the demuxer dispatches by type, not by parent).
  * tests/fuzz/fuzz_mp4box.c fuzzes it. */
 #ifndef PM3K_PROBE_MP4BOX_H
