@@ -22,6 +22,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 bombs="bomb_samples.mp4 bomb_index_dropped.mp4 bomb_trun.mp4 bomb_chunks.mov short_stz2.mp4
 encrypted_senc.mp4 keys_bomb.mp4"
 max_kb=262144 # 256 MB
+# a sanitizer build's shadow memory and quarantine get three times that
+if command -v ldd >/dev/null 2>&1 && ldd "$PM3K" 2>/dev/null | grep -q 'libasan'; then
+    max_kb=786432
+fi
 max_s=60
 
 # run OUT ARGS...: run pm3k with ARGS (killed after $max_s s), stdout to
