@@ -98,9 +98,16 @@ static void drop_log(const gchar *domain, GLogLevelFlags level, const gchar *mes
 {
 }
 
+/* No single FFmpeg allocation may be larger (FFmpeg's own default is 2 GB):
+ * a backstop behind the MP4 box walk (probe/mp4box.h), which holds every
+ * count the demuxer allocates from. The largest a file the walk passes
+ * needs is the index of its samples, at most the walk's 160 MB bound. */
+#define MAX_FFMPEG_ALLOCATION (192UL * 1024 * 1024)
+
 static pm3k_code start_libraries(pm3k_error *err)
 {
     av_log_set_level(AV_LOG_QUIET);
+    av_max_alloc(MAX_FFMPEG_ALLOCATION);
     /* pm3k_global_init pointed VIPSHOME at nothing, before any thread ran,
      * so this init loads none of libvips's optional modules. */
     int vips_rc = VIPS_INIT("pm3k");

@@ -34,6 +34,7 @@
     X(AVUTIL, av_freep)                                                                            \
     X(AVUTIL, av_log_set_level)                                                                    \
     X(AVUTIL, av_malloc)                                                                           \
+    X(AVUTIL, av_max_alloc)                                                                        \
     X(AVUTIL, av_reduce)                                                                           \
     X(AVUTIL, av_strerror)                                                                         \
     X(AVCODEC, avcodec_get_name)                                                                   \

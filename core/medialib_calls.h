@@ -19,6 +19,7 @@
 #define av_freep (pm3k__medialib.av_freep)
 #define av_log_set_level (pm3k__medialib.av_log_set_level)
 #define av_malloc (pm3k__medialib.av_malloc)
+#define av_max_alloc (pm3k__medialib.av_max_alloc)
 #define av_reduce (pm3k__medialib.av_reduce)
 #define av_strerror (pm3k__medialib.av_strerror)
 #define avcodec_get_name (pm3k__medialib.avcodec_get_name)

@@ -32,6 +32,11 @@
 #define CTTS_ENTRY_BYTES 8   /* one per sample once expanded */
 #define FRAGMENT_ITEM_BYTES 32
 #define FRAGMENT_STREAM_BYTES 56
+#define DATA_ENTRY_BYTES 128 /* MOVDref, one per dref entry */
+#define META_KEY_BYTES 40    /* a pointer and the smallest allocation, per key */
+/* A box read whole is read, then copied (codec parameters, strings
+ * widened to UTF-8). */
+#define WHOLE_BOX_COPIES 2
 
 typedef struct walker {
     pm3k__source *src;
@@ -163,8 +168,8 @@ static bool spend(walker *w, uint64_t entries, uint64_t bytes_each)
     if (out->index_bytes <= (uint64_t)PM3K__MP4_MAX_INDEX_BYTES)
         return true;
     return problem(w,
-                   "its sample tables would need over %lld MB of index in memory, more than "
-                   "pm3k reads (about 4 million samples)",
+                   "its sample tables and headers would need over %lld MB of memory in the "
+                   "demuxer, more than pm3k reads (about 4 million samples)",
                    PM3K__MP4_MAX_INDEX_BYTES / 1000000);
 }
 
@@ -344,6 +349,17 @@ static void read_stsd(walker *w, const box *b, int depth)
         int64_t end = limit - off < (int64_t)size ? limit : off + size;
         if (end - off > head + 8)
             walk_inner(w, off + head, end, FOURCC('s', 't', 's', 'd'), depth + 1);
+        /* The rest of some entries (timecode, data) is read whole too. */
+        if (!w->failed && end - off > PM3K__MP4_MAX_WHOLE_BOX) {
+            char type[5], track[32];
+            fourcc_text(be32(e + 4), type);
+            problem(w,
+                    "its '%s' sample description%s is %lld bytes, which the demuxer may read "
+                    "into memory whole: pm3k reads such a box up to %lld MiB",
+                    type, track_text(w, track, sizeof track), (long long)(end - off),
+                    PM3K__MP4_MAX_WHOLE_BOX / (1024 * 1024));
+            return;
+        }
         off += size;
     }
 }
@@ -498,6 +514,61 @@ static void read_edit_list(walker *w, const box *b)
     uint8_t f[8];
     if (current(w) && fields(w, b->payload, f, sizeof f))
         table(w, b, be32(f + 4), f[0] == 1 ? 20 : 12, 8, 0);
+}
+
+/* dref: the demuxer allocates a data reference per entry it is told of
+ * (its own bound: one per 12 bytes of the box), before reading any. */
+static void read_dref(walker *w, const box *b)
+{
+    uint8_t f[8];
+    if (!current(w) || !fields(w, b->payload, f, sizeof f))
+        return;
+    uint64_t entries = be32(f + 4);
+    int64_t payload = b->end - b->payload;
+    if (entries > 0 && payload > 0 && entries <= (uint64_t)(payload - 1) / 12 + 1)
+        spend(w, entries, DATA_ENTRY_BYTES);
+}
+
+/* keys (QuickTime metadata): the demuxer zero-fills a pointer per key it
+ * is told of before reading any, and each key is at least 8 bytes. */
+static void read_keys(walker *w, const box *b)
+{
+    uint8_t f[8];
+    int saved = w->track;
+    if (!w->in_trak)
+        w->track = -1; /* the movie's metadata, of no track */
+    if (b->end - b->payload >= 8 && fields(w, b->payload, f, sizeof f))
+        table(w, b, be32(f + 4), 8, 8, META_KEY_BYTES);
+    w->track = saved;
+}
+
+/* A scheme (schm), track encryption (tenc) or DRM system (pssh) box makes
+ * the demuxer read the encryption tables (senc, saiz, saio, pssh), whose
+ * counts it follows past their boxes, bounded only by the end of the file
+ * (a constant IV costs a sample no byte at all). Encrypted media cannot be
+ * posted anyway: such a file goes to no demuxer. Before any track the
+ * demuxer ignores these boxes. */
+static void read_protection(walker *w, const box *b)
+{
+    uint8_t f[8];
+    char type[5], scheme[5], track[32];
+    if (!current(w))
+        return;
+    fourcc_text(b->type, type);
+    track_text(w, track, sizeof track);
+    if (b->type == FOURCC('s', 'c', 'h', 'm') && b->end - b->payload >= 8 &&
+        fields(w, b->payload, f, sizeof f)) {
+        fourcc_text(be32(f + 4), scheme);
+        problem(w,
+                "its media is encrypted (scheme '%s'%s): neither pm3k nor TikTok reads "
+                "encrypted video; post the original without DRM",
+                scheme, track);
+        return;
+    }
+    problem(w,
+            "its media is encrypted (a '%s' box%s): neither pm3k nor TikTok reads encrypted "
+            "video; post the original without DRM",
+            type, track);
 }
 
 /* ---- fragments (mvex, moof, sidx) ---- */
@@ -776,6 +847,53 @@ static bool is_container(uint32_t type)
     return false;
 }
 
+/* Boxes the demuxer reads into memory whole wherever they stand: codec
+ * configurations, names, ICC profiles, chapter lists, uuid payloads. */
+static bool is_read_whole(uint32_t type)
+{
+    static const uint32_t types[] = {
+        FOURCC('a', 'v', 'c', 'C'), FOURCC('h', 'v', 'c', 'C'), FOURCC('a', 'v', '1', 'C'),
+        FOURCC('v', 'v', 'c', 'C'), FOURCC('g', 'l', 'b', 'l'), FOURCC('e', 's', 'd', 's'),
+        FOURCC('s', 't', 'r', 'f'), FOURCC('w', 'a', 'v', 'e'), FOURCC('A', 'R', 'E', 'S'),
+        FOURCC('a', 'v', 's', 's'), FOURCC('j', 'p', '2', 'h'), FOURCC('S', 'M', 'I', ' '),
+        FOURCC('a', 'l', 'a', 'c'), FOURCC('d', 'v', 'c', '1'), FOURCC('d', 'f', 'L', 'a'),
+        FOURCC('d', 'O', 'p', 's'), FOURCC('w', 'f', 'e', 'x'), FOURCC('A', 'C', 'L', 'R'),
+        FOURCC('A', 'P', 'R', 'G'), FOURCC('A', 'A', 'L', 'P'), FOURCC('h', 'd', 'l', 'r'),
+        FOURCC('f', 't', 'y', 'p'), FOURCC('u', 'u', 'i', 'd'), FOURCC('c', 'o', 'l', 'r'),
+        FOURCC('c', 'h', 'p', 'l'), FOURCC('c', 'h', 'a', 'p'), FOURCC('-', '-', '-', '-'),
+        FOURCC('k', 'i', 'n', 'd'), FOURCC('d', 'm', 'l', 'p'), FOURCC('c', 'h', 'a', 'n'),
+        FOURCC('s', 'v', '3', 'd'), FOURCC('t', 'm', 'c', 'd'), FOURCC('i', 'l', 'o', 'c')};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (types[i] == type)
+            return true;
+    return false;
+}
+
+/* A box the demuxer reads whole costs its bytes (and a copy) in memory,
+ * however large: each is held to PM3K__MP4_MAX_WHOLE_BOX, and all of them
+ * to the index bound. The entries of udta and ilst are metadata strings
+ * and cover art, read whole too. */
+static bool hold_whole(walker *w, const box *b, uint32_t parent)
+{
+    bool metadata =
+        (parent == FOURCC('u', 'd', 't', 'a') || parent == FOURCC('i', 'l', 's', 't')) &&
+        !is_container(b->type) && b->type != FOURCC('m', 'e', 't', 'a') &&
+        b->type != FOURCC('f', 'r', 'e', 'e') && b->type != FOURCC('s', 'k', 'i', 'p');
+    if (!metadata && !is_read_whole(b->type))
+        return true;
+    int64_t bytes = b->end - b->start;
+    if (bytes > PM3K__MP4_MAX_WHOLE_BOX) {
+        char type[5], track[32];
+        fourcc_text(b->type, type);
+        return problem(w,
+                       "its '%s' box%s is %lld bytes, which the demuxer would read into memory "
+                       "whole: pm3k reads such a box up to %lld MiB",
+                       type, w->in_trak ? track_text(w, track, sizeof track) : "", (long long)bytes,
+                       PM3K__MP4_MAX_WHOLE_BOX / (1024 * 1024));
+    }
+    return spend(w, (uint64_t)bytes, WHOLE_BOX_COPIES);
+}
+
 static void visit_table(walker *w, const box *b)
 {
     switch (b->type) {
@@ -840,6 +958,17 @@ static void visit_table(walker *w, const box *b)
     case FOURCC('s', 'i', 'd', 'x'):
         read_sidx(w, b);
         break;
+    case FOURCC('d', 'r', 'e', 'f'):
+        read_dref(w, b);
+        break;
+    case FOURCC('k', 'e', 'y', 's'):
+        read_keys(w, b);
+        break;
+    case FOURCC('s', 'c', 'h', 'm'):
+    case FOURCC('t', 'e', 'n', 'c'):
+    case FOURCC('p', 's', 's', 'h'):
+        read_protection(w, b);
+        break;
     default:
         break;
     }
@@ -847,6 +976,8 @@ static void visit_table(walker *w, const box *b)
 
 static void visit(walker *w, const box *b, uint32_t parent, int depth)
 {
+    if (!hold_whole(w, b, parent))
+        return;
     switch (b->type) {
     case FOURCC('m', 'o', 'o', 'v'):
     case FOURCC('h', 'o', 'o', 'v'):

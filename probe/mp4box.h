@@ -3,7 +3,9 @@
  * through pm3k__source_read, to tell where moov and mdat are, whether a box
  * runs past the end of the file (a half-copied MP4), and whether the tables
  * declare more than the file can hold, before libavformat allocates an
- * index from them. It visits the boxes libavformat's mov demuxer parses,
+ * index from them; so is everything else the demuxer allocates from a
+ * count or a length (keys, data references, boxes it reads whole), and
+ * encrypted media is refused. It visits the boxes libavformat's mov demuxer parses,
  * wherever they stand (the demuxer dispatches by type, not by parent).
  * tests/fuzz/fuzz_mp4box.c fuzzes it. */
 #ifndef PM3K_PROBE_MP4BOX_H
@@ -29,6 +31,10 @@
 /* The memory the demuxer's index and tables would take, as the tables
  * declare it: about 40 bytes a sample, so some 4 million samples. */
 #define PM3K__MP4_MAX_INDEX_BYTES (160LL * 1000 * 1000)
+/* A box the demuxer reads into memory whole (a codec configuration, a
+ * handler name, an ICC profile, cover art, a metadata string): real ones
+ * are kilobytes. Its bytes count against the index bound too. */
+#define PM3K__MP4_MAX_WHOLE_BOX (16LL * 1024 * 1024)
 
 /* What the boxes of one trak declare (the counts as written, not checked
  * against each other: pm3k__mp4_walk does that). */

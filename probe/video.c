@@ -8,6 +8,7 @@
  * (MPEG-4 Part 2 in MP4, MPEG-TS), bounded. Everything is per call: several
  * worker threads run this at once. */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -203,6 +204,37 @@ static double round_to(double value, double step)
     return round(value / step) * step;
 }
 
+/* ---- the index memory of all workers ---- */
+
+/* What the box walk says a demuxer will keep (layout.index_bytes) is
+ * reserved here before it runs and given back when it is closed: the
+ * workers together hold at most the bound one file may declare, so --jobs
+ * multiplies no worst case. A file that declares more never runs (the
+ * walk refuses it), and one alone is always let in: no wait is forever. */
+static pthread_mutex_t index_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t index_freed = PTHREAD_COND_INITIALIZER;
+static uint64_t index_in_use;
+
+static uint64_t reserve_index(uint64_t bytes)
+{
+    pthread_mutex_lock(&index_lock);
+    while (index_in_use > 0 && index_in_use + bytes > (uint64_t)PM3K__MP4_MAX_INDEX_BYTES)
+        pthread_cond_wait(&index_freed, &index_lock);
+    index_in_use += bytes;
+    pthread_mutex_unlock(&index_lock);
+    return bytes;
+}
+
+static void release_index(uint64_t bytes)
+{
+    if (bytes == 0)
+        return;
+    pthread_mutex_lock(&index_lock);
+    index_in_use -= bytes;
+    pthread_cond_broadcast(&index_freed);
+    pthread_mutex_unlock(&index_lock);
+}
+
 /* ---- libavformat over a pm3k__source ---- */
 
 typedef struct video_probe {
@@ -214,7 +246,8 @@ typedef struct video_probe {
     int64_t position;               /* of the AVIO callbacks */
     AVIOContext *pb;
     AVFormatContext *fc;
-    bool stream_info; /* the avformat_find_stream_info fallback ran */
+    bool stream_info;        /* the avformat_find_stream_info fallback ran */
+    uint64_t index_reserved; /* of the index memory of all workers */
 } video_probe;
 
 static int avio_read_cb(void *opaque, uint8_t *buf, int size)
@@ -404,7 +437,18 @@ static void check_truncation(video_probe *v)
     if (size < 0)
         return;
     int64_t end = indexed_end(v->fc);
-    if (end > size)
+    if (end <= size)
+        return;
+    /* No top-level box claims bytes past the end, yet samples lie beyond
+     * twice the file: a copy cut off to less than half is rare, a corrupt
+     * chunk offset more likely. */
+    if (!v->layout->overrun && end / 2 > size)
+        unreadable(v->item,
+                   "its chunk offsets (stco/co64) point to byte %lld, more than twice the "
+                   "file's %lld bytes, and no box claims bytes past its end: the chunk table is "
+                   "corrupt (or the file was cut off to less than half)",
+                   (long long)end, (long long)size);
+    else
         unreadable(v->item,
                    "cut off: samples are indexed up to byte %lld but the file has %lld bytes",
                    (long long)end, (long long)size);
@@ -697,6 +741,7 @@ static bool check_boxes(video_probe *v, const pm3k__sniff *sniff, pm3k__mp4_layo
     pm3k_item_fact_bool(item, "moov_at_end", layout->moov_at_end);
     v->layout = layout;
     v->limit = layout->horizon;
+    v->index_reserved = reserve_index(layout->index_bytes);
     return true;
 }
 
@@ -812,6 +857,7 @@ void pm3k__probe_video(const pm3k_probe_config *config, pm3k__source *src, const
     else
         probe_media(&v, sniff);
     close_input(&v);
+    release_index(v.index_reserved);
     check_file_size(config, src, item);
     pm3k_item_fact_int(item, "bytes_read", src->bytes_read);
 }

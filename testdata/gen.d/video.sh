@@ -373,14 +373,14 @@ def fewer_sizes(src, dst):
     save(d, dst)
 
 
-def impossible_co64(src, dst):
+def impossible_co64(src, dst, bits=1 << 63):
     """stco made co64, one offset with the top bit set (libavformat turns
-    it into 0)."""
+    it into 0), or with another bit set (a plain offset far past the end)."""
     d = load(src)
     p, end = stbl_box(d, b"vide", "stco")
     n = get32(d, p + 4)
     offsets = [get32(d, p + 8 + 4 * i) for i in range(n)]
-    offsets[n // 2] |= 1 << 63
+    offsets[n // 2] |= bits
     new = box(b"co64", d[p:p + 4] + struct.pack(">I", n) +
               b"".join(struct.pack(">Q", o) for o in offsets))
     save(replace_box(d, p - 8, end - p + 8, new), dst)
@@ -498,6 +498,68 @@ def short_trun(src, dst):
     save(d, dst)
 
 
+def full_box(kind, version, flags, payload):
+    return box(kind, struct.pack(">I", version << 24 | flags) + payload)
+
+
+def append_to_moov(d, new):
+    """d with new boxes at the end of its moov (the moov last in the file,
+    so no chunk offset moves)."""
+    off, head, size = find(d, "moov")
+    assert off + size == len(d), "the moov is not last"
+    out = d + new
+    put32(out, off, size + len(new))
+    return out
+
+
+def encrypted_senc(src, dst, samples):
+    """The video sample entry made 'encv' with a protection scheme ('cenc',
+    a tenc whose constant IV costs a sample no byte) and a senc at the end
+    of its sample tables declaring `samples` samples in 16 bytes:
+    libavformat allocated some 400 bytes per declared sample (3.8 GB for 8
+    million)."""
+    d = load(src)
+    p, end = stbl_box(d, b"vide", "stsd")
+    entry_size = get32(d, p + 8)
+    assert d[p + 12:p + 16] == b"avc1"
+    tenc = full_box(b"tenc", 1, 0, bytes([0, 0, 1, 0]) + b"K" * 16 + bytes([16]) + b"I" * 16)
+    sinf = box(b"sinf", box(b"frma", b"avc1") +
+               full_box(b"schm", 0, 0, b"cenc" + struct.pack(">I", 0x10000)) + box(b"schi", tenc))
+    entry = bytearray(d[p + 8:p + 8 + entry_size]) + sinf
+    put32(entry, 0, len(entry))
+    entry[4:8] = b"encv"
+    stsd = box(b"stsd", d[p:p + 8] + entry + d[p + 8 + entry_size:end])
+    d = replace_box(d, p - 8, end - p + 8, stsd)
+    start, end = track(d, b"vide")
+    off, head, size = find(d, "mdia/minf/stbl", 0, start, end)
+    senc = full_box(b"senc", 0, 0, struct.pack(">I", samples))
+    stbl = box(b"stbl", d[off + head:off + size] + senc)
+    save(replace_box(d, off, size, stbl), dst)
+
+
+def keys_bomb(src, dst, count):
+    """QuickTime metadata (moov/meta, an 'mdta' handler) whose keys box
+    declares `count` keys and holds one: libavformat zero-filled 8 bytes per
+    declared key before reading any (2 GB for 260 million)."""
+    d = load(src)
+    hdlr = full_box(b"hdlr", 0, 0, struct.pack(">I4s", 0, b"mdta") + b"\0" * 13)
+    keys = full_box(b"keys", 0, 0, struct.pack(">I", count) + struct.pack(">I4s", 12, b"mdta") +
+                    b"name")
+    save(append_to_moov(d, full_box(b"meta", 0, 0, hdlr + keys)), dst)
+
+
+def missing_description(src, dst):
+    """The video's last chunk run (stsc) names sample description 2 of a
+    track that has one: the box walk counts every sample, libavformat's
+    index leaves that run's samples out."""
+    d = load(src)
+    p, _ = stbl_box(d, b"vide", "stsc")
+    runs = get32(d, p + 4)
+    assert runs >= 1
+    put32(d, p + 8 + 12 * (runs - 1) + 8, 2)
+    save(d, dst)
+
+
 def mdat_overrun(src, dst):
     """A last mdat whose size claims 100 bytes more than the file has."""
     d = load(src)
@@ -542,9 +604,13 @@ def main():
     chunk_bomb(pcm, "bomb_chunks.mov", 30)
     trun_bomb(frag, "bomb_trun.mp4", 50000000)
     short_stz2(tables, "short_stz2.mp4")
+    encrypted_senc(tables, "encrypted_senc.mp4", 8000000)
+    keys_bomb(tables, "keys_bomb.mp4", 260000000)
+    missing_description(tables, "missing_description.mp4")
     short_stsz(tables, "short_stsz.mp4")
     fewer_sizes(tables, "fewer_sizes.mp4")
     impossible_co64(tables, "impossible_co64.mp4")
+    impossible_co64(tables, "far_co64.mp4", 1 << 40)
     huge_stts(tables, "huge_stts.mp4")
     headers_only(tables, "headers_only.mp4")
     init_segment(frag, "init_segment.mp4")

@@ -55,8 +55,10 @@ static void u64(buf *b, uint64_t v)
 
 static void zeros(buf *b, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        u8(b, 0);
+    static const uint8_t block[4096];
+    for (; n > sizeof block; n -= sizeof block)
+        put(b, block, sizeof block);
+    put(b, block, n);
 }
 
 static void open_box(buf *b, const char *type)
@@ -440,6 +442,162 @@ static void groups_compact_sizes_and_offsets(void **state)
     free(b.data);
 }
 
+static void schm_cenc(buf *b)
+{
+    open_full(b, "schm", 0, 0);
+    put(b, "cenc", 4);
+    u32(b, 0x10000);
+    close_box(b);
+}
+
+static void tenc(buf *b)
+{
+    open_full(b, "tenc", 1, 0);
+    zeros(b, 36);
+    close_box(b);
+}
+
+static void pssh(buf *b)
+{
+    open_full(b, "pssh", 1, 0);
+    zeros(b, 16);
+    u32(b, 100000000); /* key IDs, none here */
+    close_box(b);
+}
+
+static void keys_many(buf *b)
+{
+    open_full(b, "keys", 0, 0);
+    u32(b, 260000000);
+    u32(b, 12);
+    put(b, "mdtaname", 8);
+    close_box(b);
+}
+
+static void keys_two(buf *b)
+{
+    open_full(b, "keys", 0, 0);
+    u32(b, 2);
+    for (int i = 0; i < 2; i++) {
+        u32(b, 12);
+        put(b, "mdtaname", 8);
+    }
+    close_box(b);
+}
+
+/* 1.3 million data references of 12 bytes: the demuxer's own bound, but
+ * 128 bytes each in its memory. */
+static void dref_many(buf *b)
+{
+    open_box(b, "dinf");
+    open_full(b, "dref", 0, 0);
+    u32(b, 1300000);
+    zeros(b, 1300000 * 12);
+    close_box(b);
+    close_box(b);
+}
+
+/* (the demuxer reads it wherever it stands, as the walk does) */
+static void avcc_of(buf *b, size_t payload)
+{
+    open_box(b, "avcC");
+    zeros(b, payload);
+    close_box(b);
+}
+
+/* a timecode entry whose rest the demuxer reads whole */
+static void tmcd_big(buf *b)
+{
+    open_full(b, "stsd", 0, 0);
+    u32(b, 1);
+    open_box(b, "tmcd");
+    zeros(b, 16 * 1024 * 1024);
+    close_box(b);
+    close_box(b);
+}
+
+static void avcc_big(buf *b)
+{
+    avcc_of(b, 16 * 1024 * 1024);
+}
+
+static void avcc_1mb(buf *b)
+{
+    avcc_of(b, 1024 * 1024);
+}
+
+static void udta_of(buf *b, const char *type)
+{
+    open_box(b, "udta");
+    open_box(b, type);
+    zeros(b, 16 * 1024 * 1024);
+    close_box(b);
+    close_box(b);
+}
+
+static void udta_name_big(buf *b)
+{
+    udta_of(b, "\xA9nam");
+}
+
+static void udta_free_big(buf *b)
+{
+    udta_of(b, "free");
+}
+
+/* What the demuxer allocates from besides the sample tables: encryption
+ * tables it follows past their boxes (the media is refused), keys and data
+ * references, boxes it reads whole. */
+static void boxes_beyond_the_sample_tables(void **state)
+{
+    buf b = {0};
+    pm3k__mp4_layout l;
+    (void)state;
+    movie_with(&b, schm_cenc);
+    walk(&b, &l);
+    assert_problem(&l, "its media is encrypted (scheme 'cenc' of track 1)");
+    movie_with(&b, tenc);
+    walk(&b, &l);
+    assert_problem(&l, "its media is encrypted (a 'tenc' box of track 1)");
+    movie_with(&b, pssh);
+    walk(&b, &l);
+    assert_problem(&l, "its media is encrypted (a 'pssh' box of track 1)");
+    /* before any track the demuxer ignores them */
+    b.len = 0;
+    schm_cenc(&b);
+    walk(&b, &l);
+    assert_string_equal(l.problem, "");
+    movie_with(&b, keys_many);
+    walk(&b, &l);
+    assert_problem(&l, "the 'keys' table of track 1 declares 260000000 entries but its box has "
+                       "room for 1");
+    movie_with(&b, keys_two);
+    walk(&b, &l);
+    assert_string_equal(l.problem, "");
+    movie_with(&b, dref_many);
+    walk(&b, &l);
+    assert_problem(&l, "would need over 160 MB of memory");
+    movie_with(&b, avcc_big);
+    walk(&b, &l);
+    assert_problem(&l, "its 'avcC' box of track 1 is 16777224 bytes, which the demuxer would read "
+                       "into memory whole: pm3k reads such a box up to 16 MiB");
+    movie_with(&b, tmcd_big);
+    walk(&b, &l);
+    assert_problem(&l, "its 'tmcd' sample description of track 1 is 16777224 bytes");
+    movie_with(&b, avcc_1mb);
+    walk(&b, &l);
+    assert_string_equal(l.problem, "");
+    assert_true(l.index_bytes >= 2 * 1024 * 1024);
+    movie_with(&b, udta_name_big);
+    walk(&b, &l);
+    assert_problem(&l, "its '?nam' box of track 1 is 16777224 bytes");
+    /* padding in udta is skipped, not read */
+    movie_with(&b, udta_free_big);
+    walk(&b, &l);
+    assert_string_equal(l.problem, "");
+    free(b.data);
+}
+
 /* Counts no table backs: samples of a constant size, time-table totals,
  * chunk runs. */
 static void counts_are_held_against_the_file(void **state)
@@ -462,7 +620,7 @@ static void counts_are_held_against_the_file(void **state)
                        "file's");
     /* a file that big may hold them, but not the index pm3k allows */
     walk_as(&b, 4000000000, &l);
-    assert_problem(&l, "would need over 160 MB of index");
+    assert_problem(&l, "would need over 160 MB of memory");
     /* the same in a file of 60 MB: fine */
     s.samples = s.spc = s.time_count = 4000000;
     movie(&b, &s);
@@ -899,6 +1057,7 @@ int main(void)
         cmocka_unit_test(a_true_movie_declares_what_it_holds),
         cmocka_unit_test(every_table_count_is_held_against_its_box),
         cmocka_unit_test(groups_compact_sizes_and_offsets),
+        cmocka_unit_test(boxes_beyond_the_sample_tables),
         cmocka_unit_test(counts_are_held_against_the_file),
         cmocka_unit_test(chunk_runs),
         cmocka_unit_test(sound_read_by_chunk),
