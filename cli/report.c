@@ -37,8 +37,6 @@ int cli_report_open(cli_report *report, const cli_common *common, const char *co
 pm3k_code cli_report_item(void *userdata, const pm3k_item *item)
 {
     cli_report *report = userdata;
-    if (cli_interrupted())
-        return pm3k_error_set(&report->err, PM3K_ERR_ABORTED, "interrupted");
     /* The item is the caller's until this returns, and the caller frees it
      * after: marking its findings ignored here is the one place every
      * command's items pass. */
@@ -46,7 +44,13 @@ pm3k_code cli_report_item(void *userdata, const pm3k_item *item)
     for (size_t i = 0; i < report->ignore_count; i++)
         pm3k_item_ignore(own, report->ignore[i]);
     pm3k_summary_add(&report->summary, item, report->strict);
-    return pm3k_writer_item(report->writer, item, &report->err);
+    pm3k_code rc = pm3k_writer_item(report->writer, item, &report->err);
+    /* After a signal the item at hand is still written (a post cut off
+     * mid-send says its outcome is unknown; an upload that it stored
+     * nothing), then the run stops. */
+    if (rc == PM3K_OK && cli_interrupted())
+        return pm3k_error_set(&report->err, PM3K_ERR_ABORTED, "interrupted");
+    return rc;
 }
 
 pm3k_code cli_report_idle(void *userdata)
