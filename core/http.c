@@ -354,6 +354,20 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 
 /* ---- -v traces ---- */
 
+void pm3k__http_trace_format(pm3k__http_trace_kind kind, const char *line, char *out,
+                             size_t out_len)
+{
+    static const char *const prefixes[] = {
+        [PM3K__HTTP_TRACE_INFO] = "* ",
+        [PM3K__HTTP_TRACE_REQUEST_HEADER] = "> ",
+        [PM3K__HTTP_TRACE_RESPONSE_HEADER] = "< ",
+        [PM3K__HTTP_TRACE_REQUEST_BODY] = "> ",
+        [PM3K__HTTP_TRACE_RESPONSE_BODY] = "< ",
+    };
+    bool body = kind == PM3K__HTTP_TRACE_REQUEST_BODY || kind == PM3K__HTTP_TRACE_RESPONSE_BODY;
+    snprintf(out, out_len, body ? "%s[%s of body]" : "%s%s", prefixes[kind], line);
+}
+
 #define TRACE_LINE_MAX 2048
 
 /* "Name: value" with the value redacted; a start line ("GET /p?q HTTP/1.1")

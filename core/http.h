@@ -128,6 +128,11 @@ typedef enum pm3k__http_trace_kind {
     PM3K__HTTP_TRACE_REQUEST_BODY,    /* "N bytes" of body sent (never the bytes) */
     PM3K__HTTP_TRACE_RESPONSE_BODY    /* "N bytes" of body received */
 } pm3k__http_trace_kind;
+
+/* A trace line as curl -v shows it: "* " for libcurl's account, "> " and
+ * "< " for the request and the answer, bodies as "[N bytes of body]". */
+void pm3k__http_trace_format(pm3k__http_trace_kind kind, const char *line, char *out,
+                             size_t out_len);
 /* One line for a -v trace, without its line end, already redacted: secret
  * headers (Authorization, Cookie, X-Amz-*), URL credentials and signatures,
  * the request's userpwd and every value in its secrets list. */

@@ -642,12 +642,11 @@ pm3k_code pm3k__item_add_pairs(pm3k_item *item, pm3k_rule_id rule_id, const char
 
 #define PM3K_MAX_TEMPLATE_PAIRS 16
 
-pm3k_code pm3k_item_add(pm3k_item *item, pm3k_rule_id rule, ...)
+/* The (name, value) pairs of an argument list up to its PM3K_END, at most
+ * PM3K_MAX_TEMPLATE_PAIRS of them. */
+static size_t collect_pairs(va_list ap, const char **pairs)
 {
-    const char *pairs[2 * PM3K_MAX_TEMPLATE_PAIRS];
     size_t count = 0;
-    va_list ap;
-    va_start(ap, rule);
     for (;;) {
         const char *name = va_arg(ap, const char *);
         if (!name)
@@ -659,6 +658,15 @@ pm3k_code pm3k_item_add(pm3k_item *item, pm3k_rule_id rule, ...)
             count++;
         }
     }
+    return count;
+}
+
+pm3k_code pm3k_item_add(pm3k_item *item, pm3k_rule_id rule, ...)
+{
+    const char *pairs[2 * PM3K_MAX_TEMPLATE_PAIRS];
+    va_list ap;
+    va_start(ap, rule);
+    size_t count = collect_pairs(ap, pairs);
     va_end(ap);
     return pm3k__item_add_pairs(item, rule, pairs, count);
 }
@@ -712,20 +720,9 @@ void pm3k_summary_add(pm3k_summary *summary, const pm3k_item *item, bool strict)
 pm3k_code pm3k__item_add_fix(pm3k_item *item, pm3k_rule_id rule, pm3k__fix fix, ...)
 {
     const char *pairs[2 * (PM3K_MAX_TEMPLATE_PAIRS + 1)];
-    size_t count = 0;
     va_list ap;
     va_start(ap, fix);
-    for (;;) {
-        const char *name = va_arg(ap, const char *);
-        if (!name)
-            break;
-        const char *value = va_arg(ap, const char *);
-        if (count < PM3K_MAX_TEMPLATE_PAIRS) {
-            pairs[2 * count] = name;
-            pairs[2 * count + 1] = value;
-            count++;
-        }
-    }
+    size_t count = collect_pairs(ap, pairs);
     va_end(ap);
     const char *tmpl = pm3k__rule_fix(fix);
     char *text = pm3k__render_template(item, tmpl ? tmpl : "", pairs, count);

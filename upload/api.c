@@ -515,15 +515,7 @@ static void trace_line(void *userdata, pm3k__http_trace_kind kind, const char *l
 {
     const pm3k_api *api = userdata;
     char out[2100];
-    static const char *const prefixes[] = {
-        [PM3K__HTTP_TRACE_INFO] = "* ",
-        [PM3K__HTTP_TRACE_REQUEST_HEADER] = "> ",
-        [PM3K__HTTP_TRACE_RESPONSE_HEADER] = "< ",
-        [PM3K__HTTP_TRACE_REQUEST_BODY] = "> ",
-        [PM3K__HTTP_TRACE_RESPONSE_BODY] = "< ",
-    };
-    bool body = kind == PM3K__HTTP_TRACE_REQUEST_BODY || kind == PM3K__HTTP_TRACE_RESPONSE_BODY;
-    snprintf(out, sizeof out, body ? "%s[%s of body]" : "%s%s", prefixes[kind], line);
+    pm3k__http_trace_format(kind, line, out, sizeof out);
     api->trace(api->trace_userdata, out);
 }
 

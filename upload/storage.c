@@ -79,15 +79,7 @@ static void trace_line(void *userdata, pm3k__http_trace_kind kind, const char *l
 {
     const pm3k_storage *s = userdata;
     char out[2100];
-    static const char *const prefixes[] = {
-        [PM3K__HTTP_TRACE_INFO] = "* ",
-        [PM3K__HTTP_TRACE_REQUEST_HEADER] = "> ",
-        [PM3K__HTTP_TRACE_RESPONSE_HEADER] = "< ",
-        [PM3K__HTTP_TRACE_REQUEST_BODY] = "> ",
-        [PM3K__HTTP_TRACE_RESPONSE_BODY] = "< ",
-    };
-    bool body = kind == PM3K__HTTP_TRACE_REQUEST_BODY || kind == PM3K__HTTP_TRACE_RESPONSE_BODY;
-    snprintf(out, sizeof out, body ? "%s[%s of body]" : "%s%s", prefixes[kind], line);
+    pm3k__http_trace_format(kind, line, out, sizeof out);
     s->opt.trace(s->opt.trace_userdata, out);
 }
 
