@@ -512,8 +512,7 @@ static const pm3k_rule rules[PM3K_RULE__COUNT] = {
      "the public URL {url} could not be checked now: {why}",
      "the file is stored; check the URL later with pm3k probe URL --domain HOST"},
     {PM3K_RULE_ALBUM_RETAINED, "album_retained", "upload", I, DEF, NULL,
-     "PM3K retains album {album_id}",
-     "its images stay on PM3K storage for the carousel post"},
+     "PM3K retains album {album_id}", "its images stay on PM3K storage for the carousel post"},
 
     /* ---- pm3k publish: the stages ---- */
     {PM3K_RULE_PUBLISH_WAIT, "publish_wait", "publish", E, TRANS, NULL,
@@ -592,6 +591,11 @@ static const struct {
      "the content is not a video or an image at all, whatever its name says: check that this "
      "is the file you meant to post"},
     {PM3K__FIX_MEDIA_EMPTY, "the file is empty: copy it again from where it was made"},
+    {PM3K__FIX_MEDIA_CORRUPT,
+     "export the video again from its source (the editor or camera that made it): its index "
+     "declares what the file cannot hold, so pm3k hands it to no decoder, and nor should you"},
+    {PM3K__FIX_MEDIA_ENCRYPTED,
+     "post the original, unencrypted video: TikTok cannot decode DRM-protected (CENC) media"},
     {PM3K__FIX_CONTAINER_REMUX,
      "remux to MP4, the {codec} streams copied: ffmpeg -i {path_q} -c copy -movflags +faststart "
      "{out_q:mp4}"},

@@ -27,6 +27,8 @@ typedef enum pm3k__fix {
     PM3K__FIX_MEDIA_BROKEN,    /* a known container that cannot be read: cut off, unfinished */
     PM3K__FIX_MEDIA_NOT_MEDIA, /* the content is no video or image at all (text, a document) */
     PM3K__FIX_MEDIA_EMPTY,     /* zero bytes */
+    PM3K__FIX_MEDIA_CORRUPT,   /* tables that declare more than the file holds, or contradict it */
+    PM3K__FIX_MEDIA_ENCRYPTED, /* encrypted media (CENC, DRM) */
     /* unsupported_container */
     PM3K__FIX_CONTAINER_REMUX,    /* H.264/H.265 inside: the streams can be copied */
     PM3K__FIX_CONTAINER_REENCODE, /* another codec (VP9 WebM): MP4 needs a re-encode */

@@ -559,12 +559,16 @@ static void read_protection(walker *w, const box *b)
     if (b->type == FOURCC('s', 'c', 'h', 'm') && b->end - b->payload >= 8 &&
         fields(w, b->payload, f, sizeof f)) {
         fourcc_text(be32(f + 4), scheme);
+        if (!w->out->problem[0])
+            w->out->encrypted = true;
         problem(w,
                 "its media is encrypted (scheme '%s'%s): neither pm3k nor TikTok reads "
                 "encrypted video; post the original without DRM",
                 scheme, track);
         return;
     }
+    if (!w->out->problem[0])
+        w->out->encrypted = true;
     problem(w,
             "its media is encrypted (a '%s' box%s): neither pm3k nor TikTok reads encrypted "
             "video; post the original without DRM",

@@ -97,6 +97,7 @@ typedef struct pm3k__mp4_layout {
      * the file cannot hold, a table shorter than its count, a bound of the
      * walk. The file is then unreadable and goes to no demuxer. */
     char problem[224];
+    bool encrypted; /* the problem is that the media is encrypted (CENC, DRM) */
 } pm3k__mp4_layout;
 
 /* Walk the boxes of src (src->size must be known, or -1 to walk until the

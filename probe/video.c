@@ -731,7 +731,9 @@ static bool check_boxes(video_probe *v, const pm3k__sniff *sniff, pm3k__mp4_layo
         return false;
     }
     if (layout->problem[0]) {
-        unreadable(item, "%s", layout->problem);
+        pm3k__item_add_fix(item, PM3K_RULE_UNREADABLE_MEDIA_VIDEO,
+                           layout->encrypted ? PM3K__FIX_MEDIA_ENCRYPTED : PM3K__FIX_MEDIA_CORRUPT,
+                           "reason", layout->problem, PM3K_END);
         return false;
     }
     if (layout->moov_offset < 0) {
