@@ -104,6 +104,24 @@ static bool add_ignored(const cli_value *v)
     return *v->count > 0 || cli_value_error(v, "--ignore expects codes such as moov_at_end");
 }
 
+/* The limit overrides of the commands that probe media (probe, fix and
+ * upload take both tables, publish the video one), rows over cli_common. */
+const cli_option cli_video_limit_options[] = {
+    CLI_NUMBER(0, "max-duration", "S", cli_common, limits.max_duration_s, 1, 86400,
+               "creator's duration limit in seconds (default 600)"),
+    CLI_SIZE(0, "max-size", "SIZE", cli_common, limits.max_video_bytes,
+             "video size limit (default by --plan: 100MB or 200MB)"),
+    CLI_END,
+};
+
+const cli_option cli_image_limit_options[] = {
+    CLI_SIZE(0, "max-image-size", "SIZE", cli_common, limits.max_image_bytes,
+             "image size limit (default 20MB)"),
+    CLI_INT(0, "max-image-side", "PX", cli_common, limits.max_image_side, 1, 1000000,
+            "image side limit (default 1080)"),
+    CLI_END,
+};
+
 const cli_option cli_common_options[] = {
     CLI_SECTION("Common options"),
     CLI_CHOICE(0, "format", "FMT", cli_common, format, format_choices,

@@ -57,6 +57,10 @@ typedef struct cli_common {
 } cli_common;
 
 extern const cli_option cli_common_options[];
+/* --max-duration and --max-size; --max-image-size and --max-image-side.
+ * Rows over cli_common, for the commands that probe media. */
+extern const cli_option cli_video_limit_options[];
+extern const cli_option cli_image_limit_options[];
 void cli_common_init(cli_common *common);
 
 /* --cacert, --resolve and --timeout: a table over pm3k_http_options, for

@@ -81,14 +81,8 @@ static const cli_option probe_options[] = {
              "the inputs, in order, are one photo carousel"),
     CLI_INT(0, "cover", "N", probe_args, config.cover_index, 0, 1000,
             "carousel cover index, 0-based (default 0)"),
-    CLI_NUMBER(0, "max-duration", "S", probe_args, common.limits.max_duration_s, 1, 86400,
-               "creator's duration limit in seconds (default 600)"),
-    CLI_SIZE(0, "max-size", "SIZE", probe_args, common.limits.max_video_bytes,
-             "video size limit (default by --plan: 100MB or 200MB)"),
-    CLI_SIZE(0, "max-image-size", "SIZE", probe_args, common.limits.max_image_bytes,
-             "image size limit (default 20MB)"),
-    CLI_INT(0, "max-image-side", "PX", probe_args, common.limits.max_image_side, 1, 1000000,
-            "image side limit (default 1080)"),
+    CLI_INCLUDE(cli_video_limit_options, probe_args, common, cli_common),
+    CLI_INCLUDE(cli_image_limit_options, probe_args, common, cli_common),
     CLI_LIST(0, "ext", "LIST", probe_args, config.extensions, config.extension_count,
              "extensions a folder walk takes, comma-separated, any case (default mp4, m4v, mov, "
              "3gp, 3g2, webm, mkv, avi, ts, mts, m2ts, flv, wmv, mpg, mpeg, ogv, jpg, jpeg, jpe, "

@@ -29,10 +29,7 @@ static const cli_option publish_options[] = {
                "stop following the status after SEC seconds (default 900)"),
     CLI_INT(0, "max-attempts", "N", publish_args, max_attempts, 1, 1000, "at most N status calls"),
     CLI_SECTION("Probe (as pm3k probe)"),
-    CLI_NUMBER(0, "max-duration", "S", publish_args, common.limits.max_duration_s, 1, 86400,
-               "creator's duration limit in seconds (default 600)"),
-    CLI_SIZE(0, "max-size", "SIZE", publish_args, common.limits.max_video_bytes,
-             "video size limit (default by --plan: 100MB or 200MB)"),
+    CLI_INCLUDE(cli_video_limit_options, publish_args, common, cli_common),
     CLI_SECTION("PM3K and S3"),
     CLI_INCLUDE(cli_key_options, publish_args, key, cli_key),
     CLI_TEXT("As pm3k upload and pm3k post: PM3K_API_KEY, PM3K_BASE_URL, PM3K_UPLOAD_URL, "
